@@ -1,0 +1,218 @@
+"""The availability engine: wall-clock working rules in, aware free slots out.
+
+Pure Python: no ORM, no clock. ``booking.selectors.load_schedule`` gathers the data in a
+constant number of queries; the caller passes ``now`` in as part of ``Rules``.
+
+Time rules, all in the location's zone:
+- Working hours are wall-clock times, so 09:00 is 09:00 in summer and in winter.
+- Slots start on a grid counted from local midnight (every ``interval_minutes``).
+- A grid time that does not exist (the spring-forward gap) is skipped.
+- A grid time that happens twice (the autumn fall-back) means its first occurrence
+  (``fold=0``); the repeated hour is not offered a second time.
+- Durations, buffers and overlaps are computed on UTC instants, so a 60-minute session
+  across a change lasts 60 real minutes.
+
+Occupancy: a session holds its practitioner and its room from its start until the end of
+its buffer. Time off and closures only need to stay clear of the session itself: cleaning
+after the last session may run past them, as it may run past the end of working hours.
+"""
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """A block of working time: weekly (``weekday`` set) or on one ``date``."""
+
+    practitioner_id: int
+    start: dt.time
+    end: dt.time
+    weekday: int | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    practitioner_id: int
+    room_id: int
+    start: dt.datetime
+    occupied_until: dt.datetime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Everything the engine needs about one location for a window of days."""
+
+    zone: ZoneInfo
+    practitioner_ids: tuple[int, ...]
+    room_ids: tuple[int, ...]
+    hours: tuple[Hours, ...] = ()
+    time_off: tuple[tuple[int, Period], ...] = ()
+    closures: tuple[Period, ...] = ()
+    bookings: tuple[Booking, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    duration: dt.timedelta
+    buffer: dt.timedelta
+    interval_minutes: int
+    earliest: dt.datetime  # now plus the minimum notice
+    latest: dt.datetime  # now plus the booking horizon; no session may start after it
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Slot:
+    start: dt.datetime
+    practitioner_id: int
+    end: dt.datetime = field(compare=False)
+    room_id: int = field(compare=False)
+
+
+class _Intervals:
+    """Disjoint, sorted intervals answering "does [start, end) touch any of you?"."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, intervals: Iterable[tuple[dt.datetime, dt.datetime]]):
+        merged: list[list[dt.datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+
+    def overlaps(self, start: dt.datetime, end: dt.datetime) -> bool:
+        # The first interval ending after `start` is the only one that can overlap.
+        i = bisect_right(self.ends, start)
+        return i < len(self.starts) and self.starts[i] < end
+
+
+def local_instant(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | None:
+    """The UTC instant of a wall-clock time, or None if that time does not exist that day."""
+    aware = dt.datetime.combine(day, wall, tzinfo=zone)  # fold=0: first of two, if repeated
+    instant = aware.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != aware.replace(tzinfo=None):
+        return None
+    return instant
+
+
+def _block_edge(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """Like local_instant, but a block edge in the gap is taken at the offset before it."""
+    return dt.datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+
+
+def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
+    for offset in range((last - first).days + 1):
+        yield first + dt.timedelta(days=offset)
+
+
+def _minutes(wall: dt.time) -> int:
+    return wall.hour * 60 + wall.minute + (1 if wall.second or wall.microsecond else 0)
+
+
+def _merge_wall_clock(blocks: list[Hours]) -> list[tuple[dt.time, dt.time]]:
+    """Join blocks that overlap or touch, so a session may run from one into the next."""
+    merged: list[list[dt.time]] = []
+    for start, end in sorted((block.start, block.end) for block in blocks):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def free_slots(
+    schedule: Schedule, rules: Rules, first_day: dt.date, last_day: dt.date
+) -> list[Slot]:
+    """Every free (start, practitioner) with a free room, on local dates first_day..last_day."""
+    zone = schedule.zone
+    weekly: dict[tuple[int, int], list[Hours]] = defaultdict(list)
+    dated: dict[tuple[int, dt.date], list[Hours]] = defaultdict(list)
+    for block in schedule.hours:
+        if block.date is not None:
+            dated[block.practitioner_id, block.date].append(block)
+        elif block.weekday is not None:
+            weekly[block.practitioner_id, block.weekday].append(block)
+
+    closures = [(p.start, p.end) for p in schedule.closures]
+    away: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for practitioner_id, period in schedule.time_off:
+        away[practitioner_id].append((period.start, period.end))
+    booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    room_booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for booking in schedule.bookings:
+        booked[booking.practitioner_id].append((booking.start, booking.occupied_until))
+        room_booked[booking.room_id].append((booking.start, booking.occupied_until))
+
+    rooms = [(room_id, _Intervals(room_booked[room_id])) for room_id in sorted(schedule.room_ids)]
+    if not rooms:
+        return []
+
+    slots: list[Slot] = []
+    interval = rules.interval_minutes
+    for practitioner_id in schedule.practitioner_ids:
+        unavailable = _Intervals(closures + away[practitioner_id])
+        busy = _Intervals(booked[practitioner_id])
+        for day in _days(first_day, last_day):
+            blocks = weekly[practitioner_id, day.weekday()] + dated[practitioner_id, day]
+            for block_start, block_stop in _merge_wall_clock(blocks):
+                block_end = _block_edge(day, block_stop, zone)
+                first_minute = -(-_minutes(block_start) // interval) * interval
+                for minute in range(first_minute, _minutes(block_stop), interval):
+                    start = local_instant(day, dt.time(minute // 60, minute % 60), zone)
+                    if start is None:
+                        continue
+                    end = start + rules.duration
+                    if end > block_end or start < rules.earliest or start > rules.latest:
+                        continue
+                    occupied_until = end + rules.buffer
+                    if unavailable.overlaps(start, end) or busy.overlaps(start, occupied_until):
+                        continue
+                    room_id = next(
+                        (rid for rid, taken in rooms if not taken.overlaps(start, occupied_until)),
+                        None,
+                    )
+                    if room_id is not None:
+                        slots.append(Slot(start, practitioner_id, end=end, room_id=room_id))
+    slots.sort()
+    return slots
+
+
+def slots_by_start(slots: Iterable[Slot]) -> dict[dt.datetime, list[Slot]]:
+    """Group slots by start time: the "any practitioner" view of availability."""
+    grouped: dict[dt.datetime, list[Slot]] = {}
+    for slot in slots:
+        grouped.setdefault(slot.start, []).append(slot)
+    return grouped
+
+
+def least_loaded(candidates: list[Slot], schedule: Schedule) -> Slot:
+    """Of several practitioners free at one time, the one with the fewest booked minutes
+    that local day (ties: the lowest id, so the choice is repeatable)."""
+    if not candidates:
+        raise ValueError("least_loaded needs at least one candidate slot")
+    zone = schedule.zone
+    day = candidates[0].start.astimezone(zone).date()
+    load: dict[int, float] = defaultdict(float)
+    for booking in schedule.bookings:
+        if booking.start.astimezone(zone).date() == day:
+            load[booking.practitioner_id] += (
+                booking.occupied_until - booking.start
+            ).total_seconds()
+    return min(candidates, key=lambda slot: (load[slot.practitioner_id], slot.practitioner_id))

@@ -1,0 +1,129 @@
+"""Reads for the booking pages, each in a fixed number of queries."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import DateField, IntegerField, Q, Value
+
+from booking import availability
+from booking.models import (
+    Appointment,
+    BookingPolicy,
+    ClinicClosure,
+    ExtraHours,
+    Practitioner,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+from clinic.models import Location, Room
+
+
+@dataclass(frozen=True)
+class LoadedSchedule:
+    schedule: availability.Schedule
+    practitioners: dict[int, Practitioner]
+
+
+def local_day_bounds(
+    first_day: dt.date, last_day: dt.date, location: Location
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants of local midnight before first_day and after last_day."""
+    zone = location.zone
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end.astimezone(dt.UTC)
+
+
+def load_schedule(
+    *,
+    service: Service,
+    location: Location,
+    first_day: dt.date,
+    last_day: dt.date,
+    practitioner_id: int | None = None,
+) -> LoadedSchedule:
+    """Everything the engine needs for these local days, in five queries whatever the
+    number of days, practitioners or appointments."""
+    window_start, window_end = local_day_bounds(first_day, last_day, location)
+
+    # Query 1: the practitioners who offer this service here.
+    practitioners = Practitioner.objects.bookable(service=service, location=location)
+    if practitioner_id is not None:
+        practitioners = practitioners.filter(pk=practitioner_id)
+    by_id = {p.pk: p for p in practitioners.select_related("user")}
+    ids = list(by_id)
+
+    # Query 2: their weekly and date-specific hours here, as one UNION.
+    weekly = WeeklyHours.objects.filter(location=location, practitioner_id__in=ids).values_list(
+        "practitioner_id", "start_time", "end_time", "weekday", Value(None, DateField())
+    )
+    extra = ExtraHours.objects.filter(
+        location=location,
+        practitioner_id__in=ids,
+        date__range=(first_day, last_day),
+    ).values_list("practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date")
+    hours = tuple(availability.Hours(*row) for row in weekly.union(extra, all=True))
+
+    # Query 3: their time off and this location's closures in the window, as one UNION.
+    time_off = TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ).values_list("practitioner_id", "starts_at", "ends_at")
+    closures = ClinicClosure.objects.filter(
+        Q(location__isnull=True) | Q(location=location),
+        starts_at__lt=window_end,
+        ends_at__gt=window_start,
+    ).values_list(Value(None, IntegerField()), "starts_at", "ends_at")
+    unavailable = time_off.union(closures, all=True)
+    practitioner_time_off = []
+    location_closures = []
+    for owner, starts_at, ends_at in unavailable:
+        period = availability.Period(starts_at, ends_at)
+        if owner is None:
+            location_closures.append(period)
+        else:
+            practitioner_time_off.append((owner, period))
+
+    # Query 4: the treatment rooms here.
+    room_ids = list(
+        Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True)
+    )
+
+    # Query 5: active appointments in the window that hold these practitioners (at any
+    # location) or these rooms.
+    bookings = (
+        Appointment.objects.active()
+        .filter(Q(practitioner_id__in=ids) | Q(room_id__in=room_ids))
+        .filter(start__lt=window_end, occupied_until__gt=window_start)
+        .values_list("practitioner_id", "room_id", "start", "occupied_until")
+    )
+    schedule = availability.Schedule(
+        zone=location.zone,
+        practitioner_ids=tuple(ids),
+        room_ids=tuple(room_ids),
+        hours=hours,
+        time_off=tuple(practitioner_time_off),
+        closures=tuple(location_closures),
+        bookings=tuple(availability.Booking(*row) for row in bookings),
+    )
+    return LoadedSchedule(schedule=schedule, practitioners=by_id)
+
+
+def online_rules(*, service: Service, policy: BookingPolicy, now: dt.datetime) -> availability.Rules:
+    return availability.Rules(
+        duration=dt.timedelta(minutes=service.duration_minutes),
+        buffer=dt.timedelta(minutes=service.buffer_after_minutes),
+        interval_minutes=policy.slot_interval_minutes,
+        earliest=now + dt.timedelta(minutes=policy.min_notice_minutes),
+        latest=now + dt.timedelta(days=policy.horizon_days),
+    )
+
+
+def bookable_services():
+    return Service.objects.filter(is_active=True, is_online_bookable=True)
+
+
+def bookable_locations(service: Service):
+    return Location.objects.filter(
+        is_active=True, practitioners__services=service, practitioners__is_active=True
+    ).distinct()

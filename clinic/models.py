@@ -1,0 +1,85 @@
+"""Clinic-wide models: where the clinic works, and the public content staff edit."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not an IANA time zone.", params={"value": value})
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    address = models.TextField(help_text="As patients should read it, one line per line.")
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text="IANA name, for example Europe/London. Times are shown in this zone.",
+    )
+    is_active = models.BooleanField(default=True, help_text="Inactive locations take no bookings.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Room(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=60)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_unique_name_per_location"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location})"
+
+
+class Page(models.Model):
+    """A public page made of sections, edited by staff in the admin."""
+
+    slug = models.SlugField(unique=True, help_text="home and about-dry-needling are linked from the menu.")
+    title = models.CharField(max_length=120)
+    lead = models.TextField(blank=True, help_text="The opening paragraph, shown larger.")
+    is_published = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        if self.slug == "home":
+            return reverse("home")
+        return reverse("page", args=[self.slug])
+
+
+class PageSection(models.Model):
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(max_length=120)
+    body = models.TextField(help_text="Plain text; a blank line starts a new paragraph.")
+
+    class Meta:
+        ordering = ["page", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.heading

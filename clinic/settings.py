@@ -1,0 +1,175 @@
+"""Settings for the clinic, all read from the environment (see README, "Configuration").
+
+One file; values are parsed strictly by clinic.env so a typo fails at start-up.
+"""
+
+from pathlib import Path
+
+from django.utils.csp import CSP
+
+from clinic.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+    parse_database_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-only-for-debug" if DEBUG else None)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "phonenumber_field",
+    "clinic",
+    "patients",
+    "booking",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "clinic.urls"
+WSGI_APPLICATION = "clinic.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "clinic.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": parse_database_url(
+        env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=BASE_DIR
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+USE_I18N = True
+USE_TZ = True
+# Stored datetimes are UTC; pages show each time in its location's zone. This zone is only
+# the fallback for pages that have no location (the admin, for instance).
+TIME_ZONE = env_timezone("CLINIC_TIME_ZONE", "Europe/London")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end packages come from npm (package.json) and are served from node_modules as they
+# were installed: no CDN, so the pages work offline and under a strict CSP.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+]
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# Email: console in development, SMTP when MAILER=smtp. Django 6.1's MAILERS setting.
+MAILER = env_str("MAILER", "console" if DEBUG else "smtp")
+_MAILER_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+}
+if MAILER not in _MAILER_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MAILER={MAILER!r} must be one of {', '.join(_MAILER_BACKENDS)}.")
+MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[MAILER]}}
+if MAILER == "smtp":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("SMTP_HOST", "localhost"),
+        "port": env_int("SMTP_PORT", 587, minimum=1, maximum=65535),
+        "username": env_str("SMTP_USER", ""),
+        "password": env_str("SMTP_PASSWORD", ""),
+        "use_tls": env_bool("SMTP_TLS", True),
+        "timeout": 10,
+    }
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "appointments@clinic.example")
+
+# Content Security Policy: everything from this origin, no inline script.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    # Bootstrap draws form controls' icons with data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 8
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if env_bool("BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Clinic-wide facts and the defaults the booking policy starts from (editable in the admin).
+CLINIC_NAME = env_str("CLINIC_NAME", "Riverside Dry Needling Clinic")
+CLINIC_PHONE = env_str("CLINIC_PHONE", "020 7946 0000")
+CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "GBP")
+PHONENUMBER_DEFAULT_REGION = env_str("CLINIC_PHONE_REGION", "GB")
+CLINIC_BOOKING_DEFAULTS = {
+    "min_notice_minutes": env_int("CLINIC_MIN_NOTICE_MINUTES", 120),
+    "horizon_days": env_int("CLINIC_HORIZON_DAYS", 60, minimum=1, maximum=366),
+    "slot_interval_minutes": env_int("CLINIC_SLOT_INTERVAL_MINUTES", 15, minimum=5, maximum=120),
+    "cancellation_window_hours": env_int("CLINIC_CANCELLATION_WINDOW_HOURS", 24),
+    "max_upcoming_online": env_int("CLINIC_MAX_UPCOMING_ONLINE", 3, minimum=1),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
