@@ -68,12 +68,12 @@ class Practitioner(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("booking:practitioner", args=[self.slug])
+
     @property
     def name(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
-
-    def get_absolute_url(self) -> str:
-        return reverse("booking:practitioner", args=[self.slug])
 
 
 class Weekday(models.IntegerChoices):
@@ -106,7 +106,8 @@ class WeeklyHours(models.Model):
         verbose_name_plural = "weekly hours"
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_time__gt=models.F("start_time")), name="weekly_hours_end_after_start"
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="weekly_hours_end_after_start",
             ),
         ]
 
@@ -139,7 +140,9 @@ class ExtraHours(models.Model):
 
 
 class TimeOff(models.Model):
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="time_off")
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True, help_text="Staff only.")
@@ -154,7 +157,9 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.practitioner}: {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.practitioner}: {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%Y-%m-%d %H:%M}"
+        )
 
 
 class ClinicClosure(models.Model):
@@ -315,7 +320,10 @@ class Appointment(models.Model):
             PostgresExclusionConstraint(
                 name="appointment_no_practitioner_overlap",
                 expressions=[
-                    (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    (
+                        TsTzRange("start", "occupied_until", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
                     ("practitioner", RangeOperators.EQUAL),
                 ],
                 condition=~Q(status__in=RELEASED_STATUSES),
@@ -324,7 +332,10 @@ class Appointment(models.Model):
             PostgresExclusionConstraint(
                 name="appointment_no_room_overlap",
                 expressions=[
-                    (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
+                    (
+                        TsTzRange("start", "occupied_until", RangeBoundary()),
+                        RangeOperators.OVERLAPS,
+                    ),
                     ("room", RangeOperators.EQUAL),
                 ],
                 condition=~Q(status__in=RELEASED_STATUSES),

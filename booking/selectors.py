@@ -109,7 +109,9 @@ def load_schedule(
     return LoadedSchedule(schedule=schedule, practitioners=by_id)
 
 
-def online_rules(*, service: Service, policy: BookingPolicy, now: dt.datetime) -> availability.Rules:
+def online_rules(
+    *, service: Service, policy: BookingPolicy, now: dt.datetime
+) -> availability.Rules:
     return availability.Rules(
         duration=dt.timedelta(minutes=service.duration_minutes),
         buffer=dt.timedelta(minutes=service.buffer_after_minutes),

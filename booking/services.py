@@ -17,6 +17,7 @@ from booking.models import (
 from booking.selectors import load_schedule, online_rules
 from clinic.models import Location, Room
 from patients.models import Patient
+from patients.services import patient_find_or_create
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,8 @@ def _check_request(
             )
         if start > rules.latest:
             raise BookingError(
-                f"Online booking opens {policy.horizon_days} days ahead; please pick an earlier date.",
+                f"Online booking opens {policy.horizon_days} days ahead; "
+                "please pick an earlier date.",
                 code="horizon",
             )
         return rules
@@ -222,12 +224,48 @@ def appointment_book(
     except IntegrityError:
         # The exclusion constraint caught what the lock should have: still no double booking.
         logger.warning("Booking at %s lost to the database constraint", start.isoformat())
-        raise SlotTaken(
-            "Sorry, that time was just taken.", code="taken", alternatives=()
-        ) from None
+        raise SlotTaken("Sorry, that time was just taken.", code="taken", alternatives=()) from None
     except OperationalError:
         logger.warning("Booking at %s timed out waiting for a lock", start.isoformat())
         raise BookingError(
             "The diary is busy right now; please try again in a moment.", code="busy"
         ) from None
     return appointment
+
+
+def online_booking_make(
+    *,
+    details: dict[str, str],
+    service: Service,
+    location: Location,
+    practitioner: Practitioner | None,
+    start: dt.datetime,
+    now: dt.datetime,
+) -> Appointment:
+    """Book from the public pages: find or create the patient, then book, all or nothing.
+
+    The visitor is not identified, so a service that cannot be a first visit becomes a
+    request for the front desk to confirm, whoever the details match; the page says the
+    same thing either way and reveals nothing about existing patients.
+    """
+    status = (
+        AppointmentStatus.CONFIRMED if service.allows_first_visit else AppointmentStatus.REQUESTED
+    )
+    with transaction.atomic():
+        patient = patient_find_or_create(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            email=details["email"],
+            phone=details["phone"],
+            date_of_birth=dt.date.fromisoformat(details["date_of_birth"]),
+        )
+        return appointment_book(
+            patient=patient,
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            source=AppointmentSource.ONLINE,
+            now=now,
+            status=status,
+        )

@@ -44,7 +44,9 @@ class Room(models.Model):
     class Meta:
         ordering = ["location", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["location", "name"], name="room_unique_name_per_location"),
+            models.UniqueConstraint(
+                fields=["location", "name"], name="room_unique_name_per_location"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -54,7 +56,9 @@ class Room(models.Model):
 class Page(models.Model):
     """A public page made of sections, edited by staff in the admin."""
 
-    slug = models.SlugField(unique=True, help_text="home and about-dry-needling are linked from the menu.")
+    slug = models.SlugField(
+        unique=True, help_text="home and about-dry-needling are linked from the menu."
+    )
     title = models.CharField(max_length=120)
     lead = models.TextField(blank=True, help_text="The opening paragraph, shown larger.")
     is_published = models.BooleanField(default=True)

@@ -74,6 +74,9 @@ DATABASES = {
         env_str("DATABASE_URL", "sqlite:///db.sqlite3"), base_dir=BASE_DIR
     )
 }
+# bin/test names a test database per run, so two runs on one server never collide.
+if test_database := env_str("TEST_DATABASE_NAME", ""):
+    DATABASES["default"]["TEST"] = {"NAME": test_database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,110 @@
+import datetime as dt
+
+from django import forms
+from phonenumber_field.formfields import PhoneNumberField
+
+ANY = "any"
+# Slot times travel in URLs as compact UTC: 20270111T0900Z.
+START_FORMAT = "%Y%m%dT%H%MZ"
+
+
+def format_start(start: dt.datetime) -> str:
+    return start.astimezone(dt.UTC).strftime(START_FORMAT)
+
+
+def parse_start(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(value, START_FORMAT).replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+class PractitionerChoiceField(forms.ChoiceField):
+    """ "any" or the id of one of the practitioners offered; cleans to a Practitioner or None."""
+
+    def __init__(self, *, practitioners, **kwargs):
+        self.practitioners = {str(p.pk): p for p in practitioners}
+        choices = [(ANY, "Any practitioner")] + [
+            (pk, p.name) for pk, p in self.practitioners.items()
+        ]
+        super().__init__(choices=choices, initial=ANY, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value or ANY)
+        return None if value == ANY else self.practitioners[value]
+
+
+class DayForm(forms.Form):
+    """The day whose free times are shown, and with whom."""
+
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, practitioners, first_day: dt.date, last_day: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first_day, self.last_day = first_day, last_day
+        self.fields["practitioner"] = PractitionerChoiceField(
+            practitioners=practitioners, required=False, label="With"
+        )
+        self.fields["date"].widget.attrs.update(min=first_day.isoformat(), max=last_day.isoformat())
+        self.order_fields(["practitioner", "date"])
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        if day < self.first_day:
+            raise forms.ValidationError("That day has passed; please choose a later one.")
+        if day > self.last_day:
+            raise forms.ValidationError(
+                f"Online booking is open until {self.last_day:%-d %B %Y}; "
+                "please choose an earlier day."
+            )
+        return day
+
+
+class SlotForm(forms.Form):
+    """The time a patient picked on the previous page, as posted back (never trusted)."""
+
+    start = forms.CharField(max_length=20)
+
+    def __init__(self, *args, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"] = PractitionerChoiceField(
+            practitioners=practitioners, required=False
+        )
+
+    def clean_start(self) -> dt.datetime:
+        start = parse_start(self.cleaned_data["start"])
+        if start is None:
+            raise forms.ValidationError("That time could not be read; please pick one again.")
+        return start
+
+
+class PatientDetailsForm(forms.Form):
+    first_name = forms.CharField(max_length=100, label="First name")
+    last_name = forms.CharField(max_length=100, label="Last name")
+    email = forms.EmailField(max_length=254, help_text="Your confirmation is sent here.")
+    phone = PhoneNumberField(help_text="So the clinic can reach you if plans change.")
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_date_of_birth(self) -> dt.date:
+        born = self.cleaned_data["date_of_birth"]
+        if born > self.today:
+            raise forms.ValidationError("The date of birth cannot be in the future.")
+        if born.year < self.today.year - 120:
+            raise forms.ValidationError("Please check the year of birth.")
+        return born
+
+    def session_data(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "phone": str(data["phone"]),
+            "date_of_birth": data["date_of_birth"].isoformat(),
+        }

@@ -1,0 +1,253 @@
+"""Public pages: services, practitioners, and the online booking flow.
+
+The flow: service -> where and with whom -> day and time -> your details -> review ->
+confirmed. Each step is a plain GET page or a POST that redirects, so it works with
+JavaScript off. What the visitor has chosen so far lives in their session; everything
+is validated again by the booking service when they confirm.
+"""
+
+import datetime as dt
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from booking import availability
+from booking.forms import ANY, DayForm, PatientDetailsForm, SlotForm, format_start, parse_start
+from booking.models import Appointment, AppointmentStatus, BookingPolicy, Practitioner, Service
+from booking.selectors import (
+    bookable_locations,
+    bookable_services,
+    load_schedule,
+    online_rules,
+)
+from booking.services import BookingError, online_booking_make
+from clinic.models import Location
+
+SESSION_KEY = "booking"
+CONFIRMED_KEY = "booking_confirmed"
+DAYS_AHEAD_SHOWN = 7
+
+
+def services(request: HttpRequest) -> HttpResponse:
+    return render(request, "booking/services.html", {"services": bookable_services()})
+
+
+def practitioners(request: HttpRequest) -> HttpResponse:
+    team = Practitioner.objects.filter(is_active=True).select_related("user")
+    return render(
+        request,
+        "booking/practitioners.html",
+        {"practitioners": team.prefetch_related("services", "locations")},
+    )
+
+
+def practitioner(request: HttpRequest, slug: str) -> HttpResponse:
+    person = get_object_or_404(
+        Practitioner.objects.select_related("user").prefetch_related("services", "locations"),
+        slug=slug,
+        is_active=True,
+    )
+    return render(request, "booking/practitioner.html", {"practitioner": person})
+
+
+def book(request: HttpRequest) -> HttpResponse:
+    return render(request, "booking/book_service.html", {"services": bookable_services()})
+
+
+def book_where(request: HttpRequest, service_slug: str) -> HttpResponse:
+    service = get_object_or_404(bookable_services(), slug=service_slug)
+    locations = bookable_locations(service).prefetch_related(_offering(service))
+    return render(request, "booking/book_where.html", {"service": service, "locations": locations})
+
+
+def _offering(service: Service) -> Prefetch:
+    return Prefetch(
+        "practitioners",
+        queryset=Practitioner.objects.filter(is_active=True, services=service).select_related(
+            "user"
+        ),
+        to_attr="offering",
+    )
+
+
+def _get_offer(service_slug: str, location_slug: str) -> tuple[Service, Location, list]:
+    service = get_object_or_404(bookable_services(), slug=service_slug)
+    location = get_object_or_404(Location, slug=location_slug, is_active=True)
+    team = list(
+        Practitioner.objects.bookable(service=service, location=location).select_related("user")
+    )
+    if not team:
+        raise Http404("Nobody offers this service here.")
+    return service, location, team
+
+
+def _bookable_days(location: Location, policy: BookingPolicy, now: dt.datetime):
+    rules_latest = now + dt.timedelta(days=policy.horizon_days)
+    return now.astimezone(location.zone).date(), rules_latest.astimezone(location.zone).date()
+
+
+def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
+    service, location, team = _get_offer(service_slug, location_slug)
+    policy = BookingPolicy.load()
+    now = timezone.now()
+    first_day, last_day = _bookable_days(location, policy, now)
+    data = request.GET.copy()
+    data.setdefault("date", first_day.isoformat())
+    form = DayForm(data, practitioners=team, first_day=first_day, last_day=last_day)
+    context = {"service": service, "location": location, "form": form}
+    if not form.is_valid():
+        return render(request, "booking/book_times.html", context, status=400)
+
+    day = form.cleaned_data["date"]
+    chosen = form.cleaned_data["practitioner"]
+    loaded = load_schedule(
+        service=service,
+        location=location,
+        first_day=day,
+        last_day=last_day,
+        practitioner_id=chosen.pk if chosen else None,
+    )
+    rules = online_rules(service=service, policy=policy, now=now)
+    slots = availability.free_slots(loaded.schedule, rules, day, last_day)
+    by_day: dict[dt.date, list[dt.datetime]] = {}
+    for start in availability.slots_by_start(slots):
+        by_day.setdefault(start.astimezone(location.zone).date(), []).append(start)
+    times = by_day.get(day, [])
+    next_day = next((d for d in sorted(by_day) if d > day), None)
+    week = [day + dt.timedelta(days=n) for n in range(DAYS_AHEAD_SHOWN)]
+    context.update(
+        day=day,
+        practitioner_param=chosen.pk if chosen else ANY,
+        chosen=chosen,
+        times=[(start, format_start(start)) for start in times],
+        next_day=None if times else next_day,
+        week=[(d, len(by_day.get(d, []))) for d in week if d <= last_day],
+        previous_day=day - dt.timedelta(days=1) if day > first_day else None,
+        following_day=day + dt.timedelta(days=1) if day < last_day else None,
+    )
+    return render(request, "booking/book_times.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
+    service, location, team = _get_offer(service_slug, location_slug)
+    slot_form = SlotForm(request.POST or request.GET, practitioners=team)
+    if not slot_form.is_valid():
+        return render(
+            request,
+            "booking/book_invalid.html",
+            {"service": service, "location": location, "form": slot_form},
+            status=400,
+        )
+    today = timezone.localdate(timezone=location.zone)
+    stored = request.session.get(SESSION_KEY, {})
+    if request.method == "POST":
+        form = PatientDetailsForm(request.POST, today=today)
+        if form.is_valid():
+            chosen = slot_form.cleaned_data["practitioner"]
+            request.session[SESSION_KEY] = {
+                "service": service.slug,
+                "location": location.slug,
+                "practitioner": chosen.pk if chosen else ANY,
+                "start": format_start(slot_form.cleaned_data["start"]),
+                "patient": form.session_data(),
+            }
+            return redirect("booking:review")
+    else:
+        form = PatientDetailsForm(initial=stored.get("patient"), today=today)
+    context = {
+        "service": service,
+        "location": location,
+        "form": form,
+        "start": slot_form.cleaned_data["start"],
+        "start_param": format_start(slot_form.cleaned_data["start"]),
+        "practitioner": slot_form.cleaned_data["practitioner"],
+        "practitioner_param": slot_form.data.get("practitioner") or ANY,
+    }
+    return render(request, "booking/book_details.html", context, status=400 if form.errors else 200)
+
+
+def _pending(request: HttpRequest):
+    """The booking being reviewed, from the session, or None if there is none (any more)."""
+    pending = request.session.get(SESSION_KEY)
+    if not pending:
+        return None
+    service = bookable_services().filter(slug=pending["service"]).first()
+    location = Location.objects.filter(slug=pending["location"], is_active=True).first()
+    start = parse_start(pending["start"])
+    if service is None or location is None or start is None:
+        return None
+    practitioner = None
+    if pending["practitioner"] != ANY:
+        practitioner = (
+            Practitioner.objects.bookable(service=service, location=location)
+            .select_related("user")
+            .filter(pk=pending["practitioner"])
+            .first()
+        )
+        if practitioner is None:
+            return None
+    return {
+        "service": service,
+        "location": location,
+        "practitioner": practitioner,
+        "start": start,
+        "end": start + dt.timedelta(minutes=service.duration_minutes),
+        "patient": pending["patient"],
+        "practitioner_param": pending["practitioner"],
+        "start_param": pending["start"],
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def book_review(request: HttpRequest) -> HttpResponse:
+    pending = _pending(request)
+    if pending is None:
+        if request.method == "POST" and request.session.get(CONFIRMED_KEY):
+            return redirect("booking:confirmed")  # a second click on "Confirm"
+        return redirect("booking:book")
+    context = {"pending": pending}
+    if request.method == "POST":
+        try:
+            appointment = online_booking_make(
+                details=pending["patient"],
+                service=pending["service"],
+                location=pending["location"],
+                practitioner=pending["practitioner"],
+                start=pending["start"],
+                now=timezone.now(),
+            )
+        except BookingError as error:
+            context.update(
+                error=error.message,
+                alternatives=[
+                    (slot.start, format_start(slot.start)) for slot in error.alternatives
+                ],
+            )
+            return render(request, "booking/book_review.html", context, status=409)
+        del request.session[SESSION_KEY]
+        request.session[CONFIRMED_KEY] = appointment.pk
+        return redirect("booking:confirmed")
+    return render(request, "booking/book_review.html", context)
+
+
+def book_confirmed(request: HttpRequest) -> HttpResponse:
+    # Only the browser that booked sees its confirmation: references are not URLs.
+    appointment_id = request.session.get(CONFIRMED_KEY)
+    if appointment_id is None:
+        return redirect("booking:book")
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("service", "location", "practitioner__user", "patient"),
+        pk=appointment_id,
+    )
+    return render(
+        request,
+        "booking/book_confirmed.html",
+        {
+            "appointment": appointment,
+            "is_request": appointment.status == AppointmentStatus.REQUESTED,
+        },
+    )
