@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from clinic.models import Location, Page, PageSection, Room
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "address"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [RoomInline]
+
+
+class PageSectionInline(admin.StackedInline):
+    model = PageSection
+    fields = ["order", "heading", "body"]
+    ordering = ["order", "id"]
+    extra = 0
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "is_published", "updated_at"]
+    list_filter = ["is_published"]
+    search_fields = ["title", "slug", "lead"]
+    ordering = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["updated_at"]
+    inlines = [PageSectionInline]
