@@ -1,0 +1,204 @@
+import datetime as dt
+import importlib
+from collections import defaultdict
+from io import StringIO
+from itertools import pairwise
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from booking.models import (
+    Appointment,
+    AppointmentStatus,
+    ClinicClosure,
+    Practitioner,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+from clinic.models import Location, Page, PageSection, Room
+from patients.models import Patient
+
+# A Wednesday mid-morning. The seeded weeks run to the end of March, across the change to
+# British Summer Time on 28 March 2027.
+NOW = dt.datetime(2027, 3, 10, 10, 20, tzinfo=dt.UTC)
+PASSWORD = "demo-pass-for-tests"
+
+BENEFITS = [
+    "Pain relief",
+    "Improved range of motion",
+    "Faster recovery and rehabilitation",
+    "Non-invasive and safe",
+]
+
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("demo_clinic", "--force", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = [Location, Room, Service, Practitioner, WeeklyHours, TimeOff, ClinicClosure]
+    models += [Patient, Appointment, get_user_model()]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def overlaps(key: str) -> list[tuple[Appointment, Appointment]]:
+    """Pairs of active appointments that hold the same practitioner or room at once."""
+    held = defaultdict(list)
+    for appointment in Appointment.objects.active().order_by("start"):
+        held[getattr(appointment, key)].append(appointment)
+    return [
+        (earlier, later)
+        for appointments in held.values()
+        for earlier, later in pairwise(appointments)
+        if later.start < earlier.occupied_until
+    ]
+
+
+@pytest.mark.django_db
+def test_it_loads_the_demo_clinic():
+    run_demo("--password", PASSWORD)
+
+    assert Location.objects.filter(time_zone="Europe/London").count() == 2
+    assert Room.objects.count() == 4
+    assert set(Service.objects.values_list("duration_minutes", flat=True)) == {30, 45, 60}
+    assert Service.objects.get(allows_first_visit=True).duration_minutes == 60
+    assert Practitioner.objects.filter(user__is_staff=True).count() == 3
+    assert TimeOff.objects.count() == 3
+    assert ClinicClosure.objects.count() == 1
+    past = Appointment.objects.filter(end__lte=NOW)
+    future = Appointment.objects.filter(start__gt=NOW)
+    assert past.filter(status=AppointmentStatus.COMPLETED).count() >= 10
+    assert future.filter(status=AppointmentStatus.CONFIRMED).count() >= 10
+    assert not past.exclude(status__in=[AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW])
+    assert not Appointment.objects.filter(start__lt=NOW, end__gt=NOW)
+    window = (NOW - dt.timedelta(days=22), NOW + dt.timedelta(days=22))
+    assert not Appointment.objects.exclude(start__range=window)
+
+
+@pytest.mark.django_db
+def test_it_books_no_overlapping_sessions():
+    run_demo()
+
+    assert Appointment.objects.active().count() >= 20
+    assert overlaps("practitioner_id") == []
+    assert overlaps("room_id") == []
+
+
+@pytest.mark.django_db
+def test_it_books_only_inside_working_hours():
+    run_demo()
+
+    for appointment in Appointment.objects.select_related("location"):
+        start = appointment.start.astimezone(appointment.location.zone)
+        end = appointment.end.astimezone(appointment.location.zone)
+        assert start.date() == end.date()
+        assert WeeklyHours.objects.filter(
+            practitioner=appointment.practitioner_id,
+            location=appointment.location,
+            weekday=start.weekday(),
+            start_time__lte=start.time(),
+            end_time__gte=end.time(),
+        ).exists(), appointment
+        assert not TimeOff.objects.filter(
+            practitioner=appointment.practitioner_id,
+            starts_at__lt=appointment.end,
+            ends_at__gt=appointment.start,
+        ).exists(), appointment
+
+
+@pytest.mark.django_db
+def test_it_starts_every_course_with_an_initial_assessment():
+    run_demo()
+
+    for patient in Patient.objects.filter(appointments__isnull=False).distinct():
+        first = patient.appointments.order_by("start").first()
+        assert first.service.allows_first_visit, patient
+
+
+@pytest.mark.django_db
+def test_it_prints_the_staff_logins_it_created():
+    output = run_demo("--password", PASSWORD)
+
+    assert "username: manager" in output
+    assert f"password: {PASSWORD}" in output
+    manager = get_user_model().objects.get(username="manager")
+    assert manager.is_superuser
+    assert manager.check_password(PASSWORD)
+    for practitioner in Practitioner.objects.select_related("user"):
+        assert f"username: {practitioner.user.username}" in output
+        assert practitioner.user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_it_makes_up_a_password_when_none_is_given():
+    output = run_demo()
+
+    password = output.split("password: ")[1].split()[0]
+    assert len(password) >= 12
+    assert get_user_model().objects.get(username="manager").check_password(password)
+
+
+@pytest.mark.django_db
+def test_it_changes_nothing_when_run_twice():
+    run_demo("--password", PASSWORD)
+    before = counts()
+    references = set(Appointment.objects.values_list("reference", "start", "status"))
+
+    output = run_demo("--password", "another-password")
+
+    assert counts() == before
+    assert set(Appointment.objects.values_list("reference", "start", "status")) == references
+    assert before["Location"] == 2 and before["Room"] == 4 and before["Service"] == 3
+    assert before["Practitioner"] == 3
+    assert "passwords are unchanged" in output
+    assert "another-password" not in output
+    assert get_user_model().objects.get(username="manager").check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_it_keeps_what_staff_edited():
+    run_demo()
+    Service.objects.filter(slug="follow-up").update(price="55.00")
+
+    run_demo()
+
+    assert str(Service.objects.get(slug="follow-up").price) == "55.00"
+
+
+@pytest.mark.django_db
+def test_it_has_the_public_pages_from_the_migration():
+    home = Page.objects.get(slug="home")
+    about = Page.objects.get(slug="about-dry-needling")
+
+    assert home.is_published and about.is_published
+    assert home.sections.count() >= 2
+    headings = list(about.sections.values_list("heading", flat=True))
+    assert [heading for heading in headings if heading in BENEFITS] == BENEFITS
+    assert headings[-1] == "Take the next step"
+    text = " ".join(about.sections.values_list("body", flat=True)).lower()
+    for taught in ["trigger point", "twitch", "endorphins", "pneumothorax", "sterile"]:
+        assert taught in text
+    for condition in ["fibromyalgia", "sciatica", "frozen shoulder", "tendonitis"]:
+        assert condition in text
+
+
+@pytest.mark.django_db
+def test_it_migrates_the_pages_forward_and_back_safely():
+    migration = importlib.import_module("clinic.migrations.0002_public_pages")
+    sections = PageSection.objects.count()
+
+    migration.create_pages(apps, None)  # again: the pages exist, nothing is added
+    assert Page.objects.filter(slug__in=["home", "about-dry-needling"]).count() == 2
+    assert PageSection.objects.count() == sections
+
+    migration.delete_pages(apps, None)
+    assert not Page.objects.filter(slug__in=["home", "about-dry-needling"]).exists()
+    assert not PageSection.objects.filter(page__slug__in=["home", "about-dry-needling"]).exists()
