@@ -55,25 +55,41 @@ def load_schedule(
     ids = list(by_id)
 
     # Query 2: their weekly and date-specific hours here, as one UNION.
-    weekly = WeeklyHours.objects.filter(location=location, practitioner_id__in=ids).values_list(
+    # Each UNION part drops its model's default ordering: SQLite refuses ORDER BY there.
+    weekly = WeeklyHours.objects.filter(location=location, practitioner_id__in=ids).order_by()
+    weekly = weekly.values_list(
         "practitioner_id", "start_time", "end_time", "weekday", Value(None, DateField())
     )
-    extra = ExtraHours.objects.filter(
-        location=location,
-        practitioner_id__in=ids,
-        date__range=(first_day, last_day),
-    ).values_list("practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date")
+    extra = (
+        ExtraHours.objects.filter(
+            location=location,
+            practitioner_id__in=ids,
+            date__range=(first_day, last_day),
+        )
+        .order_by()
+        .values_list(
+            "practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date"
+        )
+    )
     hours = tuple(availability.Hours(*row) for row in weekly.union(extra, all=True))
 
     # Query 3: their time off and this location's closures in the window, as one UNION.
-    time_off = TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).values_list("practitioner_id", "starts_at", "ends_at")
-    closures = ClinicClosure.objects.filter(
-        Q(location__isnull=True) | Q(location=location),
-        starts_at__lt=window_end,
-        ends_at__gt=window_start,
-    ).values_list(Value(None, IntegerField()), "starts_at", "ends_at")
+    time_off = (
+        TimeOff.objects.filter(
+            practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
+        )
+        .order_by()
+        .values_list("practitioner_id", "starts_at", "ends_at")
+    )
+    closures = (
+        ClinicClosure.objects.filter(
+            Q(location__isnull=True) | Q(location=location),
+            starts_at__lt=window_end,
+            ends_at__gt=window_start,
+        )
+        .order_by()
+        .values_list(Value(None, IntegerField()), "starts_at", "ends_at")
+    )
     unavailable = time_off.union(closures, all=True)
     practitioner_time_off = []
     location_closures = []

@@ -119,8 +119,9 @@ def _check_request(
     )
 
 
-def has_visited(patient: Patient) -> bool:
-    """Whether the patient has been seen, or is booked in for a first visit, already."""
+def has_first_visit_before(patient: Patient, start: dt.datetime) -> bool:
+    """Whether the patient has had, or is booked in for, a first-visit session before
+    `start`: a course may be booked ahead, but never a follow-up before the assessment."""
     return patient.appointments.filter(
         status__in=[
             AppointmentStatus.CONFIRMED,
@@ -128,6 +129,7 @@ def has_visited(patient: Patient) -> bool:
             AppointmentStatus.COMPLETED,
         ],
         service__allows_first_visit=True,
+        start__lt=start,
     ).exists()
 
 
@@ -168,7 +170,7 @@ def appointment_book(
     if (
         status != AppointmentStatus.REQUESTED
         and not service.allows_first_visit
-        and not has_visited(patient)
+        and not has_first_visit_before(patient, start)
     ):
         raise BookingError(
             "A first visit must be an initial assessment; please choose that service.",

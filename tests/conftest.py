@@ -9,7 +9,6 @@ from booking.models import BookingPolicy, Practitioner, Service, WeeklyHours
 from clinic.models import Location, Room
 from patients.models import Patient
 
-
 # A Monday in winter (GMT = UTC), so expected UTC times read like the wall clock.
 MONDAY = dt.date(2027, 1, 11)
 NOW = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # one week before MONDAY
@@ -42,12 +41,18 @@ def make_practitioner(slug: str, first_name: str, *, location: Location, service
     practitioner.locations.add(location)
     for weekday in range(5):  # a split shift, Monday to Friday
         WeeklyHours.objects.create(
-            practitioner=practitioner, location=location, weekday=weekday,
-            start_time=dt.time(9), end_time=dt.time(12),
+            practitioner=practitioner,
+            location=location,
+            weekday=weekday,
+            start_time=dt.time(9),
+            end_time=dt.time(12),
         )
         WeeklyHours.objects.create(
-            practitioner=practitioner, location=location, weekday=weekday,
-            start_time=dt.time(13), end_time=dt.time(17),
+            practitioner=practitioner,
+            location=location,
+            weekday=weekday,
+            start_time=dt.time(13),
+            end_time=dt.time(17),
         )
     return practitioner
 
@@ -59,12 +64,19 @@ def clinic(db) -> Clinic:
     )
     rooms = [Room.objects.create(location=location, name=f"Room {n}") for n in (1, 2)]
     initial = Service.objects.create(
-        name="Initial assessment and dry needling", slug="initial", duration_minutes=60,
-        buffer_after_minutes=10, price="75.00", allows_first_visit=True,
+        name="Initial assessment and dry needling",
+        slug="initial",
+        duration_minutes=60,
+        buffer_after_minutes=10,
+        price="75.00",
+        allows_first_visit=True,
     )
     follow_up = Service.objects.create(
-        name="Follow-up dry needling", slug="follow-up", duration_minutes=30,
-        buffer_after_minutes=10, price="50.00",
+        name="Follow-up dry needling",
+        slug="follow-up",
+        duration_minutes=30,
+        buffer_after_minutes=10,
+        price="50.00",
     )
     alice = make_practitioner("alice", "Alice", location=location, services=[initial, follow_up])
     bob = make_practitioner("bob", "Bob", location=location, services=[initial, follow_up])
@@ -74,6 +86,16 @@ def clinic(db) -> Clinic:
 @pytest.fixture
 def patient(db) -> Patient:
     return Patient.objects.create(
-        first_name="Charlie", last_name="Patient", email="charlie@example.com",
-        phone="+447700900123", date_of_birth=dt.date(1980, 5, 17),
+        first_name="Charlie",
+        last_name="Patient",
+        email="charlie@example.com",
+        phone="+441134960000",
+        date_of_birth=dt.date(1980, 5, 17),
     )
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Real hashing is slow by design; tests only need passwords that work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
