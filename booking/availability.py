@@ -113,8 +113,18 @@ def local_instant(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime | 
 
 
 def _block_edge(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
-    """Like local_instant, but a block edge in the gap is taken at the offset before it."""
-    return dt.datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
+    """Like local_instant, but a block edge in the gap is the moment the clocks jump over it:
+    from then on the wall clock reads later than the edge."""
+    instant = local_instant(day, wall, zone)
+    if instant is not None:
+        return instant
+    # Read at the offset after the jump, a missing time lands before the jump; walk up to it.
+    instant = dt.datetime.combine(day, wall, tzinfo=zone).replace(fold=1).astimezone(UTC)
+    instant = instant.replace(second=0, microsecond=0)
+    offset_before = instant.astimezone(zone).utcoffset()
+    while instant.astimezone(zone).utcoffset() == offset_before:
+        instant += dt.timedelta(minutes=1)
+    return instant
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
