@@ -102,7 +102,9 @@ def load_schedule(
 
     # Query 4: the treatment rooms here.
     room_ids = list(
-        Room.objects.filter(location=location, is_active=True).values_list("pk", flat=True)
+        Room.objects.filter(location=location, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
     # Query 5: active appointments in the window that hold these practitioners (at any

@@ -27,6 +27,8 @@ LOCK_TIMEOUT = "5s"
 FRONT_DESK_HORIZON = dt.timedelta(days=730)
 # How many nearby free times to offer when the chosen one has gone.
 ALTERNATIVES = 4
+# PostgreSQL's SQLSTATE for "deadlock detected".
+DEADLOCK_DETECTED = "40P01"
 
 
 class BookingError(Exception):
@@ -223,11 +225,16 @@ def appointment_book(
                 exclude={"patient", "practitioner", "service", "location", "room"}
             )
             appointment.save()
-    except IntegrityError:
-        # The exclusion constraint caught what the lock should have: still no double booking.
-        logger.warning("Booking at %s lost to the database constraint", start.isoformat())
-        raise SlotTaken("Sorry, that time was just taken.", code="taken", alternatives=()) from None
-    except OperationalError:
+    except (IntegrityError, OperationalError) as error:
+        # An IntegrityError is the exclusion constraint catching what the lock should have.
+        # Two inserts breaking it at the same moment may instead wait on each other, and
+        # PostgreSQL aborts one as a deadlock: that booking lost the slot just the same.
+        lost = isinstance(error, IntegrityError) or (
+            getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+        )
+        if lost:
+            logger.warning("Booking at %s lost to the database constraint", start.isoformat())
+            raise SlotTaken("Sorry, that time was just taken.", code="taken") from None
         logger.warning("Booking at %s timed out waiting for a lock", start.isoformat())
         raise BookingError(
             "The diary is busy right now; please try again in a moment.", code="busy"
