@@ -16,6 +16,7 @@ from booking.models import (
     Practitioner,
     Service,
     TimeOff,
+    WaitlistEntry,
     WeeklyHours,
 )
 from clinic.models import Location
@@ -203,3 +204,24 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.display(description="room", ordering="room__name")
     def room_name(self, obj):
         return obj.room.name
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "patient",
+        "service",
+        "location",
+        "practitioner",
+        "earliest_date",
+        "latest_date",
+        "time_of_day",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "service", "location", "time_of_day"]
+    list_select_related = ["patient", "service", "location", "practitioner__user"]
+    search_fields = ["patient__first_name", "patient__last_name", "patient__email"]
+    autocomplete_fields = ["patient", "practitioner"]
+    readonly_fields = ["appointment", "created_at", "updated_at"]
+    date_hierarchy = "created_at"

@@ -147,61 +147,120 @@ def _merge_wall_clock(blocks: list[Hours]) -> list[tuple[dt.time, dt.time]]:
     return [(start, end) for start, end in merged]
 
 
+class _Diary:
+    """The schedule indexed for quick overlap questions."""
+
+    def __init__(self, schedule: Schedule):
+        self.zone = schedule.zone
+        self.weekly: dict[tuple[int, int], list[Hours]] = defaultdict(list)
+        self.dated: dict[tuple[int, dt.date], list[Hours]] = defaultdict(list)
+        for block in schedule.hours:
+            if block.date is not None:
+                self.dated[block.practitioner_id, block.date].append(block)
+            elif block.weekday is not None:
+                self.weekly[block.practitioner_id, block.weekday].append(block)
+        closures = [(p.start, p.end) for p in schedule.closures]
+        away: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        for practitioner_id, period in schedule.time_off:
+            away[practitioner_id].append((period.start, period.end))
+        booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        room_booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        for booking in schedule.bookings:
+            booked[booking.practitioner_id].append((booking.start, booking.occupied_until))
+            room_booked[booking.room_id].append((booking.start, booking.occupied_until))
+        self.unavailable = {
+            pid: _Intervals(closures + away[pid]) for pid in schedule.practitioner_ids
+        }
+        self.busy = {pid: _Intervals(booked[pid]) for pid in schedule.practitioner_ids}
+        self.rooms = {rid: _Intervals(room_booked[rid]) for rid in sorted(schedule.room_ids)}
+
+    def grid(
+        self, practitioner_id: int, day: dt.date, interval: int
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """Each grid start inside the practitioner's hours that day, with its block's end."""
+        blocks = self.weekly[practitioner_id, day.weekday()] + self.dated[practitioner_id, day]
+        for block_start, block_stop in _merge_wall_clock(blocks):
+            block_end = _block_edge(day, block_stop, self.zone)
+            first_minute = -(-_minutes(block_start) // interval) * interval
+            for minute in range(first_minute, _minutes(block_stop), interval):
+                start = local_instant(day, dt.time(minute // 60, minute % 60), self.zone)
+                if start is not None:
+                    yield start, block_end
+
+    def free_room(
+        self, start: dt.datetime, occupied_until: dt.datetime, room_id: int | None = None
+    ) -> int | None:
+        """The first free room (by id), or whether `room_id` is free."""
+        candidates = self.rooms if room_id is None else [room_id]
+        return next(
+            (
+                rid
+                for rid in candidates
+                if rid in self.rooms and not self.rooms[rid].overlaps(start, occupied_until)
+            ),
+            None,
+        )
+
+
 def free_slots(
     schedule: Schedule, rules: Rules, first_day: dt.date, last_day: dt.date
 ) -> list[Slot]:
     """Every free (start, practitioner) with a free room, on local dates first_day..last_day."""
-    zone = schedule.zone
-    weekly: dict[tuple[int, int], list[Hours]] = defaultdict(list)
-    dated: dict[tuple[int, dt.date], list[Hours]] = defaultdict(list)
-    for block in schedule.hours:
-        if block.date is not None:
-            dated[block.practitioner_id, block.date].append(block)
-        elif block.weekday is not None:
-            weekly[block.practitioner_id, block.weekday].append(block)
-
-    closures = [(p.start, p.end) for p in schedule.closures]
-    away: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for practitioner_id, period in schedule.time_off:
-        away[practitioner_id].append((period.start, period.end))
-    booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    room_booked: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
-    for booking in schedule.bookings:
-        booked[booking.practitioner_id].append((booking.start, booking.occupied_until))
-        room_booked[booking.room_id].append((booking.start, booking.occupied_until))
-
-    rooms = [(room_id, _Intervals(room_booked[room_id])) for room_id in sorted(schedule.room_ids)]
-    if not rooms:
+    diary = _Diary(schedule)
+    if not diary.rooms:
         return []
-
     slots: list[Slot] = []
-    interval = rules.interval_minutes
     for practitioner_id in schedule.practitioner_ids:
-        unavailable = _Intervals(closures + away[practitioner_id])
-        busy = _Intervals(booked[practitioner_id])
+        unavailable, busy = diary.unavailable[practitioner_id], diary.busy[practitioner_id]
         for day in _days(first_day, last_day):
-            blocks = weekly[practitioner_id, day.weekday()] + dated[practitioner_id, day]
-            for block_start, block_stop in _merge_wall_clock(blocks):
-                block_end = _block_edge(day, block_stop, zone)
-                first_minute = -(-_minutes(block_start) // interval) * interval
-                for minute in range(first_minute, _minutes(block_stop), interval):
-                    start = local_instant(day, dt.time(minute // 60, minute % 60), zone)
-                    if start is None:
-                        continue
-                    end = start + rules.duration
-                    if end > block_end or start < rules.earliest or start > rules.latest:
-                        continue
-                    occupied_until = end + rules.buffer
-                    if unavailable.overlaps(start, end) or busy.overlaps(start, occupied_until):
-                        continue
-                    room_id = next(
-                        (rid for rid, taken in rooms if not taken.overlaps(start, occupied_until)),
-                        None,
-                    )
-                    if room_id is not None:
-                        slots.append(Slot(start, practitioner_id, end=end, room_id=room_id))
+            for start, block_end in diary.grid(practitioner_id, day, rules.interval_minutes):
+                end = start + rules.duration
+                if end > block_end or start < rules.earliest or start > rules.latest:
+                    continue
+                occupied_until = end + rules.buffer
+                if unavailable.overlaps(start, end) or busy.overlaps(start, occupied_until):
+                    continue
+                room_id = diary.free_room(start, occupied_until)
+                if room_id is not None:
+                    slots.append(Slot(start, practitioner_id, end=end, room_id=room_id))
     slots.sort()
     return slots
+
+
+def slot_at(
+    schedule: Schedule,
+    rules: Rules,
+    start: dt.datetime,
+    practitioner_id: int,
+    *,
+    room_id: int | None = None,
+    within_hours: bool = True,
+) -> Slot | None:
+    """The slot at `start` with this practitioner (and room, if given), or None if taken.
+
+    `within_hours=False` is the front desk's override: working hours, time off and
+    closures are set aside, but never another appointment or a taken room.
+    """
+    if practitioner_id not in schedule.practitioner_ids:
+        return None
+    diary = _Diary(schedule)
+    end = start + rules.duration
+    occupied_until = end + rules.buffer
+    if start < rules.earliest or start > rules.latest:
+        return None
+    if within_hours:
+        day = start.astimezone(schedule.zone).date()
+        grid = dict(diary.grid(practitioner_id, day, rules.interval_minutes))
+        if start not in grid or end > grid[start]:
+            return None
+        if diary.unavailable[practitioner_id].overlaps(start, end):
+            return None
+    if diary.busy[practitioner_id].overlaps(start, occupied_until):
+        return None
+    chosen_room = diary.free_room(start, occupied_until, room_id)
+    if chosen_room is None:
+        return None
+    return Slot(start, practitioner_id, end=end, room_id=chosen_room)
 
 
 def slots_by_start(slots: Iterable[Slot]) -> dict[dt.datetime, list[Slot]]:

@@ -42,6 +42,7 @@ def load_schedule(
     first_day: dt.date,
     last_day: dt.date,
     practitioner_id: int | None = None,
+    exclude_appointment_id: int | None = None,
 ) -> LoadedSchedule:
     """Everything the engine needs for these local days, in five queries whatever the
     number of days, practitioners or appointments."""
@@ -113,6 +114,7 @@ def load_schedule(
         Appointment.objects.active()
         .filter(Q(practitioner_id__in=ids) | Q(room_id__in=room_ids))
         .filter(start__lt=window_end, occupied_until__gt=window_start)
+        .exclude(pk=exclude_appointment_id)
         .values_list("practitioner_id", "room_id", "start", "occupied_until")
     )
     schedule = availability.Schedule(

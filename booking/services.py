@@ -2,7 +2,11 @@
 
 import datetime as dt
 import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import availability
@@ -27,6 +31,8 @@ LOCK_TIMEOUT = "5s"
 FRONT_DESK_HORIZON = dt.timedelta(days=730)
 # How many nearby free times to offer when the chosen one has gone.
 ALTERNATIVES = 4
+# Appointments that can still be moved, cancelled, checked in or missed.
+UPCOMING = frozenset({AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED})
 # PostgreSQL's SQLSTATE for "deadlock detected".
 DEADLOCK_DETECTED = "40P01"
 
@@ -141,43 +147,38 @@ def _nearest(slots: list[availability.Slot], start: dt.datetime) -> tuple[availa
     return tuple(by_start[when][0] for when in sorted(nearest))
 
 
-def appointment_book(
-    *,
-    patient: Patient,
-    service: Service,
-    location: Location,
-    start: dt.datetime,
-    practitioner: Practitioner | None,
-    source: str,
-    now: dt.datetime,
-    status: str = AppointmentStatus.CONFIRMED,
-) -> Appointment:
-    """Book a session, or raise BookingError. ``practitioner=None`` means any practitioner:
-    the least-loaded one free at that time is chosen.
-
-    A follow-up service (not allowed as a first visit) is confirmed only for a patient who
-    has been seen; callers that cannot tell who the patient is book it as ``requested``
-    for the front desk to confirm.
-    """
-    policy = BookingPolicy.load()
-    rules = _check_request(
-        service=service,
-        location=location,
-        practitioner=practitioner,
-        start=start,
-        source=source,
-        policy=policy,
-        now=now,
-    )
-    if (
-        status != AppointmentStatus.REQUESTED
-        and not service.allows_first_visit
-        and not has_first_visit_before(patient, start)
-    ):
+def _first_visit_required(*, patient: Patient, service: Service, start: dt.datetime) -> None:
+    if not service.allows_first_visit and not has_first_visit_before(patient, start):
         raise BookingError(
             "A first visit must be an initial assessment; please choose that service.",
             code="first_visit",
         )
+
+
+def _patient_free(patient: Patient, start: dt.datetime, end: dt.datetime, *, exclude=None):
+    clash = patient.appointments.active().filter(start__lt=end, end__gt=start)
+    if exclude is not None:
+        clash = clash.exclude(pk=exclude.pk)
+    if clash.exists():
+        raise BookingError("The patient already has an appointment at that time.", code="patient")
+
+
+def _place(
+    *,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    rules: availability.Rules,
+    room: Room | None = None,
+    within_hours: bool = True,
+    moving: Appointment | None = None,
+    also_lock: tuple[int, ...] = (),
+) -> tuple[availability.Slot, dict[int, Practitioner]]:
+    """Inside the caller's transaction: lock, re-check with the engine, pick the slot.
+
+    Raises SlotTaken, with nearby free times, when the time is no longer free.
+    """
     if practitioner is not None:
         candidate_ids = [practitioner.pk]
     else:
@@ -186,45 +187,53 @@ def appointment_book(
                 "pk", flat=True
             )
         )
+    _lock_rows(practitioner_ids=sorted({*candidate_ids, *also_lock}), location=location)
+    # Re-check after the lock: everything booked before it is now visible.
     day = start.astimezone(location.zone).date()
+    loaded = load_schedule(
+        service=service,
+        location=location,
+        first_day=day,
+        last_day=day,
+        practitioner_id=practitioner.pk if practitioner else None,
+        exclude_appointment_id=moving.pk if moving else None,
+    )
+    free = [
+        slot
+        for pid in loaded.schedule.practitioner_ids
+        if (
+            slot := availability.slot_at(
+                loaded.schedule,
+                rules,
+                start,
+                pid,
+                room_id=room.pk if room else None,
+                within_hours=within_hours,
+            )
+        )
+    ]
+    if not free:
+        slots = availability.free_slots(loaded.schedule, rules, day, day)
+        raise SlotTaken(
+            "Sorry, that time is no longer free; it may just have been taken.",
+            code="taken",
+            alternatives=_nearest(slots, start),
+        )
+    return availability.least_loaded(free, loaded.schedule), loaded.practitioners
+
+
+def _save(appointment: Appointment) -> None:
+    # The related rows were checked by the caller and are locked; the overlap constraints
+    # are the database's to enforce (see _constraint_lost), not another query's.
+    appointment.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+    appointment.save()
+
+
+@contextmanager
+def _constraint_lost(start: dt.datetime):
+    """Turn the database's refusal into the same friendly answer as the engine's."""
     try:
-        with transaction.atomic():
-            _lock_rows(practitioner_ids=candidate_ids, location=location)
-            # Re-check after the lock: everything booked before it is now visible.
-            loaded = load_schedule(
-                service=service,
-                location=location,
-                first_day=day,
-                last_day=day,
-                practitioner_id=practitioner.pk if practitioner else None,
-            )
-            slots = availability.free_slots(loaded.schedule, rules, day, day)
-            free = [slot for slot in slots if slot.start == start]
-            if not free:
-                raise SlotTaken(
-                    "Sorry, that time is no longer free; it may just have been taken.",
-                    code="taken",
-                    alternatives=_nearest(slots, start),
-                )
-            chosen = availability.least_loaded(free, loaded.schedule)
-            appointment = Appointment(
-                patient=patient,
-                practitioner=loaded.practitioners[chosen.practitioner_id],
-                service=service,
-                location=location,
-                room_id=chosen.room_id,
-                start=chosen.start,
-                end=chosen.end,
-                occupied_until=chosen.end + rules.buffer,
-                status=status,
-                source=source,
-            )
-            # The related rows were checked above and are locked; the overlap constraints
-            # are the database's to enforce (below), not another query's.
-            appointment.full_clean(
-                exclude={"patient", "practitioner", "service", "location", "room"}
-            )
-            appointment.save()
+        yield
     except (IntegrityError, OperationalError) as error:
         # An IntegrityError is the exclusion constraint catching what the lock should have.
         # Two inserts breaking it at the same moment may instead wait on each other, and
@@ -239,7 +248,256 @@ def appointment_book(
         raise BookingError(
             "The diary is busy right now; please try again in a moment.", code="busy"
         ) from None
+
+
+def appointment_book(
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    source: str,
+    now: dt.datetime,
+    status: str = AppointmentStatus.CONFIRMED,
+    room: Room | None = None,
+    override_hours: bool = False,
+    booked_by: AbstractBaseUser | None = None,
+) -> Appointment:
+    """Book a session, or raise BookingError. ``practitioner=None`` means any practitioner:
+    the least-loaded one free at that time is chosen.
+
+    A follow-up service (not allowed as a first visit) is confirmed only for a patient who
+    has had a first visit before it; callers that cannot tell who the patient is book it as
+    ``requested`` for the front desk to confirm. ``override_hours`` (front desk only) sets
+    aside working hours, time off and closures, never another booking or a taken room.
+    """
+    if override_hours and source != AppointmentSource.FRONT_DESK:
+        raise BookingError("Only the front desk may book outside hours.", code="override")
+    policy = BookingPolicy.load()
+    rules = _check_request(
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        source=source,
+        policy=policy,
+        now=now,
+    )
+    if status != AppointmentStatus.REQUESTED:
+        _first_visit_required(patient=patient, service=service, start=start)
+    if source == AppointmentSource.FRONT_DESK:
+        # Online, this would tell a visitor that someone with these details has a booking.
+        _patient_free(patient, start, start + rules.duration)
+    with _constraint_lost(start), transaction.atomic():
+        slot, practitioners = _place(
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            rules=rules,
+            room=room,
+            within_hours=not override_hours,
+        )
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioners[slot.practitioner_id],
+            service=service,
+            location=location,
+            room_id=slot.room_id,
+            start=slot.start,
+            end=slot.end,
+            occupied_until=slot.end + rules.buffer,
+            status=status,
+            source=source,
+            booked_by=booked_by,
+            hours_override=override_hours,
+        )
+        _save(appointment)
     return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    now: dt.datetime,
+    source: str,
+    practitioner: Practitioner | None = None,
+    room: Room | None = None,
+    override_hours: bool = False,
+) -> Appointment:
+    """Move an upcoming appointment to another time, practitioner or room, under the same
+    locks and checks as a new booking. ``practitioner=None`` keeps the current one.
+
+    Patients (``source=online``) may move only outside the cancellation window.
+    """
+    if override_hours and source != AppointmentSource.FRONT_DESK:
+        raise BookingError("Only the front desk may book outside hours.", code="override")
+    if appointment.status not in UPCOMING:
+        raise BookingError(
+            f"A {appointment.get_status_display().lower()} appointment cannot be moved.",
+            code="status",
+        )
+    if appointment.start <= now:
+        raise BookingError("An appointment that has started cannot be moved.", code="past")
+    policy = BookingPolicy.load()
+    if source == AppointmentSource.ONLINE and inside_cancellation_window(
+        appointment, policy=policy, now=now
+    ):
+        raise BookingError(
+            f"It is too late to change this appointment online; please call us on "
+            f"{settings.CLINIC_PHONE}.",
+            code="window",
+        )
+    service, location = appointment.service, appointment.location
+    practitioner = practitioner or appointment.practitioner
+    rules = _check_request(
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        source=source,
+        policy=policy,
+        now=now,
+    )
+    if appointment.status != AppointmentStatus.REQUESTED:
+        _first_visit_required(patient=appointment.patient, service=service, start=start)
+    _patient_free(appointment.patient, start, start + rules.duration, exclude=appointment)
+    with _constraint_lost(start), transaction.atomic():
+        slot, practitioners = _place(
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            rules=rules,
+            room=room,
+            within_hours=not override_hours,
+            moving=appointment,
+            also_lock=(appointment.practitioner_id,),
+        )
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in UPCOMING or locked.updated_at != appointment.updated_at:
+            raise BookingError(
+                "Someone changed this appointment just now; please look again.", code="changed"
+            )
+        appointment.practitioner = practitioners[slot.practitioner_id]
+        appointment.room_id = slot.room_id
+        appointment.start = slot.start
+        appointment.end = slot.end
+        appointment.occupied_until = slot.end + rules.buffer
+        appointment.hours_override = override_hours
+        _save(appointment)
+    return appointment
+
+
+def inside_cancellation_window(
+    appointment: Appointment, *, policy: BookingPolicy, now: dt.datetime
+) -> bool:
+    return appointment.start - now < dt.timedelta(hours=policy.cancellation_window_hours)
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    now: dt.datetime,
+    by_patient: bool,
+    reason: str = "",
+) -> Appointment:
+    """Cancel an upcoming appointment. Inside the policy's window a patient is refused (they
+    must call), and the front desk's cancellation is recorded as late."""
+    policy = BookingPolicy.load()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in UPCOMING:
+            raise BookingError(
+                f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
+                code="status",
+            )
+        if locked.start <= now:
+            raise BookingError(
+                "An appointment that has started cannot be cancelled; mark it as a no-show "
+                "or complete it instead.",
+                code="past",
+            )
+        late = inside_cancellation_window(locked, policy=policy, now=now)
+        if late and by_patient:
+            raise BookingError(
+                f"It is too late to cancel online; please call us on {settings.CLINIC_PHONE}.",
+                code="window",
+            )
+        locked.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+        locked.cancelled_at = now
+        locked.cancellation_reason = reason.strip()[:200]
+        locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+        locked.save()
+    return locked
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str  # the button
+    done: str  # "cannot be ..."
+    sources: frozenset[str]
+    target: str
+
+
+TRANSITIONS = {
+    "confirm": Transition(
+        "Confirm",
+        "confirmed",
+        frozenset({AppointmentStatus.REQUESTED}),
+        AppointmentStatus.CONFIRMED,
+    ),
+    "check_in": Transition("Check in", "checked in", UPCOMING, AppointmentStatus.CHECKED_IN),
+    "complete": Transition(
+        "Complete",
+        "completed",
+        UPCOMING | {AppointmentStatus.CHECKED_IN},
+        AppointmentStatus.COMPLETED,
+    ),
+    "no_show": Transition("No-show", "marked a no-show", UPCOMING, AppointmentStatus.NO_SHOW),
+}
+
+
+def appointment_transition(*, appointment: Appointment, action: str, now: dt.datetime):
+    """Confirm, check in, complete or mark a no-show, refusing what makes no sense:
+    a cancelled appointment cannot be checked in, a future one cannot be completed."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise BookingError("Unknown action.", code="action")
+    with transaction.atomic():
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("location", "service", "patient")
+            .get(pk=appointment.pk)
+        )
+        if locked.status not in transition.sources:
+            raise BookingError(
+                f"A {locked.get_status_display().lower()} appointment cannot be {transition.done}.",
+                code="status",
+            )
+        zone = locked.location.zone
+        if (
+            action == "check_in"
+            and locked.start.astimezone(zone).date() != now.astimezone(zone).date()
+        ):
+            raise BookingError("Patients can be checked in only on the day.", code="day")
+        if action == "complete" and locked.start > now:
+            raise BookingError("A session cannot be completed before it starts.", code="future")
+        if action == "no_show" and locked.start > now:
+            raise BookingError(
+                "A patient can be marked a no-show only once the session has started.",
+                code="future",
+            )
+        if action == "confirm":
+            _first_visit_required(
+                patient=locked.patient, service=locked.service, start=locked.start
+            )
+        locked.status = transition.target
+        locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+        locked.save()
+    return locked
 
 
 def online_booking_make(

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinic import views
@@ -7,5 +8,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),
+    path(
+        "staff/login/",
+        auth_views.LoginView.as_view(
+            template_name="staff/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from booking.models import (
 )
 from booking.selectors import load_schedule, local_day_bounds
 from booking.services import BookingError, appointment_book
+from clinic import roles
 from clinic.models import Location, Room
 from patients.models import Patient
 from patients.services import patient_find_or_create
@@ -104,15 +106,24 @@ def local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=ZONE)
 
 
-def staff_user(username: str, *, password: str, superuser: bool = False, **names):
-    """The staff user with this username, created with `password` if new."""
+# Staff who are not practitioners: username, role, first and last name.
+FRONT_OFFICE = [
+    ("manager", roles.MANAGER, "Morgan", "Manager"),
+    ("reception", roles.RECEPTIONIST, "Robin", "Reception"),
+]
+
+
+def staff_user(username: str, *, password: str, role: str, superuser: bool = False, **names):
+    """The staff user with this username in `role`, created with `password` if new."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
-    if user is not None:
-        return user, False
-    create = User.objects.create_superuser if superuser else User.objects.create_user
-    email = f"{username}@example.com"
-    return create(username=username, email=email, password=password, is_staff=True, **names), True
+    created = user is None
+    if created:
+        create = User.objects.create_superuser if superuser else User.objects.create_user
+        email = f"{username}@example.com"
+        user = create(username=username, email=email, password=password, is_staff=True, **names)
+    user.groups.add(Group.objects.get(name=role))
+    return user, created
 
 
 def setup_clinic() -> tuple[dict[str, Location], list[Service]]:
@@ -146,6 +157,7 @@ def setup_practitioner(data: dict, *, locations, services, password: str, today:
     user, created = staff_user(
         data["username"],
         password=password,
+        role=roles.PRACTITIONER,
         first_name=data["first_name"],
         last_name=data["last_name"],
     )
@@ -311,14 +323,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             policy = BookingPolicy.load()
             locations, services = setup_clinic()
-            _, manager_created = staff_user(
-                "manager",
-                password=password,
-                superuser=True,
-                first_name="Morgan",
-                last_name="Manager",
-            )
-            created = ["manager"] if manager_created else []
+            created = []
+            for username, role, first_name, last_name in FRONT_OFFICE:
+                _, user_created = staff_user(
+                    username,
+                    password=password,
+                    role=role,
+                    superuser=role == roles.MANAGER,
+                    first_name=first_name,
+                    last_name=last_name,
+                )
+                if user_created:
+                    created.append(username)
             for data in PRACTITIONERS:
                 _, user_created = setup_practitioner(
                     data, locations=locations, services=services, password=password, today=today
