@@ -38,6 +38,12 @@ ROLES: dict[str, list[str]] = {
         "booking.add_timeoff",
         "booking.change_timeoff",
         "booking.delete_timeoff",
+        # Intake answers and screening: never the front desk, who see only the status.
+        "patients.view_clinical",
+        "patients.review_intake",
+        "patients.view_intake",
+        "patients.view_screeningresult",
+        "patients.view_consentsignature",
     ],
     # The manager gets every permission of the clinic's own apps.
     MANAGER: ["clinic.*", "booking.*", "patients.*", "auth.view_user", "auth.change_user"],

@@ -1,7 +1,31 @@
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from patients.models import Patient
+from patients import services
+from patients.models import (
+    ConsentDocument,
+    ConsentSignature,
+    Intake,
+    IntakeReview,
+    Patient,
+    PatientAccessLog,
+    ScreeningResult,
+)
+from patients.screening import ITEMS
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: visible, never changed or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Patient)
@@ -22,3 +46,120 @@ class PatientAdmin(admin.ModelAdmin):
         # update() skips auto_now, so set updated_at here.
         count = queryset.update(is_archived=True, updated_at=timezone.now())
         self.message_user(request, f"Archived {count} patient record(s).")
+
+
+class IntakeReviewInline(admin.TabularInline):
+    model = IntakeReview
+    extra = 0
+    fields = ["created_at", "reviewer", "outcome", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Intake)
+class IntakeAdmin(ReadOnlyAdmin):
+    """The patient writes intakes through their link and practitioners review them on the
+    staff pages, so the admin only shows them (and logs who looked)."""
+
+    list_display = ["patient", "status", "created_at", "submitted_at", "reviewed_at"]
+    list_filter = ["status"]
+    search_fields = ["patient__last_name", "patient__first_name", "patient__email"]
+    list_select_related = ["patient"]
+    inlines = [IntakeReviewInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        intake = self.get_object(request, object_id)
+        if intake is not None:
+            services.access_log_record(
+                user=request.user, patient=intake.patient, intake=intake, record="intake"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(ScreeningResult)
+class ScreeningResultAdmin(ReadOnlyAdmin):
+    list_display = ["intake", "outcome", "estim_allowed", "updated_at"]
+    list_filter = ["outcome", "estim_allowed"]
+    list_select_related = ["intake__patient"]
+    fields = ["intake", "outcome", "estim_allowed", "answer_list", "rules", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Answers")
+    def answer_list(self, obj):
+        return format_html_join(
+            "\n",
+            "<div>{}: <strong>{}</strong></div>",
+            (
+                (item.question, {True: "Yes", False: "No"}.get(answer, "—"))
+                for item, answer in obj.answered_items()
+            ),
+        )
+
+    @admin.display(description="The screening rules")
+    def rules(self, obj=None):
+        return screening_rules_html()
+
+
+def screening_rules_html():
+    """patients.screening.ITEMS as a table, so the manager sees the rules the code applies."""
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                item.question,
+                {
+                    "absolute": "Hold until a practitioner clears it",
+                    "relative": "Needs a practitioner's review",
+                    "estim_only": "No effect on needling",
+                }[item.severity],
+                "Not allowed" if item.blocks_estim else "—",
+            )
+            for item in ITEMS
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>Question</th><th>A “yes” means</th>"
+        "<th>Electrical stimulation</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    """Saving, whether adding or editing, publishes a new version; the old text stays as
+    it was, with the signatures made on it."""
+
+    list_display = ["version", "title", "is_active", "created_at"]
+    fields = ["title", "body", "version", "is_active", "created_at"]
+    readonly_fields = ["version", "is_active", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        services.consent_document_publish(document=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentSignature)
+class ConsentSignatureAdmin(ReadOnlyAdmin):
+    list_display = ["patient", "typed_name", "document", "signed_at"]
+    list_select_related = ["patient", "document"]
+    search_fields = ["patient__last_name", "typed_name"]
+
+
+@admin.register(IntakeReview)
+class IntakeReviewAdmin(ReadOnlyAdmin):
+    list_display = ["intake", "outcome", "reviewer", "created_at"]
+    list_select_related = ["intake__patient", "reviewer"]
+
+
+@admin.register(PatientAccessLog)
+class PatientAccessLogAdmin(ReadOnlyAdmin):
+    list_display = ["viewed_at", "user", "patient", "record"]
+    list_filter = ["record"]
+    list_select_related = ["user", "patient"]
+    search_fields = ["patient__last_name", "user__username"]

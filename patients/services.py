@@ -1,6 +1,28 @@
+"""Writes to patient records, intakes, screening results and consents."""
+
 import datetime
 
-from patients.models import Patient
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+
+from patients.models import (
+    ConsentDocument,
+    ConsentSignature,
+    Intake,
+    IntakeReview,
+    IntakeStatus,
+    Patient,
+    PatientAccessLog,
+    ReviewOutcome,
+    ScreeningResult,
+)
+from patients.screening import assess
+
+
+class IntakeSubmitted(Exception):
+    """The intake has been signed and submitted; the patient can no longer change it."""
 
 
 def patient_find_or_create(
@@ -36,3 +58,171 @@ def patient_find_or_create(
     patient.full_clean()
     patient.save()
     return patient
+
+
+def intake_open(*, patient: Patient) -> Intake:
+    """The patient's current intake: the open draft, else the latest submitted one, else a
+    new draft. Locks the patient row so two tabs posting at once share one draft."""
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        intake = patient.intakes.order_by("-created_at", "-pk").first()
+        if intake is None:
+            intake = Intake.objects.create(patient=patient)
+        return intake
+
+
+def _lock_draft(intake: Intake) -> Intake:
+    locked = Intake.objects.select_for_update().get(pk=intake.pk)
+    if locked.submitted_at is not None:
+        raise IntakeSubmitted
+    return locked
+
+
+def intake_save_details(*, intake: Intake, fields: dict, now: datetime.datetime) -> Intake:
+    """Contact details for the patient record (address, emergency contact, GP...)."""
+    with transaction.atomic():
+        locked = _lock_draft(intake)
+        patient = Patient.objects.select_for_update().get(pk=locked.patient_id)
+        for name, value in fields.items():
+            setattr(patient, name, value)
+        patient.full_clean()
+        patient.save()
+        locked.details_saved_at = now
+        locked.save(update_fields=["details_saved_at", "updated_at"])
+    return locked
+
+
+def intake_save_questionnaire(*, intake: Intake, fields: dict, now: datetime.datetime) -> Intake:
+    """Save the questionnaire step; posting it again overwrites the same draft."""
+    with transaction.atomic():
+        locked = _lock_draft(intake)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.questionnaire_saved_at = now
+        locked.full_clean()
+        locked.save()
+    return locked
+
+
+def intake_save_screening(*, intake: Intake, answers: dict[str, bool]) -> ScreeningResult:
+    """Store the answers with the outcome computed from them (never typed in)."""
+    result = assess(answers)
+    with transaction.atomic():
+        locked = _lock_draft(intake)
+        screening, _ = ScreeningResult.objects.update_or_create(
+            intake=locked,
+            defaults={
+                "answers": dict(answers),
+                "outcome": result.outcome.value,
+                "estim_allowed": result.estim_allowed,
+            },
+        )
+    return screening
+
+
+def intake_sign_consent(
+    *,
+    intake: Intake,
+    document: ConsentDocument,
+    typed_name: str,
+    ip_address: str | None,
+    user_agent: str,
+    now: datetime.datetime,
+    review_url: str,
+    copy_url: str,
+) -> ConsentSignature:
+    """Sign the consent text the patient was shown and submit the intake.
+
+    Signing twice (a double click, a resubmitted form) returns the first signature.
+    Only the clinic inbox hears about a screening that needs a practitioner, and the
+    emails name no answers: the inbox gets a staff link, the patient a link to their copy.
+    """
+    with transaction.atomic():
+        locked = Intake.objects.select_for_update().select_related("patient").get(pk=intake.pk)
+        if locked.submitted_at is not None:
+            return locked.consent
+        screening = ScreeningResult.objects.get(intake=locked)
+        signature = ConsentSignature(
+            intake=locked,
+            patient=locked.patient,
+            document=document,
+            typed_name=typed_name.strip(),
+            signed_at=now,
+            ip_address=ip_address,
+            user_agent=user_agent[:500],
+        )
+        signature.full_clean()
+        signature.save()
+        locked.status = screening.outcome
+        locked.submitted_at = now
+        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        if locked.status != IntakeStatus.CLEARED:
+            transaction.on_commit(lambda: _notify_clinic(review_url))
+        email = locked.patient.email
+        transaction.on_commit(lambda: _send_consent_copy(email, copy_url))
+    return signature
+
+
+def _notify_clinic(review_url: str) -> None:
+    send_mail(
+        "An intake needs review",
+        f"An intake needs review:\n{review_url}\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.DEFAULT_FROM_EMAIL],
+    )
+
+
+def _send_consent_copy(email: str, copy_url: str) -> None:
+    send_mail(
+        "Your copy of the form you signed",
+        "Thank you for completing your pre-visit forms.\n\n"
+        f"You can read and download a copy of the form you signed here:\n{copy_url}\n\n"
+        "The link works for 30 days. Please keep it private.\n",
+        settings.DEFAULT_FROM_EMAIL,
+        [email],
+    )
+
+
+def intake_review(
+    *, intake: Intake, reviewer, outcome: str, note: str, now: datetime.datetime
+) -> IntakeReview:
+    """A practitioner clears the intake or keeps it on hold. Each decision is a new row;
+    the intake's status follows the latest one."""
+    with transaction.atomic():
+        locked = Intake.objects.select_for_update().get(pk=intake.pk)
+        if locked.submitted_at is None:
+            raise ValueError("Only a submitted intake can be reviewed.")
+        review = IntakeReview(intake=locked, reviewer=reviewer, outcome=outcome, note=note)
+        review.full_clean()
+        review.save()
+        locked.status = (
+            IntakeStatus.CLEARED if outcome == ReviewOutcome.CLEARED else IntakeStatus.HOLD
+        )
+        locked.reviewed_at = now
+        locked.save(update_fields=["status", "reviewed_at", "updated_at"])
+    return review
+
+
+def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
+    """Insert `document` as the newest version and make it the only active one.
+
+    `document` may be an edited copy of an existing version: it is saved as a new row, so
+    the version it was loaded from, and every signature on it, stays exactly as it was.
+    """
+    with transaction.atomic():
+        # Serialise publishers: the version number is max + 1.
+        list(ConsentDocument.objects.select_for_update().only("pk"))
+        latest = ConsentDocument.objects.aggregate(latest=Max("version"))["latest"] or 0
+        ConsentDocument.objects.filter(is_active=True).update(is_active=False)
+        document.pk = None
+        document._state.adding = True
+        document.version = latest + 1
+        document.is_active = True
+        document.created_at = None
+        document.full_clean(exclude=["created_at"])
+        document.save()
+    return document
+
+
+def access_log_record(*, user, patient: Patient, intake: Intake | None, record: str) -> None:
+    PatientAccessLog.objects.create(user=user, patient=patient, intake=intake, record=record)

@@ -1,0 +1,45 @@
+"""The private link a patient uses to fill in their intake forms.
+
+The token names one patient, is signed with SECRET_KEY under its own salt (so no other
+signed value in the project can be replayed here) and expires after INTAKE_LINK_MAX_AGE.
+"""
+
+import datetime as dt
+
+from django.core import signing
+from django.urls import reverse
+
+from patients.models import Patient
+
+SALT = "patients.intake-link"
+INTAKE_LINK_MAX_AGE = dt.timedelta(days=30)
+
+
+class IntakeLinkError(Exception):
+    """The token was tampered with, names no (active) patient, or has expired."""
+
+
+class IntakeLinkExpired(IntakeLinkError):
+    pass
+
+
+def intake_token(patient: Patient) -> str:
+    return signing.dumps({"p": patient.pk}, salt=SALT, compress=False)
+
+
+def intake_url(patient: Patient) -> str:
+    """Site-relative path of the patient's intake forms, valid for 30 days."""
+    return reverse("patients:intake", args=[intake_token(patient)])
+
+
+def patient_from_intake_token(token: str) -> Patient:
+    try:
+        data = signing.loads(token, salt=SALT, max_age=INTAKE_LINK_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise IntakeLinkExpired("This link has expired.") from error
+    except signing.BadSignature as error:
+        raise IntakeLinkError("This link is not valid.") from error
+    patient = Patient.objects.filter(pk=data.get("p"), is_archived=False).first()
+    if patient is None:
+        raise IntakeLinkError("This link is not valid.")
+    return patient
