@@ -1,0 +1,33 @@
+from django.urls import path
+
+from booking import staff_views as views
+
+app_name = "staff"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("calendar/<slug:location_slug>/", views.day, name="day"),
+    path("calendar/<slug:location_slug>/week/<int:practitioner_id>/", views.week, name="week"),
+    path("calendar/<slug:location_slug>/book/", views.book, name="book"),
+    path("appointments/<str:reference>/", views.appointment, name="appointment"),
+    path(
+        "appointments/<str:reference>/status/",
+        views.appointment_status,
+        name="appointment_status",
+    ),
+    path(
+        "appointments/<str:reference>/cancel/",
+        views.appointment_cancel_view,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<str:reference>/reschedule/",
+        views.appointment_reschedule_view,
+        name="appointment_reschedule",
+    ),
+    path("patients/", views.patients, name="patients"),
+    path("patients/new/", views.patient_new, name="patient_new"),
+    path("patients/<int:pk>/", views.patient, name="patient"),
+    path("patients/<int:pk>/waitlist/", views.waitlist_new, name="waitlist_new"),
+    path("waitlist/", views.waitlist_list, name="waitlist"),
+    path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),
+]

@@ -1,0 +1,459 @@
+"""The front desk: calendars, phone bookings, check-in and no-shows, patients, the waitlist.
+
+Plain GET pages and POST-then-redirect actions. Every change goes through the booking
+services, so the never-double-book guarantee holds here as it does online; a refusal
+(BookingError) becomes a message on the page, never an error page.
+"""
+
+import datetime as dt
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from booking import calendar, waitlist
+from booking.forms import format_start, parse_start
+from booking.models import (
+    RELEASED_STATUSES,
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    Practitioner,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from booking.services import (
+    TRANSITIONS,
+    UPCOMING,
+    BookingError,
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+    appointment_transition,
+)
+from booking.staff_forms import (
+    CancelForm,
+    PatientForm,
+    PatientSearchForm,
+    RescheduleForm,
+    StaffBookingForm,
+    WaitlistForm,
+)
+from clinic.access import staff_required
+from clinic.models import Location
+from patients.models import Patient
+
+DESK = AppointmentSource.FRONT_DESK
+VIEW = "booking.view_appointment"
+CHANGE = "booking.change_appointment"
+ADD = "booking.add_appointment"
+
+
+def _get_location(slug: str) -> Location:
+    return get_object_or_404(Location, slug=slug, is_active=True)
+
+
+def _get_appointment_for_user(request: HttpRequest, reference: str) -> Appointment:
+    # Every front-desk role sees every appointment; the decorator has checked the role.
+    return get_object_or_404(
+        Appointment.objects.select_related(
+            "patient", "service", "location", "room", "practitioner__user", "booked_by"
+        ),
+        reference=reference.upper(),
+    )
+
+
+def _get_patient_for_user(request: HttpRequest, pk) -> Patient:
+    return get_object_or_404(Patient, pk=pk)
+
+
+def _day_param(request: HttpRequest, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return default
+
+
+def _day_url(location: Location, day: dt.date) -> str:
+    url = reverse("staff:day", args=[location.slug])
+    return f"{url}?{urlencode({'date': day.isoformat()})}"
+
+
+def _next_or(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _with_params(url: str, **params) -> str:
+    parts = urlsplit(url)
+    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
+    return urlunsplit(parts._replace(query=query))
+
+
+def _intake(patient_ids: list[int]) -> dict[int, str]:
+    if calendar.intake_statuses is None or not patient_ids:
+        return {}
+    return calendar.intake_statuses(patient_ids)
+
+
+@staff_required(VIEW)
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    location = Location.objects.filter(is_active=True).order_by("name", "pk").first()
+    if location is None:
+        raise Http404("No active location.")
+    return redirect(_day_url(location, timezone.localdate(timezone=location.zone)))
+
+
+@staff_required(VIEW)
+@require_GET
+def day(request: HttpRequest, location_slug: str) -> HttpResponse:
+    location = _get_location(location_slug)
+    today = timezone.localdate(timezone=location.zone)
+    shown = _day_param(request, today)
+    cal = calendar.day_calendar(location=location, day=shown, now=timezone.now())
+    context = {
+        "location": location,
+        "locations": Location.objects.filter(is_active=True),
+        "cal": cal,
+        "day": shown,
+        "today": today,
+        "previous": shown - dt.timedelta(days=1),
+        "next": shown + dt.timedelta(days=1),
+        "here": request.get_full_path(),
+    }
+    return render(request, "staff/booking/day.html", context)
+
+
+@staff_required(VIEW)
+@require_GET
+def week(request: HttpRequest, location_slug: str, practitioner_id: int) -> HttpResponse:
+    location = _get_location(location_slug)
+    practitioner = get_object_or_404(
+        Practitioner.objects.select_related("user"), pk=practitioner_id, locations=location
+    )
+    today = timezone.localdate(timezone=location.zone)
+    shown = _day_param(request, today)
+    monday = shown - dt.timedelta(days=shown.weekday())
+    cal = calendar.week_calendar(
+        location=location, practitioner=practitioner, monday=monday, now=timezone.now()
+    )
+    context = {
+        "location": location,
+        "practitioner": practitioner,
+        "cal": cal,
+        "monday": monday,
+        "today": today,
+        "previous": monday - dt.timedelta(days=7),
+        "next": monday + dt.timedelta(days=7),
+        "here": request.get_full_path(),
+    }
+    return render(request, "staff/booking/week.html", context)
+
+
+@staff_required(VIEW)
+@require_GET
+def appointment(request: HttpRequest, reference: str) -> HttpResponse:
+    booked = _get_appointment_for_user(request, reference)
+    now = timezone.now()
+    matching = []
+    if booked.status in RELEASED_STATUSES and booked.start > now:
+        matching = waitlist.entries_matching(
+            service=booked.service,
+            location=booked.location,
+            practitioner=booked.practitioner,
+            start=booked.start,
+            end=booked.end,
+        ).exclude(patient_id=booked.patient_id)
+    actions = [
+        (name, transition.label)
+        for name, transition in TRANSITIONS.items()
+        if booked.status in transition.sources
+    ]
+    context = {
+        "appointment": booked,
+        "zone": booked.location.zone,
+        "intake": _intake([booked.patient_id]).get(booked.patient_id, ""),
+        "actions": actions,
+        "can_change": booked.status in UPCOMING and booked.start > now,
+        "cancel_form": CancelForm(),
+        "matching": matching,
+        "calendar_url": _day_url(
+            booked.location, booked.start.astimezone(booked.location.zone).date()
+        ),
+        "next": _next_or(request, ""),
+    }
+    return render(request, "staff/booking/appointment.html", context)
+
+
+@staff_required(CHANGE)
+@require_POST
+def appointment_status(request: HttpRequest, reference: str) -> HttpResponse:
+    booked = _get_appointment_for_user(request, reference)
+    action = request.POST.get("action", "")
+    try:
+        changed = appointment_transition(appointment=booked, action=action, now=timezone.now())
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"{changed.patient.full_name}: {changed.get_status_display().lower()}.",
+        )
+    return redirect(_next_or(request, reverse("staff:appointment", args=[booked.reference])))
+
+
+@staff_required(CHANGE)
+@require_POST
+def appointment_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
+    booked = _get_appointment_for_user(request, reference)
+    back = reverse("staff:appointment", args=[booked.reference])
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please give a reason for the cancellation.")
+        return redirect(back)
+    try:
+        cancelled = appointment_cancel(
+            appointment=booked,
+            now=timezone.now(),
+            by_patient=False,
+            reason=form.cleaned_data["reason"],
+        )
+    except BookingError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    messages.success(
+        request, f"{cancelled.patient.full_name}: {cancelled.get_status_display().lower()}."
+    )
+    # The day calendar lists the freed time beside the waitlist entries that fit it.
+    return redirect(
+        _day_url(cancelled.location, cancelled.start.astimezone(booked.location.zone).date())
+    )
+
+
+@staff_required(CHANGE)
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule_view(request: HttpRequest, reference: str) -> HttpResponse:
+    booked = _get_appointment_for_user(request, reference)
+    location = booked.location
+    local = booked.start.astimezone(location.zone)
+    initial = {"date": local.date(), "time": local.time()}
+    form = RescheduleForm(
+        request.POST or None, initial=initial, location=location, service=booked.service
+    )
+    alternatives = ()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = appointment_reschedule(
+                appointment=booked,
+                start=data["start"],
+                now=timezone.now(),
+                source=DESK,
+                practitioner=data["practitioner"],
+                room=data["room"],
+                override_hours=data["override_hours"],
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            alternatives = error.alternatives
+        else:
+            messages.success(
+                request, f"Moved to {moved.start.astimezone(location.zone):%a %d %b %H:%M}."
+            )
+            return redirect(_day_url(location, moved.start.astimezone(location.zone).date()))
+    context = {
+        "appointment": booked,
+        "zone": location.zone,
+        "form": form,
+        "alternatives": [a.start.astimezone(location.zone) for a in alternatives],
+    }
+    return render(
+        request,
+        "staff/booking/reschedule.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required(ADD)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, location_slug: str) -> HttpResponse:
+    """Book for a phone caller: find (or create) the patient, then the time."""
+    location = _get_location(location_slug)
+    params = request.POST if request.method == "POST" else request.GET
+    patient = None
+    if params.get("patient", "").isdigit():
+        patient = Patient.objects.filter(pk=params["patient"], is_archived=False).first()
+    if patient is None:
+        search = PatientSearchForm(request.GET)
+        context = {
+            "location": location,
+            "search": search,
+            "results": search.results(),
+            "carry": {k: request.GET[k] for k in ("practitioner", "start") if request.GET.get(k)},
+            "here": request.get_full_path(),
+        }
+        status = 400 if request.method == "POST" else 200  # a booking needs a patient
+        return render(request, "staff/booking/book_patient.html", context, status=status)
+
+    initial = {}
+    if start := parse_start(params.get("start", "")):
+        local = start.astimezone(location.zone)
+        initial.update(date=local.date(), time=local.time())
+    if params.get("practitioner", "").isdigit():
+        initial["practitioner"] = int(params["practitioner"])
+    form = StaffBookingForm(
+        request.POST if request.method == "POST" else None, initial=initial, location=location
+    )
+    alternatives = ()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booked = appointment_book(
+                patient=patient,
+                service=data["service"],
+                location=location,
+                start=data["start"],
+                practitioner=data["practitioner"],
+                source=DESK,
+                now=timezone.now(),
+                room=data["room"],
+                override_hours=data["override_hours"],
+                booked_by=request.user,
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            alternatives = error.alternatives
+        else:
+            local = booked.start.astimezone(location.zone)
+            messages.success(
+                request,
+                f"Booked {patient.full_name} with {booked.practitioner.name} "
+                f"on {local:%a %d %b at %H:%M}. Reference {booked.reference}.",
+            )
+            return redirect(_day_url(location, local.date()))
+    context = {
+        "location": location,
+        "patient": patient,
+        "form": form,
+        "alternatives": [
+            (a.start.astimezone(location.zone), format_start(a.start), a.practitioner_id)
+            for a in alternatives
+        ],
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "staff/booking/book.html", context, status=status)
+
+
+@staff_required("patients.view_patient")
+@require_GET
+def patients(request: HttpRequest) -> HttpResponse:
+    search = PatientSearchForm(request.GET)
+    return render(
+        request, "staff/booking/patients.html", {"search": search, "results": search.results()}
+    )
+
+
+@staff_required("patients.add_patient")
+@require_http_methods(["GET", "POST"])
+def patient_new(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PatientForm(request.POST or None, today=today)
+    if request.method == "POST" and form.is_valid():
+        patient = form.save()
+        messages.success(request, f"Added {patient.full_name}.")
+        fallback = reverse("staff:patient", args=[patient.pk])
+        target = _next_or(request, "")
+        return redirect(_with_params(target, patient=patient.pk) if target else fallback)
+    context = {"form": form, "next": _next_or(request, "")}
+    return render(
+        request, "staff/booking/patient_new.html", context, status=400 if form.errors else 200
+    )
+
+
+@staff_required("patients.view_patient", VIEW)
+@require_GET
+def patient(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_patient_for_user(request, pk)
+    now = timezone.now()
+    appointments = list(
+        person.appointments.select_related("service", "location", "practitioner__user").order_by(
+            "-start"
+        )
+    )
+    counts = person.appointments.aggregate(
+        no_shows=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
+        late_cancels=Count("pk", filter=Q(status=AppointmentStatus.LATE_CANCELLED)),
+    )
+    context = {
+        "patient": person,
+        "intake": _intake([person.pk]).get(person.pk, ""),
+        "upcoming": [a for a in reversed(appointments) if a.start > now],
+        "past": [a for a in appointments if a.start <= now],
+        "counts": counts,
+        "entries": WaitlistEntry.objects.filter(patient=person)
+        .select_related("service", "location", "practitioner__user")
+        .order_by("-created_at"),
+        "locations": Location.objects.filter(is_active=True),
+    }
+    return render(request, "staff/booking/patient.html", context)
+
+
+@staff_required("booking.add_waitlistentry")
+@require_http_methods(["GET", "POST"])
+def waitlist_new(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_patient_for_user(request, pk)
+    today = timezone.localdate()
+    form = WaitlistForm(
+        request.POST or None,
+        initial={"earliest_date": today, "latest_date": today + dt.timedelta(days=14)},
+        today=today,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        waitlist.waitlist_add(patient=person, source=DESK, **data)
+        messages.success(request, f"{person.full_name} is on the waitlist.")
+        return redirect("staff:patient", pk=person.pk)
+    return render(
+        request,
+        "staff/booking/waitlist_new.html",
+        {"patient": person, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required("booking.view_waitlistentry")
+@require_GET
+def waitlist_list(request: HttpRequest) -> HttpResponse:
+    entries = (
+        WaitlistEntry.objects.filter(status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED])
+        .select_related("patient", "service", "location", "practitioner__user")
+        .order_by("created_at", "pk")
+    )
+    return render(request, "staff/booking/waitlist.html", {"entries": entries})
+
+
+@staff_required("booking.change_waitlistentry")
+@require_POST
+def waitlist_status(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = get_object_or_404(WaitlistEntry.objects.select_related("patient"), pk=pk)
+    status = request.POST.get("status", "")
+    if status not in WaitlistStatus.values:
+        messages.error(request, "Unknown waitlist status.")
+    else:
+        waitlist.waitlist_set_status(entry=entry, status=status)
+        messages.success(
+            request, f"{entry.patient.full_name}: {entry.get_status_display().lower()}."
+        )
+    return redirect(_next_or(request, reverse("staff:waitlist")))
