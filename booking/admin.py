@@ -15,6 +15,8 @@ from booking.models import (
     ExtraHours,
     Practitioner,
     Service,
+    SignInRequest,
+    SlotHold,
     TimeOff,
     WaitlistEntry,
     WeeklyHours,
@@ -225,3 +227,29 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["patient", "practitioner"]
     readonly_fields = ["appointment", "created_at", "updated_at"]
     date_hierarchy = "created_at"
+
+
+@admin.register(SlotHold)
+class SlotHoldAdmin(admin.ModelAdmin):
+    """Short-lived holds on picked times; read-only, they lapse by themselves."""
+
+    list_display = ["start", "practitioner", "room", "expires_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SignInRequest)
+class SignInRequestAdmin(admin.ModelAdmin):
+    """The portal's rate-limit log: hashed keys and times only."""
+
+    list_display = ["created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -108,3 +108,7 @@ class PatientDetailsForm(forms.Form):
             "phone": str(data["phone"]),
             "date_of_birth": data["date_of_birth"].isoformat(),
         }
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(max_length=254, help_text="The address you gave when you booked.")

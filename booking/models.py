@@ -433,3 +433,42 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} for {self.service}"
+
+
+class SlotHold(models.Model):
+    """A time a patient has picked, kept from others for a few minutes while they finish.
+
+    It occupies one practitioner and one room like an appointment, until ``expires_at``;
+    the holder (``token``, from their session) is never blocked by it. Lapsed holds are
+    ignored by every read, so nothing needs to clear them up.
+    """
+
+    token = models.CharField(max_length=64, db_index=True)
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    occupied_until = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at", "start"], name="slot_hold_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.start:%Y-%m-%d %H:%M} until {self.expires_at:%H:%M}"
+
+
+class SignInRequest(models.Model):
+    """One request for a portal sign-in email, kept for the rate limit.
+
+    A table rather than a cache: every process and worker sees the same counts without a
+    cache server, and the migration creates it. ``key`` is a hash, never the address.
+    """
+
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"], name="sign_in_request_idx")]
+
+    def __str__(self) -> str:
+        return f"Sign-in request {self.created_at:%Y-%m-%d %H:%M}"

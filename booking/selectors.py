@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import DateField, IntegerField, Q, Value
+from django.utils import timezone
 
 from booking import availability
 from booking.models import (
@@ -13,6 +14,7 @@ from booking.models import (
     ExtraHours,
     Practitioner,
     Service,
+    SlotHold,
     TimeOff,
     WeeklyHours,
 )
@@ -43,10 +45,17 @@ def load_schedule(
     last_day: dt.date,
     practitioner_id: int | None = None,
     exclude_appointment_id: int | None = None,
+    hold_token: str | None = None,
+    now: dt.datetime | None = None,
 ) -> LoadedSchedule:
     """Everything the engine needs for these local days, in five queries whatever the
-    number of days, practitioners or appointments."""
+    number of days, practitioners or appointments.
+
+    Other patients' live slot holds count as bookings; the holds of ``hold_token`` (the
+    visitor's own) do not, so a hold never blocks its holder.
+    """
     window_start, window_end = local_day_bounds(first_day, last_day, location)
+    now = now or timezone.now()
 
     # Query 1: the practitioners who offer this service here.
     practitioners = Practitioner.objects.bookable(service=service, location=location)
@@ -109,14 +118,21 @@ def load_schedule(
     )
 
     # Query 5: active appointments in the window that hold these practitioners (at any
-    # location) or these rooms.
-    bookings = (
+    # location) or these rooms, UNION other patients' live slot holds on them.
+    occupying = Q(practitioner_id__in=ids) | Q(room_id__in=room_ids)
+    in_window = Q(start__lt=window_end, occupied_until__gt=window_start)
+    fields = ("practitioner_id", "room_id", "start", "occupied_until")
+    appointments = (
         Appointment.objects.active()
-        .filter(Q(practitioner_id__in=ids) | Q(room_id__in=room_ids))
-        .filter(start__lt=window_end, occupied_until__gt=window_start)
+        .filter(occupying, in_window)
         .exclude(pk=exclude_appointment_id)
-        .values_list("practitioner_id", "room_id", "start", "occupied_until")
+        .order_by()
+        .values_list(*fields)
     )
+    holds = SlotHold.objects.filter(occupying, in_window, expires_at__gt=now)
+    if hold_token:
+        holds = holds.exclude(token=hold_token)
+    bookings = appointments.union(holds.order_by().values_list(*fields), all=True)
     schedule = availability.Schedule(
         zone=location.zone,
         practitioner_ids=tuple(ids),

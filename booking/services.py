@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from booking import availability
+from booking import availability, tasks
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -17,6 +17,7 @@ from booking.models import (
     BookingPolicy,
     Practitioner,
     Service,
+    SlotHold,
 )
 from booking.selectors import load_schedule, online_rules
 from clinic.models import Location, Room
@@ -174,9 +175,12 @@ def _place(
     within_hours: bool = True,
     moving: Appointment | None = None,
     also_lock: tuple[int, ...] = (),
+    hold_token: str | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[availability.Slot, dict[int, Practitioner]]:
     """Inside the caller's transaction: lock, re-check with the engine, pick the slot.
 
+    Other patients' live slot holds count as taken; the holds of ``hold_token`` do not.
     Raises SlotTaken, with nearby free times, when the time is no longer free.
     """
     if practitioner is not None:
@@ -197,6 +201,8 @@ def _place(
         last_day=day,
         practitioner_id=practitioner.pk if practitioner else None,
         exclude_appointment_id=moving.pk if moving else None,
+        hold_token=hold_token,
+        now=now,
     )
     free = [
         slot
@@ -263,6 +269,8 @@ def appointment_book(
     room: Room | None = None,
     override_hours: bool = False,
     booked_by: AbstractBaseUser | None = None,
+    hold_token: str | None = None,
+    patient_cap: bool = False,
 ) -> Appointment:
     """Book a session, or raise BookingError. ``practitioner=None`` means any practitioner:
     the least-loaded one free at that time is chosen.
@@ -271,6 +279,12 @@ def appointment_book(
     has had a first visit before it; callers that cannot tell who the patient is book it as
     ``requested`` for the front desk to confirm. ``override_hours`` (front desk only) sets
     aside working hours, time off and closures, never another booking or a taken room.
+
+    Another patient's live slot hold counts as a booking; ``hold_token`` names the
+    caller's own holds, which never block it and are released once it books. With
+    ``patient_cap`` (every page where patients book themselves), a patient may hold at
+    most the policy's ``max_upcoming_online`` upcoming online appointments.
+    The patient's emails and reminder are enqueued once the booking commits.
     """
     if override_hours and source != AppointmentSource.FRONT_DESK:
         raise BookingError("Only the front desk may book outside hours.", code="override")
@@ -290,6 +304,8 @@ def appointment_book(
         # Online, this would tell a visitor that someone with these details has a booking.
         _patient_free(patient, start, start + rules.duration)
     with _constraint_lost(start), transaction.atomic():
+        if patient_cap:
+            _within_online_cap(patient=patient, policy=policy, now=now)
         slot, practitioners = _place(
             service=service,
             location=location,
@@ -298,6 +314,8 @@ def appointment_book(
             rules=rules,
             room=room,
             within_hours=not override_hours,
+            hold_token=hold_token,
+            now=now,
         )
         appointment = Appointment(
             patient=patient,
@@ -314,7 +332,28 @@ def appointment_book(
             hours_override=override_hours,
         )
         _save(appointment)
+        if hold_token:
+            SlotHold.objects.filter(token=hold_token).delete()
+        tasks.after_booked(appointment)
     return appointment
+
+
+def _within_online_cap(*, patient: Patient, policy: BookingPolicy, now: dt.datetime) -> None:
+    """Refuse a booking beyond the policy's cap of upcoming online appointments.
+
+    The patient's row is locked first (before practitioners and rooms: one order for
+    every path), so two bookings by one patient cannot both pass the count.
+    """
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+    upcoming = patient.appointments.filter(
+        source=AppointmentSource.ONLINE, status__in=UPCOMING, start__gt=now
+    ).count()
+    if upcoming >= policy.max_upcoming_online:
+        raise BookingError(
+            f"You already have {upcoming} upcoming appointments booked online, the most we "
+            f"take online at once. To book another, please call us on {settings.CLINIC_PHONE}.",
+            code="cap",
+        )
 
 
 def appointment_reschedule(
@@ -375,6 +414,7 @@ def appointment_reschedule(
             within_hours=not override_hours,
             moving=appointment,
             also_lock=(appointment.practitioner_id,),
+            now=now,
         )
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status not in UPCOMING or locked.updated_at != appointment.updated_at:
@@ -388,6 +428,7 @@ def appointment_reschedule(
         appointment.occupied_until = slot.end + rules.buffer
         appointment.hours_override = override_hours
         _save(appointment)
+        tasks.after_rescheduled(appointment)
     return appointment
 
 
@@ -431,6 +472,7 @@ def appointment_cancel(
         locked.cancellation_reason = reason.strip()[:200]
         locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
         locked.save()
+        tasks.after_cancelled(locked)
     return locked
 
 
@@ -508,6 +550,7 @@ def online_booking_make(
     practitioner: Practitioner | None,
     start: dt.datetime,
     now: dt.datetime,
+    hold_token: str | None = None,
 ) -> Appointment:
     """Book from the public pages: find or create the patient, then book, all or nothing.
 
@@ -535,4 +578,6 @@ def online_booking_make(
             source=AppointmentSource.ONLINE,
             now=now,
             status=status,
+            hold_token=hold_token,
+            patient_cap=True,
         )

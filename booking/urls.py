@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from booking import portal, views
 
 app_name = "booking"
 urlpatterns = [
@@ -12,9 +12,18 @@ urlpatterns = [
     path("book/confirmed/", views.book_confirmed, name="confirmed"),
     path("book/<slug:service_slug>/", views.book_where, name="where"),
     path("book/<slug:service_slug>/<slug:location_slug>/", views.book_times, name="times"),
+    path("book/<slug:service_slug>/<slug:location_slug>/hold/", views.book_hold, name="hold"),
     path(
         "book/<slug:service_slug>/<slug:location_slug>/details/",
         views.book_details,
         name="details",
     ),
+    path("appointment/<str:token>/", portal.manage, name="manage"),
+    path("appointment/<str:token>/cancel/", portal.manage_cancel, name="manage_cancel"),
+    path("appointment/<str:token>/reschedule/", portal.manage_reschedule, name="manage_reschedule"),
+    path("my/", portal.portal, name="portal"),
+    path("my/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
+    path("my/sign-in/<str:token>/", portal.portal_enter, name="portal_enter"),
+    path("my/sign-out/", portal.portal_sign_out, name="portal_sign_out"),
+    path("waitlist/claim/<str:token>/", portal.waitlist_claim, name="waitlist_claim"),
 ]

@@ -7,23 +7,36 @@ is validated again by the booking service when they confirm.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from booking import availability
 from booking.forms import ANY, DayForm, PatientDetailsForm, SlotForm, format_start, parse_start
-from booking.models import Appointment, AppointmentStatus, BookingPolicy, Practitioner, Service
+from booking.holds import SESSION_KEY as HOLD_KEY
+from booking.holds import hold_token_for, slot_hold
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingPolicy,
+    Practitioner,
+    Service,
+    SlotHold,
+)
+from booking.portal import portal_patient
 from booking.selectors import (
     bookable_locations,
     bookable_services,
     load_schedule,
     online_rules,
 )
-from booking.services import BookingError, online_booking_make
+from booking.services import BookingError, appointment_book, online_booking_make
 from clinic.models import Location
 
 SESSION_KEY = "booking"
@@ -109,6 +122,8 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
         first_day=day,
         last_day=last_day,
         practitioner_id=chosen.pk if chosen else None,
+        hold_token=request.session.get(HOLD_KEY),
+        now=now,
     )
     rules = online_rules(service=service, policy=policy, now=now)
     slots = availability.free_slots(loaded.schedule, rules, day, last_day)
@@ -131,6 +146,57 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
     return render(request, "booking/book_times.html", context)
 
 
+def _hold(request: HttpRequest, *, service, location, slot_form) -> BookingError | None:
+    """Hold the posted time for this visitor; the error to show if it cannot be held."""
+    try:
+        slot_hold(
+            token=hold_token_for(request.session),
+            service=service,
+            location=location,
+            practitioner=slot_form.cleaned_data["practitioner"],
+            start=slot_form.cleaned_data["start"],
+            now=timezone.now(),
+        )
+    except BookingError as error:
+        return error
+    return None
+
+
+def _taken(request, *, service, location, slot_form, error: BookingError) -> HttpResponse:
+    context = {
+        "service": service,
+        "location": location,
+        "error": error.message,
+        "practitioner_param": slot_form.data.get("practitioner") or ANY,
+        "day": slot_form.cleaned_data["start"],
+        "alternatives": [(slot.start, format_start(slot.start)) for slot in error.alternatives],
+    }
+    return render(request, "booking/book_taken.html", context, status=409)
+
+
+@require_POST
+def book_hold(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
+    """The patient picked a time: hold it for them, then ask for their details."""
+    service, location, team = _get_offer(service_slug, location_slug)
+    slot_form = SlotForm(request.POST, practitioners=team)
+    if not slot_form.is_valid():
+        return render(
+            request,
+            "booking/book_invalid.html",
+            {"service": service, "location": location, "form": slot_form},
+            status=400,
+        )
+    if error := _hold(request, service=service, location=location, slot_form=slot_form):
+        return _taken(request, service=service, location=location, slot_form=slot_form, error=error)
+    query = urlencode(
+        {
+            "practitioner": slot_form.data.get("practitioner") or ANY,
+            "start": format_start(slot_form.cleaned_data["start"]),
+        }
+    )
+    return redirect(f"{reverse('booking:details', args=[service.slug, location.slug])}?{query}")
+
+
 @require_http_methods(["GET", "POST"])
 def book_details(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
     service, location, team = _get_offer(service_slug, location_slug)
@@ -144,20 +210,29 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
         )
     today = timezone.localdate(timezone=location.zone)
     stored = request.session.get(SESSION_KEY, {})
+    patient = portal_patient(request)
     if request.method == "POST":
-        form = PatientDetailsForm(request.POST, today=today)
-        if form.is_valid():
+        form = PatientDetailsForm(request.POST, today=today) if patient is None else None
+        if form is None or form.is_valid():
+            # Renew the hold (or take it, for a visitor who came by a link). If the time
+            # cannot be held, confirming says why and offers nearby times.
+            _hold(request, service=service, location=location, slot_form=slot_form)
             chosen = slot_form.cleaned_data["practitioner"]
             request.session[SESSION_KEY] = {
                 "service": service.slug,
                 "location": location.slug,
                 "practitioner": chosen.pk if chosen else ANY,
                 "start": format_start(slot_form.cleaned_data["start"]),
-                "patient": form.session_data(),
+                "patient": form.session_data() if form else _patient_data(patient),
+                "portal": patient.pk if patient else None,
             }
             return redirect("booking:review")
     else:
-        form = PatientDetailsForm(initial=stored.get("patient"), today=today)
+        form = (
+            PatientDetailsForm(initial=stored.get("patient"), today=today)
+            if patient is None
+            else None
+        )
     context = {
         "service": service,
         "location": location,
@@ -166,8 +241,20 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
         "start_param": format_start(slot_form.cleaned_data["start"]),
         "practitioner": slot_form.cleaned_data["practitioner"],
         "practitioner_param": slot_form.data.get("practitioner") or ANY,
+        "portal_patient": patient,
     }
-    return render(request, "booking/book_details.html", context, status=400 if form.errors else 200)
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "booking/book_details.html", context, status=status)
+
+
+def _patient_data(patient) -> dict[str, str]:
+    return {
+        "first_name": patient.first_name,
+        "last_name": patient.last_name,
+        "email": patient.email,
+        "phone": str(patient.phone),
+        "date_of_birth": patient.date_of_birth.isoformat(),
+    }
 
 
 def _pending(request: HttpRequest):
@@ -199,6 +286,7 @@ def _pending(request: HttpRequest):
         "patient": pending["patient"],
         "practitioner_param": pending["practitioner"],
         "start_param": pending["start"],
+        "portal": pending.get("portal"),
     }
 
 
@@ -209,17 +297,40 @@ def book_review(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.session.get(CONFIRMED_KEY):
             return redirect("booking:confirmed")  # a second click on "Confirm"
         return redirect("booking:book")
-    context = {"pending": pending}
+    now = timezone.now()
+    token = request.session.get(HOLD_KEY)
+    hold = SlotHold.objects.filter(token=token, expires_at__gt=now).first() if token else None
+    context = {"pending": pending, "held_until": hold.expires_at if hold else None}
+    patient = portal_patient(request)
+    if pending["portal"] and (patient is None or patient.pk != pending["portal"]):
+        del request.session[SESSION_KEY]  # signed out (or in as someone else) since
+        return redirect("booking:book")
     if request.method == "POST":
         try:
-            appointment = online_booking_make(
-                details=pending["patient"],
-                service=pending["service"],
-                location=pending["location"],
-                practitioner=pending["practitioner"],
-                start=pending["start"],
-                now=timezone.now(),
-            )
+            if patient is not None and pending["portal"]:
+                # A signed-in patient is known: their own record, and a follow-up is
+                # confirmed if they have had their first visit (the service checks).
+                appointment = appointment_book(
+                    patient=patient,
+                    service=pending["service"],
+                    location=pending["location"],
+                    start=pending["start"],
+                    practitioner=pending["practitioner"],
+                    source=AppointmentSource.ONLINE,
+                    now=now,
+                    hold_token=token,
+                    patient_cap=True,
+                )
+            else:
+                appointment = online_booking_make(
+                    details=pending["patient"],
+                    service=pending["service"],
+                    location=pending["location"],
+                    practitioner=pending["practitioner"],
+                    start=pending["start"],
+                    now=now,
+                    hold_token=token,
+                )
         except BookingError as error:
             context.update(
                 error=error.message,

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "phonenumber_field",
+    "django_tasks_db",
     "clinic",
     "patients",
     "booking",
@@ -128,6 +129,27 @@ if MAILER == "smtp":
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "appointments@clinic.example")
 
+# Background tasks (Django's tasks framework). "database" queues them in the database for
+# `manage.py db_worker` (django-tasks-db); "immediate" runs them at once, for tests. The
+# immediate backend cannot run a task later, so there reminders go to a recording backend
+# ("deferred") and the tests play the worker's part.
+TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+    "immediate": {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+        "deferred": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    },
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND={TASKS_BACKEND!r} must be one of {', '.join(_TASK_BACKENDS)}."
+    )
+TASKS = _TASK_BACKENDS[TASKS_BACKEND]
+DEFERRED_TASK_BACKEND = "deferred" if "deferred" in TASKS else "default"
+
 # Content Security Policy: everything from this origin, no inline script.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -177,6 +199,25 @@ CLINIC_BOOKING_DEFAULTS = {
     "cancellation_window_hours": env_int("CLINIC_CANCELLATION_WINDOW_HOURS", 24),
     "max_upcoming_online": env_int("CLINIC_MAX_UPCOMING_ONLINE", 3, minimum=1),
 }
+
+# Patient self-service.
+# Links in emails are absolute: the site's address as patients reach it.
+SITE_URL = env_str(
+    "SITE_URL",
+    "http://127.0.0.1:8000"
+    if DEBUG
+    else f"https://{ALLOWED_HOSTS[0]}"
+    if ALLOWED_HOSTS
+    else "http://testserver",
+).rstrip("/")
+CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1, maximum=24 * 14)
+CLINIC_HOLD_MINUTES = env_int("CLINIC_HOLD_MINUTES", 7, minimum=1, maximum=60)
+CLINIC_MANAGE_LINK_DAYS = env_int("CLINIC_MANAGE_LINK_DAYS", 90, minimum=1, maximum=400)
+CLINIC_SIGN_IN_LINK_MINUTES = env_int("CLINIC_SIGN_IN_LINK_MINUTES", 30, minimum=5, maximum=1440)
+# Sign-in emails: at most this many requests per address, and per IP address, an hour.
+CLINIC_SIGN_IN_PER_EMAIL = env_int("CLINIC_SIGN_IN_PER_EMAIL", 5, minimum=1)
+CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
+CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),
+    path("intake/", include("patients.urls")),
     path(
         "staff/login/",
         auth_views.LoginView.as_view(
@@ -16,5 +17,7 @@ urlpatterns = [
         name="login",
     ),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("staff/intakes/", include("patients.staff_urls")),
+    path("staff/", include("booking.staff_urls")),
     path("admin/", admin.site.urls),
 ]

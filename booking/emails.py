@@ -1,0 +1,88 @@
+"""Patients' emails, built from templates/emails/<kind>.txt and .html.
+
+They carry the minimum: the time, the place, the practitioner, the service's name and a
+link. Never screening answers, intake contents or anything clinical: an email can be read
+by whoever shares the inbox.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from booking import ics, links
+from booking.models import Appointment, AppointmentStatus
+from patients.models import Patient
+
+SUBJECTS = {
+    "booked": "Your appointment is booked",
+    "requested": "We have your appointment request",
+    "rescheduled": "Your appointment has moved",
+    "cancelled": "Your appointment is cancelled",
+    "reminder": "Reminder: your appointment",
+    "intake": "Before your first visit: your health questionnaire",
+    "sign_in": "Your sign-in link",
+    "waitlist_offer": "A time has come free",
+}
+
+
+def _message(kind: str, *, to: str, context: dict) -> EmailMultiAlternatives:
+    context = {
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "CLINIC_PHONE": settings.CLINIC_PHONE,
+        **context,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{SUBJECTS[kind]} · {settings.CLINIC_NAME}",
+        body=render_to_string(f"emails/{kind}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
+    return message
+
+
+def appointment_email(appointment: Appointment, kind: str) -> EmailMultiAlternatives:
+    """booked, requested, rescheduled, cancelled or reminder."""
+    manage_url = links.absolute(links.manage_path(appointment))
+    message = _message(
+        kind,
+        to=appointment.patient.email,
+        context={"appointment": appointment, "manage_url": manage_url},
+    )
+    if appointment.status != AppointmentStatus.REQUESTED and kind != "reminder":
+        message.attach(
+            "appointment.ics",
+            ics.appointment_ics(appointment, manage_url=manage_url, cancel=kind == "cancelled"),
+            "text/calendar; method=" + ("CANCEL" if kind == "cancelled" else "REQUEST"),
+        )
+    return message
+
+
+def intake_email(patient: Patient, *, intake_url: str) -> EmailMultiAlternatives:
+    return _message(
+        "intake",
+        to=patient.email,
+        context={"patient": patient, "intake_url": links.absolute(intake_url)},
+    )
+
+
+def sign_in_email(patient: Patient) -> EmailMultiAlternatives:
+    from django.urls import reverse
+
+    path = reverse("booking:portal_enter", args=[links.sign_in_token(patient)])
+    return _message(
+        "sign_in",
+        to=patient.email,
+        context={
+            "patient": patient,
+            "sign_in_url": links.absolute(path),
+            "minutes": settings.CLINIC_SIGN_IN_LINK_MINUTES,
+        },
+    )
+
+
+def waitlist_offer_email(*, patient: Patient, offer: dict, claim_url: str):
+    return _message(
+        "waitlist_offer",
+        to=patient.email,
+        context={"patient": patient, "offer": offer, "claim_url": claim_url},
+    )

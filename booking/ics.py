@@ -1,0 +1,66 @@
+"""Calendar files (.ics) for appointment emails.
+
+One UID per appointment, kept across reschedules, so a calendar updates its event rather
+than adding a second one; SEQUENCE grows with each change; a cancellation is METHOD:CANCEL
+with the same UID. Times carry the location's zone (with its VTIMEZONE), so the event
+shows at the right instant on daylight-saving days and in any other zone; a wall time
+that happens twice (the autumn change) is written in UTC instead.
+"""
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from booking.models import Appointment
+
+
+def uid(appointment: Appointment) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "clinic.example"
+    return f"appointment-{appointment.pk}@{host}"
+
+
+def _local(instant: dt.datetime, zone) -> dt.datetime:
+    """The instant in the location's zone, or in UTC when its wall-clock time happens
+    twice that night (the autumn change): iCalendar reads a repeated local time as its
+    first occurrence, so a session ending in the second one needs UTC to be right."""
+    local = instant.astimezone(zone)
+    other = local.replace(fold=1 - local.fold)
+    if other.utcoffset() != local.utcoffset():
+        return instant.astimezone(dt.UTC)
+    return local
+
+
+def appointment_ics(appointment: Appointment, *, manage_url: str, cancel: bool = False) -> bytes:
+    """The appointment as an iTIP REQUEST, or as a CANCEL of the same event."""
+    zone = appointment.location.zone
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancel else "REQUEST")
+
+    event = Event()
+    event.add("uid", uid(appointment))
+    # Seconds since booking: grows with every change, as SEQUENCE must.
+    event.add("sequence", int((appointment.updated_at - appointment.created_at).total_seconds()))
+    event.add("dtstamp", appointment.updated_at.astimezone(dt.UTC))
+    event.add("dtstart", _local(appointment.start, zone))
+    event.add("dtend", _local(appointment.end, zone))
+    event.add("summary", f"{appointment.service.name} at {settings.CLINIC_NAME}")
+    event.add("location", f"{appointment.location.name}, {appointment.location.address}")
+    event.add(
+        "description",
+        f"With {appointment.practitioner.name}. Reference {appointment.reference}.\n"
+        f"Change or cancel: {manage_url}\nCall us: {settings.CLINIC_PHONE}",
+    )
+    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    organizer.params["cn"] = vText(settings.CLINIC_NAME)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{appointment.patient.email}")
+    attendee.params["rsvp"] = vText("FALSE")
+    event.add("attendee", attendee)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

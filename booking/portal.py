@@ -1,0 +1,282 @@
+"""Patient self-service without a password: the manage link in every email, and the
+portal a patient signs in to with a link sent to their address.
+
+What a page may reveal: the manage page shows one appointment to whoever holds its
+signed link; the portal shows one patient's appointments to whoever opened that patient's
+sign-in link. The sign-in page answers the same, in the same work, for any address.
+"""
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from booking import availability, links, tasks
+from booking.forms import DayForm, SignInForm, SlotForm, format_start
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingPolicy,
+    SignInRequest,
+)
+from booking.selectors import load_schedule, online_rules
+from booking.services import (
+    UPCOMING,
+    BookingError,
+    appointment_cancel,
+    appointment_reschedule,
+    inside_cancellation_window,
+)
+from patients.models import Patient
+
+PORTAL_KEY = "portal_patient"
+RATE_WINDOW = dt.timedelta(hours=1)
+
+
+def portal_patient(request: HttpRequest) -> Patient | None:
+    patient_id = request.session.get(PORTAL_KEY)
+    if patient_id is None:
+        return None
+    return Patient.objects.filter(pk=patient_id, is_archived=False).first()
+
+
+# --- The manage link -------------------------------------------------------------------
+
+
+def _invalid_link(request: HttpRequest, error: links.LinkError) -> HttpResponse:
+    return render(request, "booking/link_invalid.html", {"error": error}, status=400)
+
+
+def _manage_context(appointment: Appointment, *, now: dt.datetime) -> dict:
+    policy = BookingPolicy.load()
+    upcoming = appointment.status in UPCOMING and appointment.start > now
+    return {
+        "appointment": appointment,
+        "token": links.manage_token(appointment),
+        "upcoming": upcoming,
+        "can_change": upcoming
+        and not inside_cancellation_window(appointment, policy=policy, now=now),
+        "policy": policy,
+    }
+
+
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        appointment = links.appointment_from_manage_token(token)
+    except links.LinkError as error:
+        return _invalid_link(request, error)
+    context = _manage_context(appointment, now=timezone.now())
+    return render(request, "booking/manage.html", context)
+
+
+@require_POST
+def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        appointment = links.appointment_from_manage_token(token)
+    except links.LinkError as error:
+        return _invalid_link(request, error)
+    now = timezone.now()
+    try:
+        appointment = appointment_cancel(appointment=appointment, now=now, by_patient=True)
+    except BookingError as error:
+        context = _manage_context(appointment, now=now) | {"error": error.message}
+        return render(request, "booking/manage.html", context, status=409)
+    messages.success(request, "Your appointment is cancelled. We have emailed you to confirm.")
+    return redirect("booking:manage", links.manage_token(appointment))
+
+
+@require_http_methods(["GET", "POST"])
+def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
+    """The same times and the same booking guarantee as a new booking, with the same
+    practitioner; the move itself is appointment_reschedule's, window check included."""
+    try:
+        appointment = links.appointment_from_manage_token(token)
+    except links.LinkError as error:
+        return _invalid_link(request, error)
+    now = timezone.now()
+    context = _manage_context(appointment, now=now)
+    if request.method == "POST":
+        form = SlotForm(request.POST, practitioners=[])
+        if form.is_valid():
+            try:
+                appointment = appointment_reschedule(
+                    appointment=appointment,
+                    start=form.cleaned_data["start"],
+                    now=now,
+                    source=AppointmentSource.ONLINE,
+                )
+            except BookingError as error:
+                context["error"] = error.message
+                context["alternatives"] = [
+                    (slot.start, format_start(slot.start)) for slot in error.alternatives
+                ]
+                return render(request, "booking/manage_times.html", context, status=409)
+            messages.success(
+                request, "Your appointment has moved. We have emailed you the details."
+            )
+            return redirect("booking:manage", links.manage_token(appointment))
+        context["error"] = "That time could not be read; please pick one again."
+        return render(request, "booking/manage_times.html", context, status=400)
+    if not context["can_change"]:
+        return render(request, "booking/manage.html", context)
+    return _manage_times(request, appointment, context, now=now)
+
+
+def _manage_times(request, appointment: Appointment, context: dict, *, now) -> HttpResponse:
+    policy = context["policy"]
+    location = appointment.location
+    first_day = now.astimezone(location.zone).date()
+    last_day = (now + dt.timedelta(days=policy.horizon_days)).astimezone(location.zone).date()
+    data = request.GET.copy()
+    data.setdefault("date", first_day.isoformat())
+    form = DayForm(data, practitioners=[], first_day=first_day, last_day=last_day)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "booking/manage_times.html", context, status=400)
+    day = form.cleaned_data["date"]
+    loaded = load_schedule(
+        service=appointment.service,
+        location=location,
+        first_day=day,
+        last_day=day,
+        practitioner_id=appointment.practitioner_id,
+        exclude_appointment_id=appointment.pk,
+        hold_token=request.session.get("hold_token"),
+        now=now,
+    )
+    rules = online_rules(service=appointment.service, policy=policy, now=now)
+    slots = availability.free_slots(loaded.schedule, rules, day, day)
+    context.update(
+        day=day,
+        times=[(start, format_start(start)) for start in availability.slots_by_start(slots)],
+        previous_day=day - dt.timedelta(days=1) if day > first_day else None,
+        following_day=day + dt.timedelta(days=1) if day < last_day else None,
+    )
+    return render(request, "booking/manage_times.html", context)
+
+
+# --- The portal ------------------------------------------------------------------------
+
+
+def _rate_key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def sign_in_allowed(*, email: str, ip: str, now: dt.datetime) -> bool:
+    """Count this request against its address and its IP; False once either is over the
+    hourly limit. Three queries, whatever the address."""
+    email_key, ip_key = _rate_key("email", email.strip().lower()), _rate_key("ip", ip)
+    SignInRequest.objects.filter(created_at__lt=now - RATE_WINDOW).delete()
+    counts = SignInRequest.objects.filter(
+        key__in=[email_key, ip_key], created_at__gte=now - RATE_WINDOW
+    ).aggregate(email=Count("pk", filter=Q(key=email_key)), ip=Count("pk", filter=Q(key=ip_key)))
+    if (
+        counts["email"] >= settings.CLINIC_SIGN_IN_PER_EMAIL
+        or counts["ip"] >= settings.CLINIC_SIGN_IN_PER_IP
+    ):
+        return False
+    SignInRequest.objects.bulk_create(
+        [SignInRequest(key=email_key, created_at=now), SignInRequest(key=ip_key, created_at=now)]
+    )
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def portal_sign_in(request: HttpRequest) -> HttpResponse:
+    if portal_patient(request) is not None:
+        return redirect("booking:portal")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not sign_in_allowed(
+            email=email, ip=request.META.get("REMOTE_ADDR", ""), now=timezone.now()
+        ):
+            return render(
+                request, "booking/portal_sign_in.html", {"form": form, "limited": True}, status=429
+            )
+        # The task looks the address up: this page does the same work for any address.
+        transaction.on_commit(lambda: tasks.send_sign_in_link.enqueue(email=email))
+        return render(request, "booking/portal_sign_in.html", {"sent": True})
+    return render(request, "booking/portal_sign_in.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def portal_enter(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the email. GET asks for a click (mail scanners follow links); the
+    POST signs in, in a fresh session."""
+    try:
+        patient = links.patient_from_sign_in_token(token)
+    except links.LinkError as error:
+        return _invalid_link(request, error)
+    if request.method == "POST":
+        request.session.cycle_key()
+        request.session[PORTAL_KEY] = patient.pk
+        return redirect("booking:portal")
+    return render(request, "booking/portal_enter.html", {"patient": patient})
+
+
+@require_POST
+def portal_sign_out(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    messages.info(request, "You are signed out.")
+    return redirect("booking:portal_sign_in")
+
+
+def portal(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    if patient is None:
+        return redirect("booking:portal_sign_in")
+    now = timezone.now()
+    appointments = list(
+        patient.appointments.select_related("service", "location", "practitioner__user").order_by(
+            "start"
+        )
+    )
+    upcoming = [
+        (appointment, links.manage_path(appointment))
+        for appointment in appointments
+        if appointment.start > now and appointment.status in UPCOMING
+    ]
+    past = [a for a in reversed(appointments) if not (a.start > now and a.status in UPCOMING)]
+    from patients.links import intake_url
+
+    context = {
+        "patient": patient,
+        "upcoming": upcoming,
+        "past": past,
+        "intake_url": intake_url(patient),
+        "has_visited": any(a.status == AppointmentStatus.COMPLETED for a in appointments),
+    }
+    return render(request, "booking/portal.html", context)
+
+
+# --- Waitlist offers -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
+    from booking.waitlist_offers import load_claim
+    from booking.waitlist_offers import waitlist_claim as claim
+
+    try:
+        entry, offer = load_claim(token)
+    except links.LinkError as error:
+        return _invalid_link(request, error)
+    context = {"entry": entry, "offer": offer}
+    if request.method == "POST":
+        try:
+            appointment = claim(entry=entry, now=timezone.now(), **offer)
+        except BookingError as error:
+            context["error"] = error.message
+            return render(request, "booking/waitlist_claim.html", context, status=409)
+        messages.success(request, "The time is yours. We have emailed you the details.")
+        return redirect("booking:manage", links.manage_token(appointment))
+    return render(request, "booking/waitlist_claim.html", context)

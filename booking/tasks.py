@@ -1,0 +1,131 @@
+"""Background tasks (Django's tasks framework; `manage.py db_worker` runs them).
+
+Tasks take ids, never model instances, and look again at the database when they run: an
+appointment may have moved or been cancelled since. The ``after_*`` helpers enqueue once
+the surrounding transaction commits, so no email goes out for a booking that rolled back.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from booking import emails
+from booking.models import Appointment, AppointmentStatus
+from patients.models import Patient
+
+logger = logging.getLogger(__name__)
+
+UPCOMING = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
+
+
+def _appointment(appointment_id: int) -> Appointment | None:
+    return (
+        Appointment.objects.select_related("service", "location", "practitioner__user", "patient")
+        .filter(pk=appointment_id)
+        .first()
+    )
+
+
+@task
+def send_appointment_email(*, appointment_id: int, kind: str) -> str:
+    appointment = _appointment(appointment_id)
+    if appointment is None:
+        return "missing"
+    emails.appointment_email(appointment, kind).send()
+    return "sent"
+
+
+@task
+def send_reminder(*, appointment_id: int, start: str) -> str:
+    """Sent ``CLINIC_REMINDER_HOURS`` before ``start``; skipped if the appointment was
+    cancelled, or moved (the move enqueued a reminder of its own)."""
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.status not in UPCOMING:
+        return "skipped: not upcoming"
+    if appointment.start != dt.datetime.fromisoformat(start):
+        return "skipped: moved"
+    if appointment.start <= timezone.now():
+        return "skipped: started"
+    emails.appointment_email(appointment, "reminder").send()
+    return "sent"
+
+
+@task
+def send_intake_request(*, patient_id: int) -> str:
+    from patients.links import intake_url
+    from patients.selectors import needs_intake
+
+    patient = Patient.objects.filter(pk=patient_id, is_archived=False).first()
+    if patient is None or not needs_intake(patient):
+        return "skipped"
+    emails.intake_email(patient, intake_url=intake_url(patient)).send()
+    return "sent"
+
+
+@task
+def send_sign_in_link(*, email: str) -> int:
+    """One link per patient record with this address (a family may share one): each link
+    opens only its own record. An unknown address sends nothing, and the page that
+    enqueued this said the same thing either way."""
+    patients = Patient.objects.filter(email__iexact=email.strip(), is_archived=False)
+    sent = 0
+    for patient in patients.order_by("pk"):
+        emails.sign_in_email(patient).send()
+        sent += 1
+    return sent
+
+
+@task
+def offer_freed_time(*, appointment_id: int) -> int:
+    from booking.waitlist_offers import offer_freed_time as offer
+
+    return offer(appointment_id=appointment_id)
+
+
+def reminder_time(start: dt.datetime) -> dt.datetime:
+    return start - dt.timedelta(hours=settings.CLINIC_REMINDER_HOURS)
+
+
+def _enqueue_reminder(appointment: Appointment) -> None:
+    run_after = reminder_time(appointment.start)
+    if run_after <= timezone.now():
+        return  # Booked inside the reminder lead: the confirmation is reminder enough.
+    send_reminder.using(run_after=run_after, backend=settings.DEFERRED_TASK_BACKEND).enqueue(
+        appointment_id=appointment.pk, start=appointment.start.isoformat()
+    )
+
+
+def after_booked(appointment: Appointment) -> None:
+    kind = "requested" if appointment.status == AppointmentStatus.REQUESTED else "booked"
+    pk, patient_id = appointment.pk, appointment.patient_id
+
+    def enqueue() -> None:
+        send_appointment_email.enqueue(appointment_id=pk, kind=kind)
+        send_intake_request.enqueue(patient_id=patient_id)
+        _enqueue_reminder(appointment)
+
+    transaction.on_commit(enqueue)
+
+
+def after_rescheduled(appointment: Appointment) -> None:
+    pk = appointment.pk
+
+    def enqueue() -> None:
+        send_appointment_email.enqueue(appointment_id=pk, kind="rescheduled")
+        _enqueue_reminder(appointment)
+
+    transaction.on_commit(enqueue)
+
+
+def after_cancelled(appointment: Appointment) -> None:
+    pk = appointment.pk
+
+    def enqueue() -> None:
+        send_appointment_email.enqueue(appointment_id=pk, kind="cancelled")
+        offer_freed_time.enqueue(appointment_id=pk)
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,118 @@
+"""Freed time offered to the waitlist; the first patient to confirm gets it."""
+
+import contextlib
+import datetime as dt
+import re
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+
+from booking.models import Appointment, WaitlistEntry, WaitlistStatus
+from booking.services import appointment_book, appointment_cancel
+from booking.waitlist_offers import offer_freed_time
+from patients.models import Patient
+from tests.conftest import MONDAY, NOW
+
+NINE = dt.datetime.combine(MONDAY, dt.time(9), tzinfo=dt.UTC)
+
+
+def person(name: str, n: int) -> Patient:
+    return Patient.objects.create(
+        first_name=name,
+        last_name="Waiting",
+        email=f"{name.lower()}@example.com",
+        phone=f"+44113496000{n}",
+        date_of_birth=dt.date(1980, 1, n),
+    )
+
+
+def setup_offer(clinic, patient, capture):
+    """Charlie cancels Monday 09:00 with Alice; Erin and Frank wait for it; mail goes out."""
+    waiting = [person("Erin", 1), person("Frank", 2)]
+    for someone in waiting:
+        WaitlistEntry.objects.create(
+            patient=someone,
+            service=clinic.initial,
+            earliest_date=MONDAY,
+            latest_date=MONDAY,
+            source="online",
+        )
+    with time_machine.travel(NOW, tick=False):
+        appointment = appointment_book(
+            patient=patient,
+            service=clinic.initial,
+            location=clinic.location,
+            start=NINE,
+            practitioner=clinic.alice,
+            source="online",
+            now=NOW,
+        )
+        # Bob is busy then, so the freed time is the only one.
+        appointment_book(
+            patient=person("Gail", 3),
+            service=clinic.initial,
+            location=clinic.location,
+            start=NINE,
+            practitioner=clinic.bob,
+            source="online",
+            now=NOW,
+        )
+        with capture:  # the cancellation's tasks run after commit
+            appointment_cancel(appointment=appointment, now=NOW, by_patient=True)
+    return waiting
+
+
+def claim_paths(mailoutbox):
+    return {
+        message.to[0]: re.search(r"https?://[^/\s]+(/waitlist/claim/\S+/)", message.body)[1]
+        for message in mailoutbox
+        if "come free" in message.subject
+    }
+
+
+def test_it_offers_nothing_for_a_past_or_active_appointment(clinic, patient):
+    assert offer_freed_time(appointment_id=0) == 0
+
+
+def test_it_emails_the_matching_patients_a_claim_link(
+    clinic, patient, mailoutbox, django_capture_on_commit_callbacks
+):
+    setup_offer(clinic, patient, django_capture_on_commit_callbacks(execute=True))
+    paths = claim_paths(mailoutbox)
+    assert set(paths) == {"erin@example.com", "frank@example.com"}
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {WaitlistStatus.OFFERED}
+    with time_machine.travel(NOW, tick=False):
+        page = Client().get(paths["erin@example.com"])
+    assert page.status_code == 200 and "09:00" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_the_time_to_one_of_two_racing_claims(clinic, patient, mailoutbox):
+    setup_offer(clinic, patient, contextlib.nullcontext())  # autocommit: tasks run at once
+    paths = list(claim_paths(mailoutbox).values())
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def claim(path):
+        try:
+            client = Client()
+            client.get(path)
+            barrier.wait()
+            statuses.append(client.post(path).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim, args=(path,)) for path in paths]
+    with time_machine.travel(NOW, tick=False):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(statuses) == [302, 409]
+    winner = Appointment.objects.active().get(practitioner=clinic.alice, start=NINE)
+    assert winner.patient.first_name in {"Erin", "Frank"}
+    entry = WaitlistEntry.objects.get(status=WaitlistStatus.BOOKED)
+    assert entry.appointment == winner
