@@ -32,11 +32,7 @@ from booking.models import (
 )
 from booking.selectors import local_day_bounds
 from clinic.models import Location, Room
-
-try:  # Being written by the intake engineer; the calendar shows intake once it exists.
-    from patients.selectors import intake_statuses
-except ImportError:  # pragma: no cover - removed once patients.selectors lands
-    intake_statuses = None
+from patients.selectors import intake_statuses
 
 ROW_MINUTES = 5
 DAY_MINUTES = 24 * 60
@@ -338,7 +334,7 @@ def _build(
                 calendar.shades.append(Shade(n, *placed, kind=kind, label=label))
 
     patient_ids = {a.patient_id for a in shown}
-    intake = intake_statuses(list(patient_ids)) if intake_statuses and patient_ids else {}
+    intake = intake_statuses(list(patient_ids)) if patient_ids else {}
     for a in shown:
         n, day = column_of(a.practitioner_id, a.start)
         if a.status in RELEASED_STATUSES:

@@ -19,7 +19,7 @@ SUBJECTS = {
     "rescheduled": "Your appointment has moved",
     "cancelled": "Your appointment is cancelled",
     "reminder": "Reminder: your appointment",
-    "intake": "Before your first visit: your health questionnaire",
+    "intake": "Your pre-visit forms",
     "sign_in": "Your sign-in link",
     "waitlist_offer": "A time has come free",
 }

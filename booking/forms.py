@@ -3,6 +3,8 @@ import datetime as dt
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
+from booking.models import TimeOfDay
+
 ANY = "any"
 # Slot times travel in URLs as compact UTC: 20270111T0900Z.
 START_FORMAT = "%Y%m%dT%H%MZ"
@@ -108,6 +110,33 @@ class PatientDetailsForm(forms.Form):
             "phone": str(data["phone"]),
             "date_of_birth": data["date_of_birth"].isoformat(),
         }
+
+
+class WaitlistRequestForm(PatientDetailsForm):
+    """Asking to be told when a time comes free; the same details as a booking."""
+
+    earliest_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    latest_date = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    time_of_day = forms.ChoiceField(choices=TimeOfDay.choices, initial=TimeOfDay.ANY)
+
+    def __init__(self, *args, last_day: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.last_day = last_day
+        for name in ("earliest_date", "latest_date"):
+            self.fields[name].widget.attrs.update(
+                min=self.today.isoformat(), max=last_day.isoformat()
+            )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("earliest_date"), data.get("latest_date")
+        if first and first < self.today:
+            self.add_error("earliest_date", "Please choose today or a later day.")
+        if last and last > self.last_day:
+            self.add_error("latest_date", f"Please choose a day until {self.last_day:%-d %B %Y}.")
+        if first and last and last < first:
+            self.add_error("latest_date", "The last day comes before the first.")
+        return data
 
 
 class SignInForm(forms.Form):

@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from booking import emails
 from booking.models import Appointment, AppointmentStatus
+from patients.links import intake_url
 from patients.models import Patient
+from patients.selectors import needs_intake
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +58,6 @@ def send_reminder(*, appointment_id: int, start: str) -> str:
 
 @task
 def send_intake_request(*, patient_id: int) -> str:
-    from patients.links import intake_url
-    from patients.selectors import needs_intake
-
     patient = Patient.objects.filter(pk=patient_id, is_archived=False).first()
     if patient is None or not needs_intake(patient):
         return "skipped"

@@ -18,6 +18,11 @@ urlpatterns = [
         views.book_details,
         name="details",
     ),
+    path(
+        "book/<slug:service_slug>/<slug:location_slug>/waitlist/",
+        views.book_waitlist,
+        name="waitlist",
+    ),
     path("appointment/<str:token>/", portal.manage, name="manage"),
     path("appointment/<str:token>/cancel/", portal.manage_cancel, name="manage_cancel"),
     path("appointment/<str:token>/reschedule/", portal.manage_reschedule, name="manage_reschedule"),

@@ -9,6 +9,7 @@ is validated again by the booking service when they confirm.
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from booking import availability
-from booking.forms import ANY, DayForm, PatientDetailsForm, SlotForm, format_start, parse_start
+from booking.forms import (
+    ANY,
+    DayForm,
+    PatientDetailsForm,
+    PractitionerChoiceField,
+    SlotForm,
+    WaitlistRequestForm,
+    format_start,
+    parse_start,
+)
 from booking.holds import SESSION_KEY as HOLD_KEY
 from booking.holds import hold_token_for, slot_hold
 from booking.models import (
@@ -37,6 +47,7 @@ from booking.selectors import (
     online_rules,
 )
 from booking.services import BookingError, appointment_book, online_booking_make
+from booking.waitlist import online_waitlist_join
 from clinic.models import Location
 
 SESSION_KEY = "booking"
@@ -361,4 +372,46 @@ def book_confirmed(request: HttpRequest) -> HttpResponse:
             "appointment": appointment,
             "is_request": appointment.status == AppointmentStatus.REQUESTED,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book_waitlist(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
+    """Nothing suits: ask to hear when a time comes free. The reply is the same whoever
+    the details belong to."""
+    service, location, team = _get_offer(service_slug, location_slug)
+    policy = BookingPolicy.load()
+    first_day, last_day = _bookable_days(location, policy, timezone.now())
+    choice = PractitionerChoiceField(practitioners=team, required=False)
+    try:
+        practitioner = choice.clean(request.GET.get("practitioner"))
+    except ValidationError:
+        practitioner = None
+    form = WaitlistRequestForm(
+        request.POST or None,
+        today=first_day,
+        last_day=last_day,
+        initial={
+            "earliest_date": first_day,
+            "latest_date": min(last_day, first_day + dt.timedelta(days=14)),
+        },
+    )
+    if form.is_valid():
+        online_waitlist_join(
+            details=form.session_data(),
+            service=service,
+            location=location,
+            practitioner=practitioner,
+            earliest_date=form.cleaned_data["earliest_date"],
+            latest_date=form.cleaned_data["latest_date"],
+            time_of_day=form.cleaned_data["time_of_day"],
+        )
+        return render(
+            request,
+            "booking/book_waitlist.html",
+            {"service": service, "location": location, "joined": True},
+        )
+    context = {"service": service, "location": location, "form": form, "practitioner": practitioner}
+    return render(
+        request, "booking/book_waitlist.html", context, status=400 if form.errors else 200
     )

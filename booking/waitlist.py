@@ -7,9 +7,11 @@ desk (and the emails that offer freed time) always ask the longest-waiting patie
 
 import datetime as dt
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from booking.models import (
+    AppointmentSource,
     Practitioner,
     Service,
     TimeOfDay,
@@ -18,6 +20,7 @@ from booking.models import (
 )
 from clinic.models import Location
 from patients.models import Patient
+from patients.services import patient_find_or_create
 
 # The hours each time of day covers, in the location's zone: [from, to).
 TIME_OF_DAY_HOURS = {
@@ -137,3 +140,35 @@ def waitlist_set_status(*, entry: WaitlistEntry, status: str) -> WaitlistEntry:
     entry.full_clean(exclude={"patient", "service", "location", "practitioner", "appointment"})
     entry.save(update_fields=["status", "updated_at"])
     return entry
+
+
+def online_waitlist_join(
+    *,
+    details: dict[str, str],
+    service: Service,
+    location: Location,
+    practitioner: Practitioner | None,
+    earliest_date: dt.date,
+    latest_date: dt.date,
+    time_of_day: str,
+) -> WaitlistEntry:
+    """Join the waitlist from the public pages: find or create the patient (never telling
+    which), then add the entry, all or nothing."""
+    with transaction.atomic():
+        patient = patient_find_or_create(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            email=details["email"],
+            phone=details["phone"],
+            date_of_birth=dt.date.fromisoformat(details["date_of_birth"]),
+        )
+        return waitlist_add(
+            patient=patient,
+            service=service,
+            location=location,
+            practitioner=practitioner,
+            earliest_date=earliest_date,
+            latest_date=latest_date,
+            time_of_day=time_of_day,
+            source=AppointmentSource.ONLINE,
+        )

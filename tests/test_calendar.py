@@ -208,8 +208,8 @@ def busy_week(clinic, count: int) -> None:
     Appointment.objects.bulk_create(rows)
 
 
-# The intake statuses come from patients.selectors, one query, once that module exists.
-INTAKE = 1 if calendar.intake_statuses else 0
+# The patients' intake statuses (patients.selectors.intake_statuses).
+INTAKE = 1
 # The same for every staff page: the session, the user, the user's own permissions and
 # their groups' permissions.
 SIGNED_IN = 4

@@ -59,7 +59,7 @@ def test_it_asks_a_new_patient_to_fill_in_the_intake(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         book(clinic, patient)
-    [message] = by_subject(mailoutbox, "questionnaire")
+    [message] = by_subject(mailoutbox, "pre-visit forms")
     assert "/intake/" in message.body or "http" in message.body
     assert not any(word in message.body.lower() for word in ["pregnan", "anticoagul"])
 

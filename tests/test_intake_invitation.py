@@ -1,54 +1,65 @@
-import datetime as dt
+"""After an online booking the intake link reaches the patient by email only: the
+confirmation page says the same words whether or not the details matched a patient."""
 
+import re
+
+import pytest
 import time_machine
-from django.template import Context, Template
+from django.urls import reverse
 
-from booking.models import Appointment, AppointmentSource
 from patients.links import intake_url
-from patients.testing import NOW, make_patient, submitted_intake
-
-TEMPLATE = Template("{% load intake %}{% intake_invitation appointment %}")
-
-
-def book(clinic, patient) -> Appointment:
-    start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
-    return Appointment.objects.create(
-        patient=patient,
-        practitioner=clinic.alice,
-        service=clinic.initial,
-        location=clinic.location,
-        room=clinic.rooms[0],
-        start=start,
-        end=start + dt.timedelta(hours=1),
-        occupied_until=start + dt.timedelta(minutes=70),
-        source=AppointmentSource.ONLINE,
-    )
+from patients.models import Patient
+from tests.conftest import NOW
+from tests.test_booking_flow import choose
 
 
-def invitation(appointment) -> str:
-    return TEMPLATE.render(Context({"appointment": appointment}))
-
-
-def test_it_invites_a_patient_new_with_this_booking(clinic):
+@pytest.fixture(autouse=True)
+def _frozen_clock():
     with time_machine.travel(NOW, tick=False):
-        patient = make_patient("Charlie", "charlie@example.com")
-        appointment = book(clinic, patient)
-    html = invitation(appointment)
-    assert "Start your pre-visit forms" in html
-    assert intake_url(patient).split("/")[2] in html
+        yield
 
 
-def test_it_gives_no_link_for_a_record_the_booking_matched(clinic):
-    with time_machine.travel(NOW - dt.timedelta(days=300), tick=False):
-        patient = make_patient("Charlie", "charlie@example.com")
-    with time_machine.travel(NOW, tick=False):
-        appointment = book(clinic, patient)
-    assert invitation(appointment).strip() == ""
+def confirm(client, clinic, **details) -> str:
+    choose(client, clinic, **details)
+    page = client.post(reverse("booking:review"), follow=True).text
+    # The reference differs per booking; everything else on the page must not.
+    return re.sub(r"<strong class=\"fs-4\">\w+</strong>", "", page)
 
 
-def test_it_gives_no_link_once_the_forms_are_in(clinic):
-    with time_machine.travel(NOW, tick=False):
-        patient = make_patient("Charlie", "charlie@example.com")
-        submitted_intake(patient)
-        appointment = book(clinic, patient)
-    assert invitation(appointment).strip() == ""
+def test_it_shows_the_same_page_for_a_new_and_a_known_patient(
+    client, clinic, patient, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = confirm(
+            client,
+            clinic,
+            first_name="Dana",
+            last_name="Visitor",
+            email=patient.email,
+            date_of_birth=patient.date_of_birth.isoformat(),
+            start="20270111T0900Z",
+        )
+    client.cookies.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = confirm(
+            client,
+            clinic,
+            first_name="Dana",
+            last_name="Visitor",
+            start="20270111T0900Z",
+            practitioner=str(clinic.bob.pk),
+        )
+    assert "/intake/" not in known and "/intake/" not in new
+    assert known.replace(clinic.alice.name, "X") == new.replace(clinic.bob.name, "X")
+    assert "we have emailed you a private link" in new
+
+
+def test_it_emails_the_new_patient_their_own_link(
+    client, clinic, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(client, clinic, email="dana@example.com")
+    newcomer = Patient.objects.get(email="dana@example.com")
+    [invite] = [m for m in mailoutbox if "pre-visit forms" in m.subject]
+    assert invite.to == ["dana@example.com"]
+    assert intake_url(newcomer) in invite.body
