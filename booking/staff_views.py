@@ -48,6 +48,8 @@ from booking.staff_forms import (
 from clinic.access import staff_required
 from clinic.models import Location
 from patients.models import Patient
+from patients.selectors import intake_statuses
+from patients.services import access_log_record
 
 DESK = AppointmentSource.FRONT_DESK
 VIEW = "booking.view_appointment"
@@ -98,12 +100,6 @@ def _with_params(url: str, **params) -> str:
     parts = urlsplit(url)
     query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
     return urlunsplit(parts._replace(query=query))
-
-
-def _intake(patient_ids: list[int]) -> dict[int, str]:
-    if calendar.intake_statuses is None or not patient_ids:
-        return {}
-    return calendar.intake_statuses(patient_ids)
 
 
 @staff_required(VIEW)
@@ -183,7 +179,7 @@ def appointment(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "appointment": booked,
         "zone": booked.location.zone,
-        "intake": _intake([booked.patient_id]).get(booked.patient_id, ""),
+        "intake": intake_statuses([booked.patient_id]).get(booked.patient_id, ""),
         "actions": actions,
         "can_change": booked.status in UPCOMING and booked.start > now,
         "cancel_form": CancelForm(),
@@ -386,6 +382,8 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def patient(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_patient_for_user(request, pk)
+    # Staff reading a patient's record is logged (DOMAIN.md: privacy).
+    access_log_record(user=request.user, patient=person, intake=None, record="patient page")
     now = timezone.now()
     appointments = list(
         person.appointments.select_related("service", "location", "practitioner__user").order_by(
@@ -398,7 +396,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {
         "patient": person,
-        "intake": _intake([person.pk]).get(person.pk, ""),
+        "intake": intake_statuses([person.pk]).get(person.pk, ""),
         "upcoming": [a for a in reversed(appointments) if a.start > now],
         "past": [a for a in appointments if a.start <= now],
         "counts": counts,

@@ -46,12 +46,19 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def rules(
-    duration: int, *, interval: int = 15, buffer: int = 0,
-    earliest: dt.datetime = LONG_AGO, latest: dt.datetime = FAR_AHEAD,
+    duration: int,
+    *,
+    interval: int = 15,
+    buffer: int = 0,
+    earliest: dt.datetime = LONG_AGO,
+    latest: dt.datetime = FAR_AHEAD,
 ) -> Rules:
     return Rules(
-        duration=minutes(duration), buffer=minutes(buffer), interval_minutes=interval,
-        earliest=earliest, latest=latest,
+        duration=minutes(duration),
+        buffer=minutes(buffer),
+        interval_minutes=interval,
+        earliest=earliest,
+        latest=latest,
     )
 
 
@@ -189,7 +196,8 @@ def scenarios(draw, *, busy: bool = True) -> Scenario:
     def periods(longest: int):
         return st.builds(
             lambda start, length: Period(start, start + minutes(length)),
-            instant, st.integers(1, longest),
+            instant,
+            st.integers(1, longest),
         )
 
     bookings: tuple[Booking, ...] = ()
@@ -218,8 +226,13 @@ def scenarios(draw, *, busy: bool = True) -> Scenario:
         latest=latest,
     )
     schedule = Schedule(
-        zone=zone, practitioner_ids=practitioner_ids, room_ids=room_ids, hours=hours,
-        time_off=time_off, closures=closures, bookings=bookings,
+        zone=zone,
+        practitioner_ids=practitioner_ids,
+        room_ids=room_ids,
+        hours=hours,
+        time_off=time_off,
+        closures=closures,
+        bookings=bookings,
     )
     return Scenario(schedule, drawn_rules, first_day, last_day)
 
@@ -310,7 +323,12 @@ def test_it_skips_missing_times_when_london_springs_forward():
         utc(2027, 3, 28, 2, 30),  # 03:30 BST, ending at 04:00 BST
     ]
     assert [slot.start.astimezone(LONDON).strftime("%H:%M") for slot in slots] == [
-        "00:00", "00:30", "02:00", "02:30", "03:00", "03:30",
+        "00:00",
+        "00:30",
+        "02:00",
+        "02:30",
+        "03:00",
+        "03:30",
     ]
     assert all(slot.end - slot.start == minutes(30) for slot in slots)
     # The 00:30 session ends at the jump itself: 01:00 UTC, which the clock shows as 02:00.
@@ -380,9 +398,16 @@ def test_it_skips_the_missing_half_hour_when_lord_howe_springs_forward():
     slots = one_day(LORD_HOWE, day, dt.time(1), dt.time(4), duration=30, interval=15)
 
     assert [slot.start.astimezone(LORD_HOWE).strftime("%H:%M") for slot in slots] == [
-        "01:00", "01:15", "01:30", "01:45",
+        "01:00",
+        "01:15",
+        "01:30",
+        "01:45",
         # 02:00 and 02:15 do not exist
-        "02:30", "02:45", "03:00", "03:15", "03:30",
+        "02:30",
+        "02:45",
+        "03:00",
+        "03:15",
+        "03:30",
     ]
     # In real time the slots run on without a hole: the clock skipped, nobody waited.
     assert [slot.start for slot in slots] == [
@@ -407,14 +432,22 @@ def test_it_offers_the_repeated_half_hour_once_when_lord_howe_falls_back():
         utc(2027, 4, 3, 16, 0),  # 02:30 (+10:30), ending at 03:00
     ]
     assert [slot.start.astimezone(LORD_HOWE).strftime("%H:%M") for slot in slots] == [
-        "01:00", "01:15", "01:30", "01:45", "02:00", "02:15", "02:30",
+        "01:00",
+        "01:15",
+        "01:30",
+        "01:45",
+        "02:00",
+        "02:15",
+        "02:30",
     ]
 
 
 def test_it_keeps_wall_clock_hours_through_the_year():
     # Weekly hours, so the same rule row serves a winter and a summer Wednesday.
     schedule = Schedule(
-        zone=LONDON, practitioner_ids=(1,), room_ids=(1,),
+        zone=LONDON,
+        practitioner_ids=(1,),
+        room_ids=(1,),
         hours=(Hours(1, dt.time(9), dt.time(10), weekday=2),),
     )
     winter, summer = dt.date(2027, 1, 13), dt.date(2027, 7, 14)
@@ -455,7 +488,8 @@ def test_it_starts_hours_that_begin_inside_the_gap_when_the_clocks_jump():
     slots = one_day(LONDON, day, dt.time(1, 30), dt.time(3), duration=30, interval=30)
 
     assert [slot.start.astimezone(LONDON).strftime("%H:%M") for slot in slots] == [
-        "02:00", "02:30",
+        "02:00",
+        "02:30",
     ]
 
 
@@ -532,7 +566,11 @@ def test_it_needs_a_free_room():
 
     slots = free_slots(two_rooms, rules(60, interval=60), MONDAY, MONDAY)
     assert [(s.start.hour, s.practitioner_id, s.room_id) for s in slots] == [
-        (9, alice, 1), (9, bob, 1), (10, bob, 2), (11, alice, 1), (11, bob, 1),
+        (9, alice, 1),
+        (9, bob, 1),
+        (10, bob, 2),
+        (11, alice, 1),
+        (11, bob, 1),
     ]
 
 
@@ -574,9 +612,7 @@ def test_it_breaks_a_least_loaded_tie_by_the_lowest_id():
 
 def test_it_cuts_slots_outside_the_notice_and_the_horizon():
     schedule = monday_schedule((9, 17))
-    notice_and_horizon = rules(
-        30, interval=15, earliest=at(MONDAY, 10, 5), latest=at(MONDAY, 15)
-    )
+    notice_and_horizon = rules(30, interval=15, earliest=at(MONDAY, 10, 5), latest=at(MONDAY, 15))
 
     starts = monday_starts(schedule, notice_and_horizon)
 

@@ -30,8 +30,11 @@ BARRIER_TIMEOUT = 10
 def make_patients(count: int) -> list[Patient]:
     return [
         Patient.objects.create(
-            first_name=f"Patient{n}", last_name="Racer", email=f"racer{n}@example.com",
-            phone="+447700900123", date_of_birth=dt.date(1980, 5, 17),
+            first_name=f"Patient{n}",
+            last_name="Racer",
+            email=f"racer{n}@example.com",
+            phone="+447700900123",
+            date_of_birth=dt.date(1980, 5, 17),
         )
         for n in range(count)
     ]
@@ -45,8 +48,12 @@ def race(clinic, patients, practitioners) -> list[Appointment | Exception]:
         try:
             barrier.wait()
             return appointment_book(
-                patient=patient, service=clinic.initial, location=clinic.location,
-                start=TEN_AM, practitioner=practitioner, source=AppointmentSource.ONLINE,
+                patient=patient,
+                service=clinic.initial,
+                location=clinic.location,
+                start=TEN_AM,
+                practitioner=practitioner,
+                source=AppointmentSource.ONLINE,
                 now=NOW,
             )
         except Exception as error:
@@ -157,10 +164,16 @@ def test_it_shares_one_room_between_practitioners(clinic):
 def appointment(clinic, patient, *, practitioner, room, start, minutes=60, status=None):
     end = start + dt.timedelta(minutes=minutes)
     return Appointment(
-        patient=patient, practitioner=practitioner, service=clinic.initial,
-        location=clinic.location, room=room, start=start, end=end,
+        patient=patient,
+        practitioner=practitioner,
+        service=clinic.initial,
+        location=clinic.location,
+        room=room,
+        start=start,
+        end=end,
         occupied_until=end + dt.timedelta(minutes=10),
-        status=status or AppointmentStatus.CONFIRMED, source=AppointmentSource.FRONT_DESK,
+        status=status or AppointmentStatus.CONFIRMED,
+        source=AppointmentSource.FRONT_DESK,
     )
 
 
@@ -184,29 +197,39 @@ def test_it_refuses_overlapping_rows_in_the_database(clinic, patient):
     eleven = TEN_AM + dt.timedelta(hours=1)
     buffer_end = eleven + dt.timedelta(minutes=10)
     # Same practitioner, another room.
-    assert create_fails(appointment(clinic, patient, practitioner=alice, room=room_2,
-                                    start=half_past))
+    assert create_fails(
+        appointment(clinic, patient, practitioner=alice, room=room_2, start=half_past)
+    )
     # Same room, another practitioner.
-    assert create_fails(appointment(clinic, patient, practitioner=bob, room=room_1,
-                                    start=half_past))
+    assert create_fails(
+        appointment(clinic, patient, practitioner=bob, room=room_1, start=half_past)
+    )
     # Inside the first session's cleaning buffer.
-    assert create_fails(appointment(clinic, patient, practitioner=alice, room=room_1,
-                                    start=eleven))
+    assert create_fails(appointment(clinic, patient, practitioner=alice, room=room_1, start=eleven))
     # The buffer's end is free: ranges are half-open.
-    assert not create_fails(appointment(clinic, patient, practitioner=alice, room=room_1,
-                                        start=buffer_end))
+    assert not create_fails(
+        appointment(clinic, patient, practitioner=alice, room=room_1, start=buffer_end)
+    )
     assert Appointment.objects.count() == 2
 
 
 @pytest.mark.django_db
 def test_it_lets_released_appointments_overlap(clinic, patient):
     for status in (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED):
-        appointment(clinic, patient, practitioner=clinic.alice, room=clinic.rooms[0],
-                    start=TEN_AM, status=status).save()
+        appointment(
+            clinic,
+            patient,
+            practitioner=clinic.alice,
+            room=clinic.rooms[0],
+            start=TEN_AM,
+            status=status,
+        ).save()
 
     # Cancelled rows hold nothing, so the slot can be booked again, once.
-    appointment(clinic, patient, practitioner=clinic.alice, room=clinic.rooms[0],
-                start=TEN_AM).save()
-    assert create_fails(appointment(clinic, patient, practitioner=clinic.alice,
-                                    room=clinic.rooms[0], start=TEN_AM))
+    appointment(
+        clinic, patient, practitioner=clinic.alice, room=clinic.rooms[0], start=TEN_AM
+    ).save()
+    assert create_fails(
+        appointment(clinic, patient, practitioner=clinic.alice, room=clinic.rooms[0], start=TEN_AM)
+    )
     assert Appointment.objects.active().count() == 1

@@ -26,8 +26,12 @@ def book(clinic, patient, start, *, practitioner="alice", service=None, **kwargs
         practitioner = clinic.alice
     options = {"source": AppointmentSource.ONLINE, "now": NOW, **kwargs}
     return appointment_book(
-        patient=patient, service=service or clinic.initial, location=clinic.location,
-        start=start, practitioner=practitioner, **options,
+        patient=patient,
+        service=service or clinic.initial,
+        location=clinic.location,
+        start=start,
+        practitioner=practitioner,
+        **options,
     )
 
 
@@ -97,9 +101,7 @@ def test_it_rejects_online_bookings_beyond_the_horizon(clinic, patient):
 
 def test_it_rejects_a_practitioner_who_does_not_offer_the_service(clinic, patient):
     elsewhere = Location.objects.create(name="Hilltop", slug="hilltop", address="2 Hill Road")
-    carol = make_practitioner(
-        "carol", "Carol", location=clinic.location, services=[clinic.initial]
-    )
+    carol = make_practitioner("carol", "Carol", location=clinic.location, services=[clinic.initial])
     dave = make_practitioner("dave", "Dave", location=elsewhere, services=[clinic.initial])
     clinic.bob.is_active = False
     clinic.bob.save()
@@ -117,7 +119,10 @@ def test_it_offers_nearby_times_outside_working_hours(clinic, patient):
     assert error.code == "taken"
     # A 60-minute session must end by 17:00.
     assert [slot.start for slot in error.alternatives] == [
-        at(15, 15), at(15, 30), at(15, 45), at(16)
+        at(15, 15),
+        at(15, 30),
+        at(15, 45),
+        at(16),
     ]
     assert {slot.practitioner_id for slot in error.alternatives} == {clinic.alice.pk}
 
@@ -143,7 +148,10 @@ def test_it_refuses_a_booked_time_and_its_buffer(clinic, patient):
     # Alice is busy until 11:10 and her morning ends at 12:00, so the nearest 60-minute
     # sessions are all after lunch.
     assert [slot.start for slot in in_buffer.alternatives] == [
-        at(13), at(13, 15), at(13, 30), at(13, 45)
+        at(13),
+        at(13, 15),
+        at(13, 30),
+        at(13, 45),
     ]
     # A shorter session fits after the buffer.
     book(clinic, patient, at(11, 15), service=clinic.follow_up)
@@ -188,16 +196,24 @@ def seed_appointments(clinic, patient, count: int) -> None:
     day = MONDAY
     while len(appointments) < count:
         for hour in range(9, 17):
-            for practitioner, room in ((clinic.alice, clinic.rooms[0]),
-                                       (clinic.bob, clinic.rooms[1])):
+            for practitioner, room in (
+                (clinic.alice, clinic.rooms[0]),
+                (clinic.bob, clinic.rooms[1]),
+            ):
                 start = at(hour, day=day)
-                appointments.append(Appointment(
-                    patient=patient, practitioner=practitioner, service=clinic.follow_up,
-                    location=clinic.location, room=room, start=start,
-                    end=start + dt.timedelta(minutes=30),
-                    occupied_until=start + dt.timedelta(minutes=40),
-                    source=AppointmentSource.FRONT_DESK,
-                ))
+                appointments.append(
+                    Appointment(
+                        patient=patient,
+                        practitioner=practitioner,
+                        service=clinic.follow_up,
+                        location=clinic.location,
+                        room=room,
+                        start=start,
+                        end=start + dt.timedelta(minutes=30),
+                        occupied_until=start + dt.timedelta(minutes=40),
+                        source=AppointmentSource.FRONT_DESK,
+                    )
+                )
         day += dt.timedelta(days=1)
     Appointment.objects.bulk_create(appointments[:count])
 
@@ -217,7 +233,9 @@ def test_it_loads_any_window_in_five_queries(
     # 5. the active appointments in the window holding those practitioners or rooms
     with django_assert_num_queries(5):
         loaded = load_schedule(
-            service=clinic.initial, location=clinic.location, first_day=MONDAY,
+            service=clinic.initial,
+            location=clinic.location,
+            first_day=MONDAY,
             last_day=last_day,
         )
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from patients import links
 from patients.models import ConsentDocument, ConsentSignature
-from patients.testing import DETAILS, QUESTIONNAIRE, screening_post, submitted_intake
+from tests.intake_support import DETAILS, QUESTIONNAIRE, screening_post, submitted_intake
 
 
 def admin_change(document) -> str:

@@ -35,7 +35,6 @@ BENEFITS = [
 ]
 
 
-
 def run_demo(*args: str) -> str:
     out = StringIO()
     with time_machine.travel(NOW, tick=False):

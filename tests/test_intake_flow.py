@@ -9,7 +9,7 @@ from patients import links
 from patients.links import intake_url, patient_from_intake_token
 from patients.models import ConsentSignature, Intake, IntakeStatus, ScreeningResult
 from patients.selectors import intake_statuses, needs_intake
-from patients.testing import (
+from tests.intake_support import (
     DETAILS,
     NOW,
     QUESTIONNAIRE,

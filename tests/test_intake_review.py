@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from patients.models import Intake, IntakeReview, IntakeStatus, PatientAccessLog
 from patients.selectors import intake_statuses
-from patients.testing import NOW, make_patient, staff_user, submitted_intake
+from tests.intake_support import NOW, make_patient, staff_user, submitted_intake
 
 LIST = reverse("patients_staff:intakes")
 

@@ -10,7 +10,7 @@ from patients.models import (
     ScreeningResult,
 )
 from patients.services import intake_review
-from patients.testing import NOW, submitted_intake
+from tests.intake_support import NOW, submitted_intake
 
 
 def admin_url(model, view: str, *args) -> str:

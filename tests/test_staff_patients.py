@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from booking.models import AppointmentStatus
 from booking.services import appointment_cancel, appointment_transition
-from patients.models import Patient
+from patients.models import Patient, PatientAccessLog
 from tests.test_staff_support import MONDAY, NOW, RECEPTIONIST, at, book, make_staff
 
 
@@ -131,3 +131,9 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
     body = response.content.decode()
     assert "charlie@example.com" in body and "+441134960000" in body
     assert AppointmentStatus.LATE_CANCELLED.label in body
+
+
+def test_it_logs_who_viewed_the_patient_record(patient, desk):
+    desk.get(reverse("staff:patient", args=[patient.pk]))
+    [entry] = PatientAccessLog.objects.all()
+    assert (entry.user.username, entry.patient, entry.record) == ("rita", patient, "patient page")
