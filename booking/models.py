@@ -275,6 +275,20 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
+def _no_overlap(field: str, message: str) -> PostgresExclusionConstraint:
+    """No two active appointments of one practitioner (or room) may share any moment from
+    start to the end of the buffer."""
+    return PostgresExclusionConstraint(
+        name=f"appointment_no_{field}_overlap",
+        expressions=[
+            (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
+            (field, RangeOperators.EQUAL),
+        ],
+        condition=~Q(status__in=RELEASED_STATUSES),
+        violation_error_message=message,
+    )
+
+
 class Appointment(models.Model):
     """A booked session. Never deleted: cancelling is a status."""
 
@@ -330,30 +344,8 @@ class Appointment(models.Model):
                 condition=Q(occupied_until__gte=models.F("end")),
                 name="appointment_buffer_not_negative",
             ),
-            PostgresExclusionConstraint(
-                name="appointment_no_practitioner_overlap",
-                expressions=[
-                    (
-                        TsTzRange("start", "occupied_until", RangeBoundary()),
-                        RangeOperators.OVERLAPS,
-                    ),
-                    ("practitioner", RangeOperators.EQUAL),
-                ],
-                condition=~Q(status__in=RELEASED_STATUSES),
-                violation_error_message="The practitioner already has a session at that time.",
-            ),
-            PostgresExclusionConstraint(
-                name="appointment_no_room_overlap",
-                expressions=[
-                    (
-                        TsTzRange("start", "occupied_until", RangeBoundary()),
-                        RangeOperators.OVERLAPS,
-                    ),
-                    ("room", RangeOperators.EQUAL),
-                ],
-                condition=~Q(status__in=RELEASED_STATUSES),
-                violation_error_message="The room is already in use at that time.",
-            ),
+            _no_overlap("practitioner", "The practitioner already has a session at that time."),
+            _no_overlap("room", "The room is already in use at that time."),
         ]
 
     def __str__(self) -> str:
