@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import DateField, IntegerField, Q, Value
+from django.db.models import Q
 
 from booking import availability, waitlist
 from booking.forms import format_start
@@ -23,15 +23,11 @@ from booking.models import (
     RELEASED_STATUSES,
     Appointment,
     BookingPolicy,
-    ClinicClosure,
-    ExtraHours,
     Practitioner,
-    TimeOff,
     WaitlistEntry,
-    WeeklyHours,
 )
-from booking.selectors import local_day_bounds
-from clinic.models import Location, Room
+from booking.selectors import active_room_ids, local_day_bounds, time_away, working_hours
+from clinic.models import Location
 from patients.selectors import intake_statuses
 
 ROW_MINUTES = 5
@@ -139,7 +135,6 @@ def _load(
     """Seven queries, whatever the number of days, practitioners or appointments (eight
     with intake statuses)."""
     window_start, window_end = local_day_bounds(first_day, last_day, location)
-    days = [first_day + dt.timedelta(n) for n in range((last_day - first_day).days + 1)]
 
     # Query 1: the active practitioners who work here.
     practitioners = Practitioner.objects.filter(is_active=True, locations=location)
@@ -148,60 +143,13 @@ def _load(
     by_id = {p.pk: p for p in practitioners.select_related("user")}
     ids = list(by_id)
 
-    # Query 2: their weekly and date-specific hours here, as one UNION.
-    weekly = (
-        WeeklyHours.objects.filter(
-            location=location,
-            practitioner_id__in=ids,
-            weekday__in={day.weekday() for day in days},
-        )
-        .order_by()
-        .values_list(
-            "practitioner_id", "start_time", "end_time", "weekday", Value(None, DateField())
-        )
+    hours = working_hours(  # query 2
+        location=location, practitioner_ids=ids, first_day=first_day, last_day=last_day
     )
-    extra = (
-        ExtraHours.objects.filter(
-            location=location, practitioner_id__in=ids, date__range=(first_day, last_day)
-        )
-        .order_by()
-        .values_list(
-            "practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date"
-        )
+    away, closed = time_away(  # query 3
+        location=location, practitioner_ids=ids, start=window_start, end=window_end
     )
-    hours = tuple(availability.Hours(*row) for row in weekly.union(extra, all=True))
-
-    # Query 3: their time off and this location's closures, as one UNION.
-    time_off = (
-        TimeOff.objects.filter(
-            practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-        )
-        .order_by()
-        .values_list("practitioner_id", "starts_at", "ends_at")
-    )
-    closures = (
-        ClinicClosure.objects.filter(
-            Q(location__isnull=True) | Q(location=location),
-            starts_at__lt=window_end,
-            ends_at__gt=window_start,
-        )
-        .order_by()
-        .values_list(Value(None, IntegerField()), "starts_at", "ends_at")
-    )
-    away, closed = [], []
-    for owner, starts_at, ends_at in time_off.union(closures, all=True):
-        period = availability.Period(starts_at, ends_at)
-        if owner is None:
-            closed.append(period)
-        else:
-            away.append((owner, period))
-
-    # Query 4: the treatment rooms here.
-    room_ids = list(
-        Room.objects.filter(location=location, is_active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    room_ids = active_room_ids(location)  # query 4
 
     # Query 5: every appointment here in the window (cancelled ones too: their time may go
     # to the waitlist), and those holding these practitioners or rooms elsewhere.
@@ -231,8 +179,8 @@ def _load(
         practitioner_ids=tuple(ids),
         room_ids=tuple(room_ids),
         hours=hours,
-        time_off=tuple(away),
-        closures=tuple(closed),
+        time_off=away,
+        closures=closed,
         bookings=bookings,
     )
     return _Loaded(by_id, schedule, appointments, waiting, policy)

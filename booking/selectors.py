@@ -37,6 +37,69 @@ def local_day_bounds(
     return start, end.astimezone(dt.UTC)
 
 
+def working_hours(
+    *, location: Location, practitioner_ids: list[int], first_day: dt.date, last_day: dt.date
+) -> tuple[availability.Hours, ...]:
+    """The practitioners' weekly and date-specific hours here: one query (a UNION)."""
+    # Each UNION part drops its model's default ordering: SQLite refuses ORDER BY there.
+    weekly = (
+        WeeklyHours.objects.filter(location=location, practitioner_id__in=practitioner_ids)
+        .order_by()
+        .values_list(
+            "practitioner_id", "start_time", "end_time", "weekday", Value(None, DateField())
+        )
+    )
+    extra = (
+        ExtraHours.objects.filter(
+            location=location,
+            practitioner_id__in=practitioner_ids,
+            date__range=(first_day, last_day),
+        )
+        .order_by()
+        .values_list(
+            "practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date"
+        )
+    )
+    return tuple(availability.Hours(*row) for row in weekly.union(extra, all=True))
+
+
+def time_away(
+    *, location: Location, practitioner_ids: list[int], start: dt.datetime, end: dt.datetime
+) -> tuple[tuple[tuple[int, availability.Period], ...], tuple[availability.Period, ...]]:
+    """The practitioners' time off and this location's closures overlapping [start, end):
+    one query (a UNION)."""
+    time_off = (
+        TimeOff.objects.filter(
+            practitioner_id__in=practitioner_ids, starts_at__lt=end, ends_at__gt=start
+        )
+        .order_by()
+        .values_list("practitioner_id", "starts_at", "ends_at")
+    )
+    closures = (
+        ClinicClosure.objects.filter(
+            Q(location__isnull=True) | Q(location=location), starts_at__lt=end, ends_at__gt=start
+        )
+        .order_by()
+        .values_list(Value(None, IntegerField()), "starts_at", "ends_at")
+    )
+    away, closed = [], []
+    for owner, starts_at, ends_at in time_off.union(closures, all=True):
+        period = availability.Period(starts_at, ends_at)
+        if owner is None:
+            closed.append(period)
+        else:
+            away.append((owner, period))
+    return tuple(away), tuple(closed)
+
+
+def active_room_ids(location: Location) -> list[int]:
+    return list(
+        Room.objects.filter(location=location, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def load_schedule(
     *,
     service: Service,
@@ -64,58 +127,13 @@ def load_schedule(
     by_id = {p.pk: p for p in practitioners.select_related("user")}
     ids = list(by_id)
 
-    # Query 2: their weekly and date-specific hours here, as one UNION.
-    # Each UNION part drops its model's default ordering: SQLite refuses ORDER BY there.
-    weekly = WeeklyHours.objects.filter(location=location, practitioner_id__in=ids).order_by()
-    weekly = weekly.values_list(
-        "practitioner_id", "start_time", "end_time", "weekday", Value(None, DateField())
+    hours = working_hours(  # query 2
+        location=location, practitioner_ids=ids, first_day=first_day, last_day=last_day
     )
-    extra = (
-        ExtraHours.objects.filter(
-            location=location,
-            practitioner_id__in=ids,
-            date__range=(first_day, last_day),
-        )
-        .order_by()
-        .values_list(
-            "practitioner_id", "start_time", "end_time", Value(None, IntegerField()), "date"
-        )
+    time_off, closures = time_away(  # query 3
+        location=location, practitioner_ids=ids, start=window_start, end=window_end
     )
-    hours = tuple(availability.Hours(*row) for row in weekly.union(extra, all=True))
-
-    # Query 3: their time off and this location's closures in the window, as one UNION.
-    time_off = (
-        TimeOff.objects.filter(
-            practitioner_id__in=ids, starts_at__lt=window_end, ends_at__gt=window_start
-        )
-        .order_by()
-        .values_list("practitioner_id", "starts_at", "ends_at")
-    )
-    closures = (
-        ClinicClosure.objects.filter(
-            Q(location__isnull=True) | Q(location=location),
-            starts_at__lt=window_end,
-            ends_at__gt=window_start,
-        )
-        .order_by()
-        .values_list(Value(None, IntegerField()), "starts_at", "ends_at")
-    )
-    unavailable = time_off.union(closures, all=True)
-    practitioner_time_off = []
-    location_closures = []
-    for owner, starts_at, ends_at in unavailable:
-        period = availability.Period(starts_at, ends_at)
-        if owner is None:
-            location_closures.append(period)
-        else:
-            practitioner_time_off.append((owner, period))
-
-    # Query 4: the treatment rooms here.
-    room_ids = list(
-        Room.objects.filter(location=location, is_active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    room_ids = active_room_ids(location)  # query 4
 
     # Query 5: active appointments in the window that hold these practitioners (at any
     # location) or these rooms, UNION other patients' live slot holds on them.
@@ -138,8 +156,8 @@ def load_schedule(
         practitioner_ids=tuple(ids),
         room_ids=tuple(room_ids),
         hours=hours,
-        time_off=tuple(practitioner_time_off),
-        closures=tuple(location_closures),
+        time_off=time_off,
+        closures=closures,
         bookings=tuple(availability.Booking(*row) for row in bookings),
     )
     return LoadedSchedule(schedule=schedule, practitioners=by_id)

@@ -22,7 +22,7 @@ from booking.models import (
 from booking.selectors import load_schedule, online_rules
 from clinic.models import Location, Room
 from patients.models import Patient
-from patients.services import patient_find_or_create
+from patients.services import patient_from_details
 
 logger = logging.getLogger(__name__)
 
@@ -562,13 +562,7 @@ def online_booking_make(
         AppointmentStatus.CONFIRMED if service.allows_first_visit else AppointmentStatus.REQUESTED
     )
     with transaction.atomic():
-        patient = patient_find_or_create(
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            email=details["email"],
-            phone=details["phone"],
-            date_of_birth=dt.date.fromisoformat(details["date_of_birth"]),
-        )
+        patient = patient_from_details(details)
         return appointment_book(
             patient=patient,
             service=service,

@@ -20,7 +20,7 @@ from booking.models import (
 )
 from clinic.models import Location
 from patients.models import Patient
-from patients.services import patient_find_or_create
+from patients.services import patient_from_details
 
 # The hours each time of day covers, in the location's zone: [from, to).
 TIME_OF_DAY_HOURS = {
@@ -155,13 +155,7 @@ def online_waitlist_join(
     """Join the waitlist from the public pages: find or create the patient (never telling
     which), then add the entry, all or nothing."""
     with transaction.atomic():
-        patient = patient_find_or_create(
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            email=details["email"],
-            phone=details["phone"],
-            date_of_birth=dt.date.fromisoformat(details["date_of_birth"]),
-        )
+        patient = patient_from_details(details)
         return waitlist_add(
             patient=patient,
             service=service,

@@ -60,6 +60,17 @@ def patient_find_or_create(
     return patient
 
 
+def patient_from_details(details: dict[str, str]) -> Patient:
+    """patient_find_or_create from a public form's details, as kept in the session."""
+    return patient_find_or_create(
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        email=details["email"],
+        phone=details["phone"],
+        date_of_birth=datetime.date.fromisoformat(details["date_of_birth"]),
+    )
+
+
 def intake_open(*, patient: Patient) -> Intake:
     """The patient's current intake: the open draft, else the latest submitted one, else a
     new draft. Locks the patient row so two tabs posting at once share one draft."""
