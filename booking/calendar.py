@@ -61,19 +61,19 @@ class Placed:
         return f"cal-c{self.column} cal-r{self.row} cal-s{self.span}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AppointmentBlock(Placed):
-    appointment: Appointment = None
+    appointment: Appointment
     intake: str = ""
-    local_start: dt.datetime = None
-    local_end: dt.datetime = None
+    local_start: dt.datetime
+    local_end: dt.datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FreeCell(Placed):
-    practitioner_id: int = 0
-    start: dt.datetime = None
-    local_start: dt.datetime = None
+    practitioner_id: int
+    start: dt.datetime
+    local_start: dt.datetime
     waitlist: int = 0  # matching waitlist entries for time freed here
 
     @property
@@ -223,11 +223,15 @@ class _Grid:
 
 
 def _build(
-    loaded: _Loaded, *, location: Location, columns: list[Column], now: dt.datetime
+    loaded: _Loaded,
+    *,
+    location: Location,
+    first_day: dt.date,
+    last_day: dt.date,
+    columns: list[Column],
+    now: dt.datetime,
 ) -> Calendar:
     zone = location.zone
-    first_day = min(c.day for c in columns) if columns else None
-    last_day = max(c.day for c in columns) if columns else None
     calendar = Calendar(
         location=location,
         first_day=first_day,
@@ -245,26 +249,25 @@ def _build(
         n = index.get((practitioner_id, day))
         return (n, day) if n else None
 
-    shown = [
-        a
-        for a in loaded.appointments
-        if a.location_id == location.pk and column_of(a.practitioner_id, a.start)
-    ]
+    # The appointments here, each with its grid column and local day.
+    shown: list[tuple[Appointment, int, dt.date]] = []
+    for a in loaded.appointments:
+        if a.location_id == location.pk and (where := column_of(a.practitioner_id, a.start)):
+            shown.append((a, *where))
     # The range shown: the default day, widened to every working block and appointment.
     first, last = DEFAULT_FIRST_MINUTE, DEFAULT_LAST_MINUTE
     for column in columns:
         for start, end in _working_blocks(schedule.hours, column.practitioner.pk, column.day):
             column.working = True
             first, last = min(first, start), max(last, end)
-    for a in shown:
-        day = a.start.astimezone(zone).date()
+    for a, _, day in shown:
         first = min(first, _wall_minute(a.start, day, zone))
         last = max(last, _wall_minute(a.end, day, zone))
     grid = _Grid(first, last)
 
     for minute in range(grid.first, grid.last, 60):
-        row, span = grid.place(minute, minute + 60)
-        calendar.hours.append(HourLabel(1, row, span, label=f"{minute // 60:02d}:00"))
+        if placed := grid.place(minute, minute + 60):
+            calendar.hours.append(HourLabel(1, *placed, label=f"{minute // 60:02d}:00"))
 
     for n, column in enumerate(columns, FIRST_COLUMN):
         pid, day = column.practitioner.pk, column.day
@@ -281,24 +284,27 @@ def _build(
                 label = "Time off" if kind == "off" else "Closed"
                 calendar.shades.append(Shade(n, *placed, kind=kind, label=label))
 
-    patient_ids = {a.patient_id for a in shown}
+    patient_ids = {a.patient_id for a, _, _ in shown}
     intake = intake_statuses(list(patient_ids)) if patient_ids else {}
-    for a in shown:
-        n, day = column_of(a.practitioner_id, a.start)
+    for a, n, day in shown:
         if a.status in RELEASED_STATUSES:
             calendar.cancelled.append(a)
             continue
-        placed = grid.place(_wall_minute(a.start, day, zone), _wall_minute(a.end, day, zone))
-        calendar.blocks.append(
-            AppointmentBlock(
-                n,
-                *placed,
-                appointment=a,
-                intake=intake.get(a.patient_id, ""),
-                local_start=a.start.astimezone(zone),
-                local_end=a.end.astimezone(zone),
+        start_minute = _wall_minute(a.start, day, zone)
+        # When the clocks go back, a session in the repeated hour can end at or before the
+        # wall-clock time it starts: it still gets a block, one row tall.
+        end_minute = max(_wall_minute(a.end, day, zone), start_minute + ROW_MINUTES)
+        if placed := grid.place(start_minute, end_minute):
+            calendar.blocks.append(
+                AppointmentBlock(
+                    n,
+                    *placed,
+                    appointment=a,
+                    intake=intake.get(a.patient_id, ""),
+                    local_start=a.start.astimezone(zone),
+                    local_end=a.end.astimezone(zone),
+                )
             )
-        )
 
     # Time freed by cancellations still to come, with the waitlist entries that fit it.
     freed_at: dict[tuple[int, dt.datetime], int] = defaultdict(int)
@@ -362,7 +368,7 @@ def day_calendar(*, location: Location, day: dt.date, now: dt.datetime) -> Calen
     people = {**booked, **{pid: loaded.practitioners[pid] for pid in working}}
     ordered = sorted(people.values(), key=lambda p: (p.name.lower(), p.pk))
     columns = [Column(p, day, css=f"cal-c{n}") for n, p in enumerate(ordered, FIRST_COLUMN)]
-    return _build(loaded, location=location, columns=columns, now=now)
+    return _build(loaded, location=location, first_day=day, last_day=day, columns=columns, now=now)
 
 
 def week_calendar(
@@ -377,4 +383,6 @@ def week_calendar(
         Column(practitioner, monday + dt.timedelta(n), css=f"cal-c{n + FIRST_COLUMN}")
         for n in range(7)
     ]
-    return _build(loaded, location=location, columns=columns, now=now)
+    return _build(
+        loaded, location=location, first_day=monday, last_day=sunday, columns=columns, now=now
+    )

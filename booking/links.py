@@ -51,6 +51,14 @@ def _load(token: str, *, salt: str, max_age: dt.timedelta) -> dict:
     return data
 
 
+def _id(data: dict, key: str) -> int:
+    """The id a token carries under `key`; a token without one is not valid."""
+    value = data.get(key)
+    if value is None:
+        raise LinkError("This link is not valid.", code="invalid")
+    return value
+
+
 def manage_token(appointment: Appointment) -> str:
     return signing.dumps({"a": appointment.pk, "v": _version(appointment)}, salt=MANAGE_SALT)
 
@@ -67,7 +75,7 @@ def appointment_from_manage_token(token: str) -> Appointment:
         Appointment.objects.select_related(
             "service", "location", "practitioner__user", "patient", "room"
         )
-        .filter(pk=data.get("a"))
+        .filter(pk=_id(data, "a"))
         .first()
     )
     if appointment is None:
@@ -91,7 +99,7 @@ def patient_from_sign_in_token(token: str) -> Patient:
         salt=SIGN_IN_SALT,
         max_age=dt.timedelta(minutes=settings.CLINIC_SIGN_IN_LINK_MINUTES),
     )
-    patient = Patient.objects.filter(pk=data.get("p"), is_archived=False).first()
+    patient = Patient.objects.filter(pk=_id(data, "p"), is_archived=False).first()
     if patient is None:
         raise LinkError("This link is not valid.", code="invalid")
     return patient

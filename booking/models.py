@@ -3,8 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.contrib.postgres.constraints import RangeOperators
-from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Func, Q

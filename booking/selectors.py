@@ -82,7 +82,8 @@ def time_away(
         .order_by()
         .values_list(Value(None, IntegerField()), "starts_at", "ends_at")
     )
-    away, closed = [], []
+    away: list[tuple[int, availability.Period]] = []
+    closed: list[availability.Period] = []
     for owner, starts_at, ends_at in time_off.union(closures, all=True):
         period = availability.Period(starts_at, ends_at)
         if owner is None:

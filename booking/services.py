@@ -4,9 +4,9 @@ import datetime as dt
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from booking import availability, tasks
@@ -23,6 +23,9 @@ from booking.selectors import load_schedule, online_rules
 from clinic.models import Location, Room
 from patients.models import Patient
 from patients.services import patient_from_details
+
+if TYPE_CHECKING:
+    from clinic.access import StaffUser
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +271,7 @@ def appointment_book(
     status: str = AppointmentStatus.CONFIRMED,
     room: Room | None = None,
     override_hours: bool = False,
-    booked_by: AbstractBaseUser | None = None,
+    booked_by: "StaffUser | None" = None,
     hold_token: str | None = None,
     patient_cap: bool = False,
 ) -> Appointment:

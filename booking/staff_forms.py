@@ -21,6 +21,13 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """One of the form's model choice fields, whose queryset is narrowed per instance."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 def _as_date(text: str) -> dt.date | None:
     for pattern in DATE_FORMATS:
         try:
@@ -104,7 +111,9 @@ class _StartFields(forms.Form):
     def __init__(self, *args, location: Location, **kwargs):
         super().__init__(*args, **kwargs)
         self.location = location
-        self.fields["room"].queryset = Room.objects.filter(location=location, is_active=True)
+        _model_choice(self, "room").queryset = Room.objects.filter(
+            location=location, is_active=True
+        )
 
     def clean(self):
         data = super().clean()
@@ -127,10 +136,10 @@ class StaffBookingForm(_StartFields):
 
     def __init__(self, *args, location: Location, **kwargs):
         super().__init__(*args, location=location, **kwargs)
-        self.fields["service"].queryset = Service.objects.filter(
+        _model_choice(self, "service").queryset = Service.objects.filter(
             is_active=True, practitioners__locations=location, practitioners__is_active=True
         ).distinct()
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
+        _model_choice(self, "practitioner").queryset = Practitioner.objects.filter(
             is_active=True, locations=location
         ).select_related("user")
 
@@ -143,7 +152,7 @@ class RescheduleForm(_StartFields):
 
     def __init__(self, *args, location: Location, service: Service, **kwargs):
         super().__init__(*args, location=location, **kwargs)
-        self.fields["practitioner"].queryset = Practitioner.objects.bookable(
+        _model_choice(self, "practitioner").queryset = Practitioner.objects.bookable(
             service=service, location=location
         ).select_related("user")
 
@@ -169,13 +178,13 @@ class WaitlistForm(forms.ModelForm):
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["service"].queryset = Service.objects.filter(is_active=True)
-        self.fields["location"].queryset = Location.objects.filter(is_active=True)
-        self.fields["location"].empty_label = "Any location"
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(
-            is_active=True
-        ).select_related("user")
-        self.fields["practitioner"].empty_label = "Any practitioner"
+        _model_choice(self, "service").queryset = Service.objects.filter(is_active=True)
+        location = _model_choice(self, "location")
+        location.queryset = Location.objects.filter(is_active=True)
+        location.empty_label = "Any location"
+        practitioner = _model_choice(self, "practitioner")
+        practitioner.queryset = Practitioner.objects.filter(is_active=True).select_related("user")
+        practitioner.empty_label = "Any practitioner"
         self.fields["time_of_day"].initial = TimeOfDay.ANY
 
     def clean(self):

@@ -9,7 +9,7 @@ import datetime as dt
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from booking import calendar, waitlist
+from booking import availability, calendar, waitlist
 from booking.forms import format_start, parse_start
 from booking.models import (
     RELEASED_STATUSES,
@@ -45,7 +45,7 @@ from booking.staff_forms import (
     StaffBookingForm,
     WaitlistForm,
 )
-from clinic.access import staff_required
+from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from patients.models import Patient
 from patients.selectors import intake_statuses
@@ -162,7 +162,7 @@ def week(request: HttpRequest, location_slug: str, practitioner_id: int) -> Http
 def appointment(request: HttpRequest, reference: str) -> HttpResponse:
     booked = _get_appointment_for_user(request, reference)
     now = timezone.now()
-    matching = []
+    matching: QuerySet[WaitlistEntry] | list[WaitlistEntry] = []
     if booked.status in RELEASED_STATUSES and booked.start > now:
         matching = waitlist.entries_matching(
             service=booked.service,
@@ -247,7 +247,7 @@ def appointment_reschedule_view(request: HttpRequest, reference: str) -> HttpRes
     form = RescheduleForm(
         request.POST or None, initial=initial, location=location, service=booked.service
     )
-    alternatives = ()
+    alternatives: tuple[availability.Slot, ...] = ()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -303,7 +303,7 @@ def book(request: HttpRequest, location_slug: str) -> HttpResponse:
         status = 400 if request.method == "POST" else 200  # a booking needs a patient
         return render(request, "staff/booking/book_patient.html", context, status=status)
 
-    initial = {}
+    initial: dict[str, object] = {}
     if start := parse_start(params.get("start", "")):
         local = start.astimezone(location.zone)
         initial.update(date=local.date(), time=local.time())
@@ -312,7 +312,7 @@ def book(request: HttpRequest, location_slug: str) -> HttpResponse:
     form = StaffBookingForm(
         request.POST if request.method == "POST" else None, initial=initial, location=location
     )
-    alternatives = ()
+    alternatives: tuple[availability.Slot, ...] = ()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -326,7 +326,7 @@ def book(request: HttpRequest, location_slug: str) -> HttpResponse:
                 now=timezone.now(),
                 room=data["room"],
                 override_hours=data["override_hours"],
-                booked_by=request.user,
+                booked_by=staff_user(request),
             )
         except BookingError as error:
             messages.error(request, error.message)

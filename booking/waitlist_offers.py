@@ -68,17 +68,20 @@ def offer_freed_time(*, appointment_id: int) -> int:
 
 def load_claim(token: str) -> tuple[WaitlistEntry, dict]:
     data = links.claim_from_token(token, max_age=CLAIM_MAX_AGE)
+    entry_id, location_id, practitioner_id = data.get("e"), data.get("l"), data.get("p")
+    if entry_id is None or location_id is None:
+        raise links.LinkError("This link is not valid.", code="invalid")
     entry = (
         WaitlistEntry.objects.select_related("patient", "service", "location")
-        .filter(pk=data.get("e"))
+        .filter(pk=entry_id)
         .first()
     )
     practitioner = (
-        Practitioner.objects.select_related("user").filter(pk=data.get("p")).first()
-        if data.get("p")
+        Practitioner.objects.select_related("user").filter(pk=practitioner_id).first()
+        if practitioner_id
         else None
     )
-    location = Location.objects.filter(pk=data.get("l"), is_active=True).first()
+    location = Location.objects.filter(pk=location_id, is_active=True).first()
     if entry is None or location is None:
         raise links.LinkError("This link is not valid.", code="invalid")
     return entry, {"start": data["s"], "practitioner": practitioner, "location": location}

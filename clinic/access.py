@@ -2,10 +2,16 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+if TYPE_CHECKING:
+    # The stubs' stand-in for settings.AUTH_USER_MODEL: the django-stubs plugin resolves it
+    # to the configured model, so these annotations follow a swapped user model.
+    from django.contrib.auth.models import _User as StaffUser
 
 
 def staff_required(*permissions: str) -> Callable:
@@ -24,3 +30,10 @@ def staff_required(*permissions: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def staff_user(request: HttpRequest) -> "StaffUser":
+    """The signed-in user of a view behind staff_required."""
+    user = request.user
+    assert user.is_authenticated, "staff_required lets only signed-in users through"
+    return user

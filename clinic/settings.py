@@ -117,7 +117,7 @@ if MAILER not in _MAILER_BACKENDS:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"MAILER={MAILER!r} must be one of {', '.join(_MAILER_BACKENDS)}.")
-MAILERS = {"default": {"BACKEND": _MAILER_BACKENDS[MAILER]}}
+MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _MAILER_BACKENDS[MAILER]}}
 if MAILER == "smtp":
     MAILERS["default"]["OPTIONS"] = {
         "host": env_str("SMTP_HOST", "localhost"),

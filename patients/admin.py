@@ -51,8 +51,7 @@ class PatientAdmin(admin.ModelAdmin):
 class IntakeReviewInline(admin.TabularInline):
     model = IntakeReview
     extra = 0
-    fields = ["created_at", "reviewer", "outcome", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "reviewer", "outcome", "note")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -84,8 +83,14 @@ class ScreeningResultAdmin(ReadOnlyAdmin):
     list_display = ["intake", "outcome", "estim_allowed", "updated_at"]
     list_filter = ["outcome", "estim_allowed"]
     list_select_related = ["intake__patient"]
-    fields = ["intake", "outcome", "estim_allowed", "answer_list", "rules", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "intake",
+        "outcome",
+        "estim_allowed",
+        "answer_list",
+        "rules",
+        "updated_at",
+    )
 
     @admin.display(description="Answers")
     def answer_list(self, obj):

@@ -229,7 +229,7 @@ def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
         document._state.adding = True
         document.version = latest + 1
         document.is_active = True
-        document.created_at = None
+        # A copy's old created_at can stay: auto_now_add stamps the new row on insert.
         document.full_clean(exclude=["created_at"])
         document.save()
     return document

@@ -121,6 +121,7 @@ def intake_questionnaire(request: HttpRequest, patient: Patient, token: str) -> 
     intake = _current_intake(patient)
     if stop := _guard(intake, "questionnaire", token):
         return stop
+    assert intake is not None  # _guard sends a patient without one to the details step
     form = QuestionnaireForm(request.POST or None, instance=intake)
     if request.method == "POST" and form.is_valid():
         with contextlib.suppress(services.IntakeSubmitted):
@@ -139,6 +140,7 @@ def intake_screening(request: HttpRequest, patient: Patient, token: str) -> Http
     intake = _current_intake(patient)
     if stop := _guard(intake, "screening", token):
         return stop
+    assert intake is not None  # _guard sends a patient without one to the details step
     saved = getattr(intake, "screening", None)
     initial = ScreeningForm.initial_from(saved.answers) if saved else None
     form = ScreeningForm(request.POST or None, initial=initial)
@@ -163,6 +165,7 @@ def intake_consent(request: HttpRequest, patient: Patient, token: str) -> HttpRe
         return redirect(_step_url("done", token))  # a second click on "Sign"
     if stop := _guard(intake, "consent", token):
         return stop
+    assert intake is not None  # _guard sends a patient without one to the details step
     document = ConsentDocument.objects.get(is_active=True)
     form = ConsentForm(request.POST or None, patient=patient, shown=document)
     if request.method == "POST" and form.is_valid():

@@ -90,6 +90,19 @@ def test_it_shows_times_in_the_location_zone(clinic, patient, desk):
     assert block.row == 2 + 24
 
 
+def test_it_shows_a_session_in_the_hour_the_clocks_go_back(clinic, patient, desk):
+    autumn = dt.date(2027, 10, 31)  # 02:00 BST becomes 01:00 GMT
+    start = dt.datetime(2027, 10, 31, 0, 30, tzinfo=dt.UTC)  # 01:30 BST, ends 01:30 GMT
+    booked = book(clinic, patient, start, override_hours=True)
+
+    response = desk.get(day_url(clinic, autumn))
+
+    assert response.status_code == 200
+    (block,) = response.context["cal"].blocks
+    assert block.appointment == booked
+    assert block.span == 1  # the wall clock shows no time passing
+
+
 def test_it_navigates_between_days(clinic, desk):
     response = desk.get(day_url(clinic))
     body = response.content.decode()

@@ -118,7 +118,7 @@ def staff_user(username: str, *, password: str, role: str, superuser: bool = Fal
     User = get_user_model()
     user = User.objects.filter(username=username).first()
     created = user is None
-    if created:
+    if user is None:
         create = User.objects.create_superuser if superuser else User.objects.create_user
         email = f"{username}@example.com"
         user = create(username=username, email=email, password=password, is_staff=True, **names)
