@@ -20,6 +20,7 @@ from booking.models import (
     SlotHold,
 )
 from booking.selectors import load_schedule, online_rules
+from booking.waitlist import FreedTime
 from clinic.models import Location, Room
 from patients.models import Patient
 from patients.services import patient_from_details
@@ -424,6 +425,7 @@ def appointment_reschedule(
             raise BookingError(
                 "Someone changed this appointment just now; please look again.", code="changed"
             )
+        freed = FreedTime.of(locked)
         appointment.practitioner = practitioners[slot.practitioner_id]
         appointment.room_id = slot.room_id
         appointment.start = slot.start
@@ -431,7 +433,7 @@ def appointment_reschedule(
         appointment.occupied_until = slot.end + rules.buffer
         appointment.hours_override = override_hours
         _save(appointment)
-        tasks.after_rescheduled(appointment)
+        tasks.after_rescheduled(appointment, freed=freed)
     return appointment
 
 

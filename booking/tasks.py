@@ -7,6 +7,7 @@ the surrounding transaction commits, so no email goes out for a booking that rol
 
 import datetime as dt
 import logging
+from dataclasses import asdict
 
 from django.conf import settings
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from booking import emails
 from booking.models import Appointment, AppointmentStatus
+from booking.waitlist import FreedTime
 from patients.links import intake_url
 from patients.models import Patient
 from patients.selectors import needs_intake
@@ -79,10 +81,17 @@ def send_sign_in_link(*, email: str) -> int:
 
 
 @task
-def offer_freed_time(*, appointment_id: int) -> int:
+def offer_freed_time(*, freed: dict) -> int:
     from booking.waitlist_offers import offer_freed_time as offer
 
-    return offer(appointment_id=appointment_id)
+    times = {key: dt.datetime.fromisoformat(freed[key]) for key in ("start", "end")}
+    return offer(FreedTime(**(freed | times)))
+
+
+def _enqueue_offer(freed: FreedTime) -> None:
+    # Task arguments travel as JSON.
+    data = asdict(freed) | {"start": freed.start.isoformat(), "end": freed.end.isoformat()}
+    offer_freed_time.enqueue(freed=data)
 
 
 def reminder_time(start: dt.datetime) -> dt.datetime:
@@ -110,21 +119,23 @@ def after_booked(appointment: Appointment) -> None:
     transaction.on_commit(enqueue)
 
 
-def after_rescheduled(appointment: Appointment) -> None:
+def after_rescheduled(appointment: Appointment, *, freed: FreedTime) -> None:
     pk = appointment.pk
 
     def enqueue() -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind="rescheduled")
         _enqueue_reminder(appointment)
+        _enqueue_offer(freed)
 
     transaction.on_commit(enqueue)
 
 
 def after_cancelled(appointment: Appointment) -> None:
     pk = appointment.pk
+    freed = FreedTime.of(appointment)
 
     def enqueue() -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind="cancelled")
-        offer_freed_time.enqueue(appointment_id=pk)
+        _enqueue_offer(freed)
 
     transaction.on_commit(enqueue)

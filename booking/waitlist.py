@@ -6,11 +6,13 @@ desk (and the emails that offer freed time) always ask the longest-waiting patie
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from booking.models import (
+    Appointment,
     AppointmentSource,
     Practitioner,
     Service,
@@ -165,4 +167,27 @@ def online_waitlist_join(
             latest_date=latest_date,
             time_of_day=time_of_day,
             source=AppointmentSource.ONLINE,
+        )
+
+
+@dataclass(frozen=True)
+class FreedTime:
+    """A time an appointment gave up, by cancelling or by moving elsewhere."""
+
+    service_id: int
+    location_id: int
+    practitioner_id: int
+    patient_id: int  # who gave it up: never offered their own time back
+    start: dt.datetime
+    end: dt.datetime
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> "FreedTime":
+        return cls(
+            service_id=appointment.service_id,
+            location_id=appointment.location_id,
+            practitioner_id=appointment.practitioner_id,
+            patient_id=appointment.patient_id,
+            start=appointment.start,
+            end=appointment.end,
         )

@@ -1,4 +1,4 @@
-"""Offering freed time to the waitlist: when a cancellation frees a time, the first few
+"""Offering freed time to the waitlist: when a cancellation or a move frees a time, the first few
 matching patients (oldest entries first, booking.waitlist.entries_matching) are emailed a
 link to claim it. Claiming is an ordinary booking, so the first to confirm wins and the
 others are told it has gone.
@@ -16,39 +16,43 @@ from booking.models import (
     Appointment,
     AppointmentSource,
     Practitioner,
+    Service,
     WaitlistEntry,
     WaitlistStatus,
 )
 from booking.services import BookingError, appointment_book
-from booking.waitlist import entries_matching
+from booking.waitlist import FreedTime, entries_matching
 from clinic.models import Location
 
 # A claim link lasts at most this long (and never past the freed time: booking refuses it).
 CLAIM_MAX_AGE = dt.timedelta(days=7)
 
 
-def offer_freed_time(*, appointment_id: int) -> int:
+def offer_freed_time(freed: FreedTime) -> int:
     """Email the first matching waitlist patients; returns how many were offered."""
-    freed = (
-        Appointment.objects.select_related("service", "location", "practitioner__user")
-        .filter(pk=appointment_id)
-        .first()
+    taken_again = (
+        Appointment.objects.active()
+        .filter(practitioner_id=freed.practitioner_id, start__lt=freed.end, end__gt=freed.start)
+        .exists()
     )
-    if freed is None or freed.is_active or freed.start <= timezone.now():
+    if taken_again or freed.start <= timezone.now():
         return 0
+    practitioner = Practitioner.objects.select_related("user").get(pk=freed.practitioner_id)
+    service = Service.objects.get(pk=freed.service_id)
+    location = Location.objects.get(pk=freed.location_id)
     entries = list(
         entries_matching(
-            service=freed.service,
-            location=freed.location,
-            practitioner=freed.practitioner,
+            service=service,
+            location=location,
+            practitioner=practitioner,
             start=freed.start,
             end=freed.end,
         ).exclude(patient_id=freed.patient_id)[: settings.CLINIC_WAITLIST_OFFERS]
     )
     offer = {
-        "service": freed.service,
-        "location": freed.location,
-        "practitioner": freed.practitioner,
+        "service": service,
+        "location": location,
+        "practitioner": practitioner,
         "start": freed.start,
     }
     for entry in entries:

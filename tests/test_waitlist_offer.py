@@ -11,7 +11,8 @@ from django.db import connection
 from django.test import Client
 
 from booking.models import Appointment, WaitlistEntry, WaitlistStatus
-from booking.services import appointment_book, appointment_cancel
+from booking.services import appointment_book, appointment_cancel, appointment_reschedule
+from booking.waitlist import FreedTime
 from booking.waitlist_offers import offer_freed_time
 from patients.models import Patient
 from tests.conftest import MONDAY, NOW
@@ -73,8 +74,62 @@ def claim_paths(mailoutbox):
     }
 
 
-def test_it_offers_nothing_for_a_past_or_active_appointment(clinic, patient):
-    assert offer_freed_time(appointment_id=0) == 0
+def test_it_offers_nothing_once_the_time_is_taken_again_or_past(clinic, patient):
+    with time_machine.travel(NOW, tick=False):
+        booked = appointment_book(
+            patient=patient,
+            service=clinic.initial,
+            location=clinic.location,
+            start=NINE,
+            practitioner=clinic.alice,
+            source="front_desk",
+            now=NOW,
+        )
+        WaitlistEntry.objects.create(
+            patient=person("Erin", 1),
+            service=clinic.initial,
+            earliest_date=MONDAY,
+            latest_date=MONDAY,
+            source="online",
+        )
+        freed = FreedTime.of(booked)  # as if it had moved, but the time is still booked
+        assert offer_freed_time(freed) == 0
+    booked.status = "cancelled"
+    booked.save()
+    with time_machine.travel(NINE, tick=False):
+        assert offer_freed_time(freed) == 0
+
+
+def test_it_offers_the_time_a_move_left(
+    clinic, patient, mailoutbox, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOW, tick=False):
+        booked = appointment_book(
+            patient=patient,
+            service=clinic.initial,
+            location=clinic.location,
+            start=NINE,
+            practitioner=clinic.alice,
+            source="front_desk",
+            now=NOW,
+        )
+        WaitlistEntry.objects.create(
+            patient=person("Erin", 1),
+            service=clinic.initial,
+            practitioner=clinic.alice,
+            earliest_date=MONDAY,
+            latest_date=MONDAY,
+            source="online",
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            appointment_reschedule(
+                appointment=booked,
+                start=NINE + dt.timedelta(hours=5),
+                now=NOW,
+                source="front_desk",
+            )
+    assert set(claim_paths(mailoutbox)) == {"erin@example.com"}
+    assert WaitlistEntry.objects.get().status == WaitlistStatus.OFFERED
 
 
 def test_it_emails_the_matching_patients_a_claim_link(
