@@ -15,7 +15,6 @@ from booking.models import (
     ExtraHours,
     Practitioner,
     Service,
-    SignInRequest,
     SlotHold,
     TimeOff,
     WaitlistEntry,
@@ -234,19 +233,6 @@ class SlotHoldAdmin(admin.ModelAdmin):
     """Short-lived holds on picked times; read-only, they lapse by themselves."""
 
     list_display = ["start", "practitioner", "room", "expires_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(SignInRequest)
-class SignInRequestAdmin(admin.ModelAdmin):
-    """The portal's rate-limit log: hashed keys and times only."""
-
-    list_display = ["created_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -446,20 +446,3 @@ class SlotHold(models.Model):
 
     def __str__(self) -> str:
         return f"Hold {self.start:%Y-%m-%d %H:%M} until {self.expires_at:%H:%M}"
-
-
-class SignInRequest(models.Model):
-    """One request for a portal sign-in email, kept for the rate limit.
-
-    A table rather than a cache: every process and worker sees the same counts without a
-    cache server, and the migration creates it. ``key`` is a hash, never the address.
-    """
-
-    key = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "created_at"], name="sign_in_request_idx")]
-
-    def __str__(self) -> str:
-        return f"Sign-in request {self.created_at:%Y-%m-%d %H:%M}"

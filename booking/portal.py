@@ -7,12 +7,10 @@ sign-in link. The sign-in page answers the same, in the same work, for any addre
 """
 
 import datetime as dt
-import hashlib
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,7 +23,6 @@ from booking.models import (
     AppointmentSource,
     AppointmentStatus,
     BookingPolicy,
-    SignInRequest,
 )
 from booking.selectors import load_schedule, online_rules
 from booking.services import (
@@ -35,6 +32,7 @@ from booking.services import (
     appointment_reschedule,
     inside_cancellation_window,
 )
+from clinic import ratelimit
 from patients.models import Patient
 
 PORTAL_KEY = "portal_patient"
@@ -166,27 +164,14 @@ def _manage_times(request, appointment: Appointment, context: dict, *, now) -> H
 # --- The portal ------------------------------------------------------------------------
 
 
-def _rate_key(kind: str, value: str) -> str:
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
-
-
 def sign_in_allowed(*, email: str, ip: str, now: dt.datetime) -> bool:
     """Count this request against its address and its IP; False once either is over the
-    hourly limit. Three queries, whatever the address."""
-    email_key, ip_key = _rate_key("email", email.strip().lower()), _rate_key("ip", ip)
-    SignInRequest.objects.filter(created_at__lt=now - RATE_WINDOW).delete()
-    counts = SignInRequest.objects.filter(
-        key__in=[email_key, ip_key], created_at__gte=now - RATE_WINDOW
-    ).aggregate(email=Count("pk", filter=Q(key=email_key)), ip=Count("pk", filter=Q(key=ip_key)))
-    if (
-        counts["email"] >= settings.CLINIC_SIGN_IN_PER_EMAIL
-        or counts["ip"] >= settings.CLINIC_SIGN_IN_PER_IP
-    ):
-        return False
-    SignInRequest.objects.bulk_create(
-        [SignInRequest(key=email_key, created_at=now), SignInRequest(key=ip_key, created_at=now)]
-    )
-    return True
+    hourly limit. The same queries whatever the address."""
+    limits = {
+        ratelimit.key("email", email.strip().lower()): settings.CLINIC_SIGN_IN_PER_EMAIL,
+        ratelimit.key("ip", ip): settings.CLINIC_SIGN_IN_PER_IP,
+    }
+    return ratelimit.allow(limits, now=now, window=RATE_WINDOW)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clinic.models import Location, Page, PageSection, Room
+from clinic.models import Location, Page, PageSection, RateLimitHit, Room
 
 
 class RoomInline(admin.TabularInline):
@@ -34,3 +34,16 @@ class PageAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["updated_at"]
     inlines = [PageSectionInline]
+
+
+@admin.register(RateLimitHit)
+class RateLimitHitAdmin(admin.ModelAdmin):
+    """Counted attempts: hashed keys and times only, kept for an hour at most."""
+
+    list_display = ["created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

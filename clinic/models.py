@@ -87,3 +87,20 @@ class PageSection(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+
+class RateLimitHit(models.Model):
+    """One counted attempt (a portal sign-in request, a failed staff login).
+
+    A table rather than a cache: every process and worker sees the same counts without a
+    cache server. ``key`` is a hash of what is limited, never an address or a username.
+    """
+
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"], name="rate_limit_hit_idx")]
+
+    def __str__(self) -> str:
+        return f"Attempt at {self.created_at:%Y-%m-%d %H:%M}"

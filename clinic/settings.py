@@ -217,6 +217,9 @@ CLINIC_SIGN_IN_LINK_MINUTES = env_int("CLINIC_SIGN_IN_LINK_MINUTES", 30, minimum
 # Sign-in emails: at most this many requests per address, and per IP address, an hour.
 CLINIC_SIGN_IN_PER_EMAIL = env_int("CLINIC_SIGN_IN_PER_EMAIL", 5, minimum=1)
 CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
+# Failed staff sign-ins allowed per 15 minutes, per username and per address.
+CLINIC_LOGIN_FAILURES_PER_USER = env_int("CLINIC_LOGIN_FAILURES_PER_USER", 5, minimum=1)
+CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minimum=1)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 
 LOGGING = {

@@ -3,6 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from clinic import views
+from clinic.forms import AdminLoginForm, StaffLoginForm
+
+# The admin's sign-in is rate-limited like the staff one.
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +16,9 @@ urlpatterns = [
     path(
         "staff/login/",
         auth_views.LoginView.as_view(
-            template_name="staff/login.html", redirect_authenticated_user=True
+            template_name="staff/login.html",
+            authentication_form=StaffLoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

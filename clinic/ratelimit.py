@@ -1,0 +1,33 @@
+"""Counting attempts per key in a sliding window, in the database (clinic.RateLimitHit)."""
+
+import datetime as dt
+import hashlib
+
+from django.db.models import Count, Q
+
+from clinic.models import RateLimitHit
+
+
+def key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def over_limit(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Whether any key already has its limit of hits in the window. Two queries."""
+    RateLimitHit.objects.filter(created_at__lt=now - window).delete()
+    counts = RateLimitHit.objects.filter(key__in=limits, created_at__gte=now - window).aggregate(
+        **{f"k{n}": Count("pk", filter=Q(key=k)) for n, k in enumerate(limits)}
+    )
+    return any(counts[f"k{n}"] >= limit for n, limit in enumerate(limits.values()))
+
+
+def record(keys, *, now: dt.datetime) -> None:
+    RateLimitHit.objects.bulk_create([RateLimitHit(key=k, created_at=now) for k in keys])
+
+
+def allow(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta) -> bool:
+    """Count this attempt against every key; False (and not counted) once any is over."""
+    if over_limit(limits, now=now, window=window):
+        return False
+    record(limits, now=now)
+    return True
