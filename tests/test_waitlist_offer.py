@@ -74,24 +74,31 @@ def claim_paths(mailoutbox):
     }
 
 
+def alice_at_nine_with_erin_waiting(clinic, patient, *, practitioner):
+    """Charlie booked with Alice on Monday 09:00; Erin waits for that day."""
+    booked = appointment_book(
+        patient=patient,
+        service=clinic.initial,
+        location=clinic.location,
+        start=NINE,
+        practitioner=clinic.alice,
+        source="front_desk",
+        now=NOW,
+    )
+    entry = WaitlistEntry.objects.create(
+        patient=person("Erin", 1),
+        service=clinic.initial,
+        practitioner=practitioner,
+        earliest_date=MONDAY,
+        latest_date=MONDAY,
+        source="online",
+    )
+    return booked, entry
+
+
 def test_it_offers_nothing_once_the_time_is_taken_again_or_past(clinic, patient):
     with time_machine.travel(NOW, tick=False):
-        booked = appointment_book(
-            patient=patient,
-            service=clinic.initial,
-            location=clinic.location,
-            start=NINE,
-            practitioner=clinic.alice,
-            source="front_desk",
-            now=NOW,
-        )
-        WaitlistEntry.objects.create(
-            patient=person("Erin", 1),
-            service=clinic.initial,
-            earliest_date=MONDAY,
-            latest_date=MONDAY,
-            source="online",
-        )
+        booked, _ = alice_at_nine_with_erin_waiting(clinic, patient, practitioner=None)
         freed = FreedTime.of(booked)  # as if it had moved, but the time is still booked
         assert offer_freed_time(freed) == 0
     booked.status = "cancelled"
@@ -104,23 +111,7 @@ def test_it_offers_the_time_a_move_left(
     clinic, patient, mailoutbox, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(NOW, tick=False):
-        booked = appointment_book(
-            patient=patient,
-            service=clinic.initial,
-            location=clinic.location,
-            start=NINE,
-            practitioner=clinic.alice,
-            source="front_desk",
-            now=NOW,
-        )
-        WaitlistEntry.objects.create(
-            patient=person("Erin", 1),
-            service=clinic.initial,
-            practitioner=clinic.alice,
-            earliest_date=MONDAY,
-            latest_date=MONDAY,
-            source="online",
-        )
+        booked, _ = alice_at_nine_with_erin_waiting(clinic, patient, practitioner=clinic.alice)
         with django_capture_on_commit_callbacks(execute=True):
             appointment_reschedule(
                 appointment=booked,
