@@ -107,11 +107,18 @@ def seed():
         Room(location=location, name=f"Room {n}") for n in range(1, ROOMS + 1)
     )
     initial = Service.objects.create(
-        name="Initial assessment", slug="initial", duration_minutes=60,
-        buffer_after_minutes=10, price="75.00", allows_first_visit=True,
+        name="Initial assessment",
+        slug="initial",
+        duration_minutes=60,
+        buffer_after_minutes=10,
+        price="75.00",
+        allows_first_visit=True,
     )
     follow_up = Service.objects.create(
-        name="Follow-up", slug="follow-up", duration_minutes=30, buffer_after_minutes=10,
+        name="Follow-up",
+        slug="follow-up",
+        duration_minutes=30,
+        buffer_after_minutes=10,
         price="50.00",
     )
     practitioners = []
@@ -122,15 +129,21 @@ def seed():
         practitioner.locations.add(location)
         practitioners.append(practitioner)
     WeeklyHours.objects.bulk_create(
-        WeeklyHours(practitioner=p, location=location, weekday=weekday, start_time=start,
-                    end_time=end)
+        WeeklyHours(
+            practitioner=p, location=location, weekday=weekday, start_time=start, end_time=end
+        )
         for p in practitioners
         for weekdays, start, end in SHIFTS
         for weekday in weekdays
     )
     patients = Patient.objects.bulk_create(
-        Patient(first_name=f"Patient{n}", last_name="Bench", email=f"p{n}@example.com",
-                phone="+447700900123", date_of_birth=dt.date(1980, 1, 1))
+        Patient(
+            first_name=f"Patient{n}",
+            last_name="Bench",
+            email=f"p{n}@example.com",
+            phone="+447700900123",
+            date_of_birth=dt.date(1980, 1, 1),
+        )
         for n in range(PATIENTS)
     )
     policy = BookingPolicy.load()
@@ -171,11 +184,19 @@ def seed():
         occupied_until = end + dt.timedelta(minutes=service.buffer_after_minutes)
         room_id = next(pk for pk, free_at in room_free_at.items() if free_at <= start)
         room_free_at[room_id] = occupied_until
-        appointments.append(Appointment(
-            patient=rng.choice(patients), practitioner=practitioner, service=service,
-            location=location, room_id=room_id, start=start, end=end,
-            occupied_until=occupied_until, source=AppointmentSource.FRONT_DESK,
-        ))
+        appointments.append(
+            Appointment(
+                patient=rng.choice(patients),
+                practitioner=practitioner,
+                service=service,
+                location=location,
+                room_id=room_id,
+                start=start,
+                end=end,
+                occupied_until=occupied_until,
+                source=AppointmentSource.FRONT_DESK,
+            )
+        )
     Appointment.objects.bulk_create(appointments)
     return location, follow_up, policy
 
@@ -250,8 +271,13 @@ def measure(location, follow_up, policy):
 
     def book(start, patient):
         return appointment_book(
-            patient=patient, service=follow_up, location=location, start=start,
-            practitioner=None, source=AppointmentSource.ONLINE, now=NOW,
+            patient=patient,
+            service=follow_up,
+            location=location,
+            start=start,
+            practitioner=None,
+            source=AppointmentSource.ONLINE,
+            now=NOW,
         )
 
     before = Appointment.objects.count()
@@ -318,7 +344,9 @@ def report(results) -> None:
 def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
-        sys.exit("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+        sys.exit(
+            "Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres"
+        )
     scratch_url = create_scratch_database(url)
     try:
         setup_django(scratch_url)
