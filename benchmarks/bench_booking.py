@@ -219,15 +219,18 @@ def measure(location, follow_up, policy):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from booking import availability
     from booking.models import Appointment, AppointmentSource
-    from booking.selectors import load_schedule, online_rules
-    from booking.services import appointment_book
+    from booking.scheduling import availability
+    from booking.scheduling.rules import booking_rules
+    from booking.scheduling.schedule import load_schedule
+    from booking.services.booking import appointment_book
     from patients.models import Patient
 
     first_day = NOW.date()
     last_day = first_day + dt.timedelta(days=AVAILABILITY_DAYS - 1)
-    rules = online_rules(service=follow_up, policy=policy, now=NOW)
+    rules = booking_rules(
+        service=follow_up, policy=policy, now=NOW, source=AppointmentSource.ONLINE
+    )
 
     def availability_request():
         loaded = load_schedule(

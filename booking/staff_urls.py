@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import staff_views as views
+from booking.views import staff as views
 
 app_name = "staff"
 urlpatterns = [
@@ -24,9 +24,6 @@ urlpatterns = [
         views.appointment_reschedule_view,
         name="appointment_reschedule",
     ),
-    path("patients/", views.patients, name="patients"),
-    path("patients/new/", views.patient_new, name="patient_new"),
-    path("patients/<int:pk>/", views.patient, name="patient"),
     path("patients/<int:pk>/waitlist/", views.waitlist_new, name="waitlist_new"),
     path("waitlist/", views.waitlist_list, name="waitlist"),
     path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),

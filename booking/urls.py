@@ -1,6 +1,7 @@
 from django.urls import path
 
-from booking import portal, views
+from booking.views import portal
+from booking.views import public as views
 
 app_name = "booking"
 urlpatterns = [

@@ -9,6 +9,11 @@ from django.utils import timezone
 
 from clinic import ratelimit
 
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 # Failed sign-ins are counted over this window, per username and per address.
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 

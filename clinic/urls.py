@@ -23,7 +23,7 @@ urlpatterns = [
         name="login",
     ),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("staff/intakes/", include("patients.staff_urls")),
+    path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from booking.selectors import bookable_services
+from booking.selectors.catalogue import bookable_services
 from clinic.models import Page
 
 

@@ -46,7 +46,3 @@ def intakes_awaiting_review() -> QuerySet[Intake]:
         .select_related("patient", "screening")
         .order_by("submitted_at", "pk")
     )
-
-
-def intake_for_review(intake_id: int) -> Intake:
-    return Intake.objects.select_related("patient", "screening", "consent").get(pk=intake_id)

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from patients import staff_views
+from patients.views import review, staff
 
 app_name = "patients_staff"
 urlpatterns = [
-    path("", staff_views.intake_list, name="intakes"),
-    path("rules/", staff_views.screening_rules, name="rules"),
-    path("<int:intake_id>/", staff_views.intake_detail, name="intake"),
-    path("<int:intake_id>/review/", staff_views.intake_review, name="review"),
+    path("intakes/", review.intake_list, name="intakes"),
+    path("intakes/rules/", review.screening_rules, name="rules"),
+    path("intakes/<int:intake_id>/", review.intake_detail, name="intake"),
+    path("intakes/<int:intake_id>/review/", review.intake_review, name="review"),
+    path("patients/", staff.patients, name="patients"),
+    path("patients/new/", staff.patient_new, name="patient_new"),
+    path("patients/<int:pk>/", staff.patient, name="patient"),
 ]

@@ -5,14 +5,10 @@ import datetime as dt
 import pytest
 
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
-from booking.services import (
-    BookingError,
-    SlotTaken,
-    appointment_book,
-    appointment_cancel,
-    appointment_reschedule,
-    appointment_transition,
-)
+from booking.services.booking import appointment_book
+from booking.services.changes import appointment_cancel, appointment_reschedule
+from booking.services.placement import BookingError, SlotTaken
+from booking.services.status import appointment_transition
 from patients.models import Patient
 from tests.conftest import MONDAY, NOW
 

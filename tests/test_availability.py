@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking.availability import (
+from booking.scheduling.availability import (
     Booking,
     Hours,
     Period,

@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 
 from booking.models import Appointment, BookingPolicy
-from booking.services import BookingError, appointment_book
+from booking.services.booking import appointment_book
+from booking.services.placement import BookingError
 from tests.conftest import MONDAY, NOW
 
 

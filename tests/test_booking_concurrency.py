@@ -16,7 +16,8 @@ from django.db.backends.signals import connection_created
 
 from booking import services
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
-from booking.services import SlotTaken, appointment_book
+from booking.services.booking import appointment_book
+from booking.services.placement import SlotTaken
 from patients.models import Patient
 from tests.conftest import MONDAY, NOW
 

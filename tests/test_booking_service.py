@@ -10,8 +10,9 @@ from booking.models import (
     AppointmentSource,
     AppointmentStatus,
 )
-from booking.selectors import load_schedule
-from booking.services import BookingError, SlotTaken, appointment_book
+from booking.scheduling.schedule import load_schedule
+from booking.services.booking import appointment_book
+from booking.services.placement import BookingError, SlotTaken
 from clinic.models import Location
 from tests.conftest import MONDAY, NOW, make_practitioner
 

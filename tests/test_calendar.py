@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from booking import calendar
 from booking.models import Appointment, AppointmentSource, ClinicClosure, Service, TimeOff
+from booking.scheduling import calendar
 from clinic.models import Room
 from patients.models import Patient
 from tests.conftest import make_practitioner

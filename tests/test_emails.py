@@ -7,7 +7,8 @@ import time_machine
 from django.db import transaction
 from icalendar import Calendar
 
-from booking.services import appointment_book, appointment_cancel, appointment_reschedule
+from booking.services.booking import appointment_book
+from booking.services.changes import appointment_cancel, appointment_reschedule
 from tests.conftest import MONDAY, NOW
 
 CLINICAL_WORDS = ["screening", "pregnan", "anticoagul", "diagnos", "epilep", "consent to"]

@@ -8,9 +8,10 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
-from booking.holds import slot_hold
 from booking.models import Appointment, SlotHold
-from booking.services import BookingError, SlotTaken, appointment_book
+from booking.services.booking import appointment_book
+from booking.services.holds import slot_hold
+from booking.services.placement import BookingError, SlotTaken
 from patients.models import Patient
 from tests.conftest import MONDAY, NOW
 

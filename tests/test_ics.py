@@ -5,9 +5,9 @@ import datetime as dt
 import time_machine
 from icalendar import Calendar
 
-from booking import ics
 from booking.models import Appointment, AppointmentStatus
-from booking.services import appointment_cancel, appointment_reschedule
+from booking.notify import ics
+from booking.services.changes import appointment_cancel, appointment_reschedule
 from tests.conftest import MONDAY, NOW
 
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from booking import links
 from booking.models import Appointment, AppointmentStatus
-from booking.services import appointment_book
+from booking.services.booking import appointment_book
 from tests.conftest import MONDAY, NOW
 
 

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django.tasks import task_backends
 
-from booking.services import appointment_book, appointment_cancel, appointment_reschedule
-from booking.tasks import send_reminder
+from booking.notify.tasks import send_reminder
+from booking.services.booking import appointment_book
+from booking.services.changes import appointment_cancel, appointment_reschedule
 from tests.conftest import MONDAY, NOW
 
 

@@ -8,7 +8,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from booking.models import Appointment, AppointmentSource, AppointmentStatus, WaitlistEntry
-from booking.services import appointment_cancel
+from booking.services.changes import appointment_cancel
 from patients.models import Patient
 from tests.test_staff_support import MONDAY, NOW, RECEPTIONIST, at, book, make_staff
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from booking.models import AppointmentStatus
-from booking.services import appointment_cancel, appointment_transition
+from booking.services.changes import appointment_cancel
+from booking.services.status import appointment_transition
 from patients.models import Patient, PatientAccessLog
 from tests.test_staff_support import MONDAY, NOW, RECEPTIONIST, at, book, make_staff
 
@@ -47,13 +48,13 @@ def erin(db):
     ],
 )
 def test_it_finds_a_patient_by_name_email_birthday_or_phone(patient, erin, desk, query):
-    response = desk.get(reverse("staff:patients"), {"q": query})
+    response = desk.get(reverse("patients_staff:patients"), {"q": query})
 
     assert list(response.context["results"]) == [patient]
 
 
 def test_it_finds_nobody_for_an_empty_search(patient, desk):
-    response = desk.get(reverse("staff:patients"), {"q": ""})
+    response = desk.get(reverse("patients_staff:patients"), {"q": ""})
     assert list(response.context["results"]) == []
 
 
@@ -68,7 +69,7 @@ def test_it_creates_a_patient_and_returns_to_the_booking(clinic, desk):
         "next": back,
     }
 
-    response = desk.post(reverse("staff:patient_new"), data)
+    response = desk.post(reverse("patients_staff:patient_new"), data)
 
     dana = Patient.objects.get(first_name="Dana")
     assert str(dana.phone) == "+441134960123"
@@ -77,7 +78,7 @@ def test_it_creates_a_patient_and_returns_to_the_booking(clinic, desk):
 
 def test_it_shows_form_errors_for_a_bad_patient(desk):
     response = desk.post(
-        reverse("staff:patient_new"),
+        reverse("patients_staff:patient_new"),
         {
             "first_name": "Dana",
             "last_name": "",
@@ -101,9 +102,9 @@ def test_it_refuses_an_offsite_next(desk):
         "date_of_birth": "1990-03-04",
         "next": "https://evil.example/",
     }
-    response = desk.post(reverse("staff:patient_new"), data)
+    response = desk.post(reverse("patients_staff:patient_new"), data)
     assert response.url == reverse(
-        "staff:patient", args=[Patient.objects.get(first_name="Dana").pk]
+        "patients_staff:patient", args=[Patient.objects.get(first_name="Dana").pk]
     )
 
 
@@ -122,7 +123,7 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
     )
     desk.force_login(make_staff("rachel", RECEPTIONIST))
 
-    response = desk.get(reverse("staff:patient", args=[patient.pk]))
+    response = desk.get(reverse("patients_staff:patient", args=[patient.pk]))
 
     assert response.status_code == 200
     assert response.context["counts"] == {"no_shows": 1, "late_cancels": 1}
@@ -134,6 +135,6 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
 
 
 def test_it_logs_who_viewed_the_patient_record(patient, desk):
-    desk.get(reverse("staff:patient", args=[patient.pk]))
+    desk.get(reverse("patients_staff:patient", args=[patient.pk]))
     [entry] = PatientAccessLog.objects.all()
     assert (entry.user.username, entry.patient, entry.record) == ("rita", patient, "patient page")

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
 from booking.models import Appointment, AppointmentSource
-from booking.services import appointment_book
+from booking.services.booking import appointment_book
 from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST, ROLES
 from tests.conftest import MONDAY, NOW
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from booking.models import AppointmentSource, TimeOfDay, WaitlistEntry, WaitlistStatus
-from booking.waitlist import entries_matching, waitlist_add, waitlist_set_status
+from booking.selectors.waitlist import entries_matching
+from booking.services.waitlist import waitlist_add, waitlist_set_status
 from clinic.models import Location
 from patients.models import Patient
 from tests.test_staff_support import MONDAY, NOW, RECEPTIONIST, at, make_staff

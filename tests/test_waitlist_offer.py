@@ -11,9 +11,10 @@ from django.db import connection
 from django.test import Client
 
 from booking.models import Appointment, WaitlistEntry, WaitlistStatus
-from booking.services import appointment_book, appointment_cancel, appointment_reschedule
-from booking.waitlist import FreedTime
-from booking.waitlist_offers import offer_freed_time
+from booking.notify.offers import offer_freed_time
+from booking.selectors.waitlist import FreedTime
+from booking.services.booking import appointment_book
+from booking.services.changes import appointment_cancel, appointment_reschedule
 from patients.models import Patient
 from tests.conftest import MONDAY, NOW
 

@@ -16,7 +16,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from booking import availability
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -28,8 +27,11 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
-from booking.selectors import load_schedule, local_day_bounds
-from booking.services import BookingError, appointment_book
+from booking.scheduling import availability
+from booking.scheduling.rules import booking_rules
+from booking.scheduling.schedule import load_schedule, local_day_bounds
+from booking.services.booking import appointment_book
+from booking.services.placement import BookingError
 from clinic import roles
 from clinic.models import Location, Room
 from patients.models import Patient
@@ -230,13 +232,9 @@ def place(rng: random.Random, *, patient, service, location, day, practitioner, 
         last_day=day,
         practitioner_id=practitioner.pk if practitioner else None,
     )
-    day_start, day_end = local_day_bounds(day, day, location)
-    rules = availability.Rules(
-        duration=dt.timedelta(minutes=service.duration_minutes),
-        buffer=dt.timedelta(minutes=service.buffer_after_minutes),
-        interval_minutes=policy.slot_interval_minutes,
-        earliest=day_start,
-        latest=day_end,
+    day_start, _ = local_day_bounds(day, day, location)
+    rules = booking_rules(
+        service=service, policy=policy, now=day_start, source=AppointmentSource.FRONT_DESK
     )
     slots = availability.free_slots(loaded.schedule, rules, day, day)
     slots = [slot for slot in slots if slot.end <= now or slot.start > now]  # none under way

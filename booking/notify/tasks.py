@@ -14,9 +14,9 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from booking import emails
 from booking.models import Appointment, AppointmentStatus
-from booking.waitlist import FreedTime
+from booking.notify import emails, offers
+from booking.selectors.waitlist import FreedTime
 from patients.links import intake_url
 from patients.models import Patient
 from patients.selectors import needs_intake
@@ -82,10 +82,8 @@ def send_sign_in_link(*, email: str) -> int:
 
 @task
 def offer_freed_time(*, freed: dict) -> int:
-    from booking.waitlist_offers import offer_freed_time as offer
-
     times = {key: dt.datetime.fromisoformat(freed[key]) for key in ("start", "end")}
-    return offer(FreedTime(**(freed | times)))
+    return offers.offer_freed_time(FreedTime(**(freed | times)))
 
 
 def _enqueue_offer(freed: FreedTime) -> None:

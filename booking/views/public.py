@@ -17,19 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking import availability
-from booking.forms import (
+from booking.forms.public import (
     ANY,
     DayForm,
     PatientDetailsForm,
     PractitionerChoiceField,
     SlotForm,
     WaitlistRequestForm,
-    format_start,
-    parse_start,
 )
-from booking.holds import SESSION_KEY as HOLD_KEY
-from booking.holds import hold_token_for, slot_hold
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -39,15 +34,17 @@ from booking.models import (
     Service,
     SlotHold,
 )
-from booking.portal import portal_patient
-from booking.selectors import (
-    bookable_locations,
-    bookable_services,
-    load_schedule,
-    online_rules,
-)
-from booking.services import BookingError, appointment_book, online_booking_make
-from booking.waitlist import online_waitlist_join
+from booking.scheduling import availability
+from booking.scheduling.availability import format_start, parse_start
+from booking.scheduling.rules import booking_rules
+from booking.scheduling.schedule import load_schedule
+from booking.selectors.catalogue import bookable_locations, bookable_services
+from booking.services.booking import appointment_book, online_booking_make
+from booking.services.holds import SESSION_KEY as HOLD_KEY
+from booking.services.holds import hold_token_for, slot_hold
+from booking.services.placement import BookingError
+from booking.services.waitlist import online_waitlist_join
+from booking.views.portal import portal_patient
 from clinic.models import Location
 
 SESSION_KEY = "booking"
@@ -136,7 +133,7 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
         hold_token=request.session.get(HOLD_KEY),
         now=now,
     )
-    rules = online_rules(service=service, policy=policy, now=now)
+    rules = booking_rules(service=service, policy=policy, now=now, source=AppointmentSource.ONLINE)
     slots = availability.free_slots(loaded.schedule, rules, day, last_day)
     by_day: dict[dt.date, list[dt.datetime]] = {}
     for start in availability.slots_by_start(slots):

@@ -285,3 +285,18 @@ def least_loaded(candidates: list[Slot], schedule: Schedule) -> Slot:
                 booking.occupied_until - booking.start
             ).total_seconds()
     return min(candidates, key=lambda slot: (load[slot.practitioner_id], slot.practitioner_id))
+
+
+# Slot times travel in URLs as compact UTC: 20270111T0900Z.
+START_FORMAT = "%Y%m%dT%H%MZ"
+
+
+def format_start(start: dt.datetime) -> str:
+    return start.astimezone(dt.UTC).strftime(START_FORMAT)
+
+
+def parse_start(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.strptime(value, START_FORMAT).replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError):
+        return None

@@ -8,12 +8,10 @@ desk (and the emails that offer freed time) always ask the longest-waiting patie
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from booking.models import (
     Appointment,
-    AppointmentSource,
     Practitioner,
     Service,
     TimeOfDay,
@@ -21,8 +19,6 @@ from booking.models import (
     WaitlistStatus,
 )
 from clinic.models import Location
-from patients.models import Patient
-from patients.services import patient_from_details
 
 # The hours each time of day covers, in the location's zone: [from, to).
 TIME_OF_DAY_HOURS = {
@@ -107,67 +103,6 @@ def waiting_on(
         .select_related("patient", "service")
         .order_by("created_at", "pk")
     )
-
-
-def waitlist_add(
-    *,
-    patient: Patient,
-    service: Service,
-    location: Location | None,
-    practitioner: Practitioner | None,
-    earliest_date: dt.date,
-    latest_date: dt.date,
-    time_of_day: str = TimeOfDay.ANY,
-    note: str = "",
-    source: str,
-) -> WaitlistEntry:
-    entry = WaitlistEntry(
-        patient=patient,
-        service=service,
-        location=location,
-        practitioner=practitioner,
-        earliest_date=earliest_date,
-        latest_date=latest_date,
-        time_of_day=time_of_day,
-        note=note.strip(),
-        source=source,
-    )
-    entry.full_clean()
-    entry.save()
-    return entry
-
-
-def waitlist_set_status(*, entry: WaitlistEntry, status: str) -> WaitlistEntry:
-    entry.status = status
-    entry.full_clean(exclude={"patient", "service", "location", "practitioner", "appointment"})
-    entry.save(update_fields=["status", "updated_at"])
-    return entry
-
-
-def online_waitlist_join(
-    *,
-    details: dict[str, str],
-    service: Service,
-    location: Location,
-    practitioner: Practitioner | None,
-    earliest_date: dt.date,
-    latest_date: dt.date,
-    time_of_day: str,
-) -> WaitlistEntry:
-    """Join the waitlist from the public pages: find or create the patient (never telling
-    which), then add the entry, all or nothing."""
-    with transaction.atomic():
-        patient = patient_from_details(details)
-        return waitlist_add(
-            patient=patient,
-            service=service,
-            location=location,
-            practitioner=practitioner,
-            earliest_date=earliest_date,
-            latest_date=latest_date,
-            time_of_day=time_of_day,
-            source=AppointmentSource.ONLINE,
-        )
 
 
 @dataclass(frozen=True)

@@ -16,22 +16,25 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking import availability, links, tasks
-from booking.forms import DayForm, SignInForm, SlotForm, format_start
+from booking import links
+from booking.forms.public import DayForm, SignInForm, SlotForm
 from booking.models import (
     Appointment,
     AppointmentSource,
     AppointmentStatus,
     BookingPolicy,
 )
-from booking.selectors import load_schedule, online_rules
-from booking.services import (
-    UPCOMING,
-    BookingError,
+from booking.notify import tasks
+from booking.scheduling import availability
+from booking.scheduling.availability import format_start
+from booking.scheduling.rules import booking_rules
+from booking.scheduling.schedule import load_schedule
+from booking.services.changes import (
     appointment_cancel,
     appointment_reschedule,
     inside_cancellation_window,
 )
+from booking.services.placement import UPCOMING, BookingError
 from clinic import ratelimit
 from patients.models import Patient
 
@@ -150,7 +153,9 @@ def _manage_times(request, appointment: Appointment, context: dict, *, now) -> H
         hold_token=request.session.get("hold_token"),
         now=now,
     )
-    rules = online_rules(service=appointment.service, policy=policy, now=now)
+    rules = booking_rules(
+        service=appointment.service, policy=policy, now=now, source=AppointmentSource.ONLINE
+    )
     slots = availability.free_slots(loaded.schedule, rules, day, day)
     context.update(
         day=day,
@@ -248,8 +253,8 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
-    from booking.waitlist_offers import load_claim
-    from booking.waitlist_offers import waitlist_claim as claim
+    from booking.services.waitlist import load_claim
+    from booking.services.waitlist import waitlist_claim as claim
 
     try:
         entry, offer = load_claim(token)

@@ -4,21 +4,9 @@ from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
 from booking.models import TimeOfDay
+from booking.scheduling.availability import parse_start
 
 ANY = "any"
-# Slot times travel in URLs as compact UTC: 20270111T0900Z.
-START_FORMAT = "%Y%m%dT%H%MZ"
-
-
-def format_start(start: dt.datetime) -> str:
-    return start.astimezone(dt.UTC).strftime(START_FORMAT)
-
-
-def parse_start(value: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.strptime(value, START_FORMAT).replace(tzinfo=dt.UTC)
-    except (TypeError, ValueError):
-        return None
 
 
 class PractitionerChoiceField(forms.ChoiceField):

@@ -1,73 +1,89 @@
-"""Offering freed time to the waitlist: when a cancellation or a move frees a time, the first few
-matching patients (oldest entries first, booking.waitlist.entries_matching) are emailed a
-link to claim it. Claiming is an ordinary booking, so the first to confirm wins and the
-others are told it has gone.
-"""
+"""Waitlist writes: adding entries, their status, and claiming an offered time."""
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
-from django.utils import timezone
 
-from booking import emails, links
+from booking import links
 from booking.models import (
     Appointment,
     AppointmentSource,
     Practitioner,
     Service,
+    TimeOfDay,
     WaitlistEntry,
     WaitlistStatus,
 )
-from booking.services import BookingError, appointment_book
-from booking.waitlist import FreedTime, entries_matching
+from booking.services.booking import appointment_book
+from booking.services.placement import BookingError
 from clinic.models import Location
+from patients.models import Patient
+from patients.services import patient_from_details
 
-# A claim link lasts at most this long (and never past the freed time: booking refuses it).
-CLAIM_MAX_AGE = dt.timedelta(days=7)
 
-
-def offer_freed_time(freed: FreedTime) -> int:
-    """Email the first matching waitlist patients; returns how many were offered."""
-    taken_again = (
-        Appointment.objects.active()
-        .filter(practitioner_id=freed.practitioner_id, start__lt=freed.end, end__gt=freed.start)
-        .exists()
+def waitlist_add(
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location | None,
+    practitioner: Practitioner | None,
+    earliest_date: dt.date,
+    latest_date: dt.date,
+    time_of_day: str = TimeOfDay.ANY,
+    note: str = "",
+    source: str,
+) -> WaitlistEntry:
+    entry = WaitlistEntry(
+        patient=patient,
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        earliest_date=earliest_date,
+        latest_date=latest_date,
+        time_of_day=time_of_day,
+        note=note.strip(),
+        source=source,
     )
-    if taken_again or freed.start <= timezone.now():
-        return 0
-    practitioner = Practitioner.objects.select_related("user").get(pk=freed.practitioner_id)
-    service = Service.objects.get(pk=freed.service_id)
-    location = Location.objects.get(pk=freed.location_id)
-    entries = list(
-        entries_matching(
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def waitlist_set_status(*, entry: WaitlistEntry, status: str) -> WaitlistEntry:
+    entry.status = status
+    entry.full_clean(exclude={"patient", "service", "location", "practitioner", "appointment"})
+    entry.save(update_fields=["status", "updated_at"])
+    return entry
+
+
+def online_waitlist_join(
+    *,
+    details: dict[str, str],
+    service: Service,
+    location: Location,
+    practitioner: Practitioner | None,
+    earliest_date: dt.date,
+    latest_date: dt.date,
+    time_of_day: str,
+) -> WaitlistEntry:
+    """Join the waitlist from the public pages: find or create the patient (never telling
+    which), then add the entry, all or nothing."""
+    with transaction.atomic():
+        patient = patient_from_details(details)
+        return waitlist_add(
+            patient=patient,
             service=service,
             location=location,
             practitioner=practitioner,
-            start=freed.start,
-            end=freed.end,
-        ).exclude(patient_id=freed.patient_id)[: settings.CLINIC_WAITLIST_OFFERS]
-    )
-    offer = {
-        "service": service,
-        "location": location,
-        "practitioner": practitioner,
-        "start": freed.start,
-    }
-    for entry in entries:
-        token = links.claim_token(
-            entry_id=entry.pk,
-            location_id=freed.location_id,
-            start=freed.start,
-            practitioner_id=freed.practitioner_id,
+            earliest_date=earliest_date,
+            latest_date=latest_date,
+            time_of_day=time_of_day,
+            source=AppointmentSource.ONLINE,
         )
-        claim_url = links.absolute(reverse("booking:waitlist_claim", args=[token]))
-        emails.waitlist_offer_email(patient=entry.patient, offer=offer, claim_url=claim_url).send()
-    WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-        status=WaitlistStatus.OFFERED, updated_at=timezone.now()
-    )
-    return len(entries)
+
+
+# A claim link lasts at most this long (and never past the freed time: booking refuses it).
+CLAIM_MAX_AGE = dt.timedelta(days=7)
 
 
 def load_claim(token: str) -> tuple[WaitlistEntry, dict]:

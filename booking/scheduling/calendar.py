@@ -17,16 +17,19 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from booking import availability, waitlist
-from booking.forms import format_start
 from booking.models import (
     RELEASED_STATUSES,
     Appointment,
+    AppointmentSource,
     BookingPolicy,
     Practitioner,
     WaitlistEntry,
 )
-from booking.selectors import active_room_ids, local_day_bounds, time_away, working_hours
+from booking.scheduling import availability
+from booking.scheduling.availability import format_start
+from booking.scheduling.rules import booking_rules
+from booking.scheduling.schedule import active_room_ids, local_day_bounds, time_away, working_hours
+from booking.selectors import waitlist
 from clinic.models import Location
 from patients.selectors import intake_statuses
 
@@ -328,13 +331,7 @@ def _build(
         freed_at[a.practitioner_id, a.start] += len(entries)
 
     interval = loaded.policy.slot_interval_minutes
-    rules = availability.Rules(
-        duration=dt.timedelta(minutes=interval),
-        buffer=dt.timedelta(0),
-        interval_minutes=interval,
-        earliest=now,
-        latest=now + dt.timedelta(days=3650),
-    )
+    rules = booking_rules(policy=loaded.policy, now=now, source=AppointmentSource.FRONT_DESK)
     for slot in availability.free_slots(schedule, rules, first_day, last_day):
         where = column_of(slot.practitioner_id, slot.start)
         if where is None:

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from booking import ics, links
+from booking import links
 from booking.models import Appointment, AppointmentStatus
+from booking.notify import ics
 from patients.models import Patient
 
 SUBJECTS = {

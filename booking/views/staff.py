@@ -6,50 +6,44 @@ services, so the never-double-book guarantee holds here as it does online; a ref
 """
 
 import datetime as dt
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from booking import availability, calendar, waitlist
-from booking.forms import format_start, parse_start
-from booking.models import (
-    RELEASED_STATUSES,
-    Appointment,
-    AppointmentSource,
-    AppointmentStatus,
-    Practitioner,
-    WaitlistEntry,
-    WaitlistStatus,
-)
-from booking.services import (
-    TRANSITIONS,
-    UPCOMING,
-    BookingError,
-    appointment_book,
-    appointment_cancel,
-    appointment_reschedule,
-    appointment_transition,
-)
-from booking.staff_forms import (
+from booking.forms.staff import (
     CancelForm,
-    PatientForm,
-    PatientSearchForm,
     RescheduleForm,
     StaffBookingForm,
     WaitlistForm,
 )
+from booking.models import (
+    RELEASED_STATUSES,
+    Appointment,
+    AppointmentSource,
+    Practitioner,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from booking.scheduling import availability, calendar
+from booking.scheduling.availability import format_start, parse_start
+from booking.selectors import waitlist
+from booking.services.booking import appointment_book
+from booking.services.changes import appointment_cancel, appointment_reschedule
+from booking.services.placement import UPCOMING, BookingError
+from booking.services.status import TRANSITIONS, appointment_transition
+from booking.services.waitlist import waitlist_add, waitlist_set_status
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
+from clinic.navigation import next_or
+from patients.forms import PatientSearchForm
 from patients.models import Patient
 from patients.selectors import intake_statuses
-from patients.services import access_log_record
 
 DESK = AppointmentSource.FRONT_DESK
 VIEW = "booking.view_appointment"
@@ -85,21 +79,6 @@ def _day_param(request: HttpRequest, default: dt.date) -> dt.date:
 def _day_url(location: Location, day: dt.date) -> str:
     url = reverse("staff:day", args=[location.slug])
     return f"{url}?{urlencode({'date': day.isoformat()})}"
-
-
-def _next_or(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
-
-
-def _with_params(url: str, **params) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
-    return urlunsplit(parts._replace(query=query))
 
 
 @staff_required(VIEW)
@@ -187,7 +166,7 @@ def appointment(request: HttpRequest, reference: str) -> HttpResponse:
         "calendar_url": _day_url(
             booked.location, booked.start.astimezone(booked.location.zone).date()
         ),
-        "next": _next_or(request, ""),
+        "next": next_or(request, ""),
     }
     return render(request, "staff/booking/appointment.html", context)
 
@@ -206,7 +185,7 @@ def appointment_status(request: HttpRequest, reference: str) -> HttpResponse:
             request,
             f"{changed.patient.full_name}: {changed.get_status_display().lower()}.",
         )
-    return redirect(_next_or(request, reverse("staff:appointment", args=[booked.reference])))
+    return redirect(next_or(request, reverse("staff:appointment", args=[booked.reference])))
 
 
 @staff_required(CHANGE)
@@ -352,62 +331,6 @@ def book(request: HttpRequest, location_slug: str) -> HttpResponse:
     return render(request, "staff/booking/book.html", context, status=status)
 
 
-@staff_required("patients.view_patient")
-@require_GET
-def patients(request: HttpRequest) -> HttpResponse:
-    search = PatientSearchForm(request.GET)
-    return render(
-        request, "staff/booking/patients.html", {"search": search, "results": search.results()}
-    )
-
-
-@staff_required("patients.add_patient")
-@require_http_methods(["GET", "POST"])
-def patient_new(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    form = PatientForm(request.POST or None, today=today)
-    if request.method == "POST" and form.is_valid():
-        patient = form.save()
-        messages.success(request, f"Added {patient.full_name}.")
-        fallback = reverse("staff:patient", args=[patient.pk])
-        target = _next_or(request, "")
-        return redirect(_with_params(target, patient=patient.pk) if target else fallback)
-    context = {"form": form, "next": _next_or(request, "")}
-    return render(
-        request, "staff/booking/patient_new.html", context, status=400 if form.errors else 200
-    )
-
-
-@staff_required("patients.view_patient", VIEW)
-@require_GET
-def patient(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _get_patient_for_user(request, pk)
-    # Staff reading a patient's record is logged (DOMAIN.md: privacy).
-    access_log_record(user=request.user, patient=person, intake=None, record="patient page")
-    now = timezone.now()
-    appointments = list(
-        person.appointments.select_related("service", "location", "practitioner__user").order_by(
-            "-start"
-        )
-    )
-    counts = person.appointments.aggregate(
-        no_shows=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
-        late_cancels=Count("pk", filter=Q(status=AppointmentStatus.LATE_CANCELLED)),
-    )
-    context = {
-        "patient": person,
-        "intake": intake_statuses([person.pk]).get(person.pk, ""),
-        "upcoming": [a for a in reversed(appointments) if a.start > now],
-        "past": [a for a in appointments if a.start <= now],
-        "counts": counts,
-        "entries": WaitlistEntry.objects.filter(patient=person)
-        .select_related("service", "location", "practitioner__user")
-        .order_by("-created_at"),
-        "locations": Location.objects.filter(is_active=True),
-    }
-    return render(request, "staff/booking/patient.html", context)
-
-
 @staff_required("booking.add_waitlistentry")
 @require_http_methods(["GET", "POST"])
 def waitlist_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -420,9 +343,9 @@ def waitlist_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        waitlist.waitlist_add(patient=person, source=DESK, **data)
+        waitlist_add(patient=person, source=DESK, **data)
         messages.success(request, f"{person.full_name} is on the waitlist.")
-        return redirect("staff:patient", pk=person.pk)
+        return redirect("patients_staff:patient", pk=person.pk)
     return render(
         request,
         "staff/booking/waitlist_new.html",
@@ -450,8 +373,8 @@ def waitlist_status(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in WaitlistStatus.values:
         messages.error(request, "Unknown waitlist status.")
     else:
-        waitlist.waitlist_set_status(entry=entry, status=status)
+        waitlist_set_status(entry=entry, status=status)
         messages.success(
             request, f"{entry.patient.full_name}: {entry.get_status_display().lower()}."
         )
-    return redirect(_next_or(request, reverse("staff:waitlist")))
+    return redirect(next_or(request, reverse("staff:waitlist")))

@@ -1,7 +1,7 @@
 """Slot holds: the time a patient picked is kept from others while they finish booking.
 
 A hold takes the same locks and the same engine check as a booking (booking.services
-._place), so two patients cannot hold one time; it then occupies one practitioner and one
+.place), so two patients cannot hold one time; it then occupies one practitioner and one
 room until it lapses (CLINIC_HOLD_MINUTES). load_schedule counts other patients' live
 holds as bookings, so the times page hides them and appointment_book refuses them; the
 holder's own token is left out of both.
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from booking.models import BookingPolicy, Practitioner, Service, SlotHold
-from booking.services import _check_request, _constraint_lost, _place
+from booking.services.placement import check_request, constraint_lost, place
 from clinic.models import Location
 
 SESSION_KEY = "hold_token"
@@ -42,7 +42,7 @@ def slot_hold(
     Raises BookingError (SlotTaken with nearby times when another booking or hold has it).
     """
     policy = BookingPolicy.load()
-    rules = _check_request(
+    rules = check_request(
         service=service,
         location=location,
         practitioner=practitioner,
@@ -51,8 +51,8 @@ def slot_hold(
         policy=policy,
         now=now,
     )
-    with _constraint_lost(start), transaction.atomic():
-        slot, _ = _place(
+    with constraint_lost(start), transaction.atomic():
+        slot, _ = place(
             service=service,
             location=location,
             start=start,
@@ -70,7 +70,3 @@ def slot_hold(
             occupied_until=slot.end + rules.buffer,
             expires_at=now + dt.timedelta(minutes=settings.CLINIC_HOLD_MINUTES),
         )
-
-
-def slot_hold_release(*, token: str) -> None:
-    SlotHold.objects.filter(token=token).delete()

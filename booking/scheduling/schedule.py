@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from django.db.models import DateField, IntegerField, Q, Value
 from django.utils import timezone
 
-from booking import availability
 from booking.models import (
     Appointment,
-    BookingPolicy,
     ClinicClosure,
     ExtraHours,
     Practitioner,
@@ -18,6 +16,7 @@ from booking.models import (
     TimeOff,
     WeeklyHours,
 )
+from booking.scheduling import availability
 from clinic.models import Location, Room
 
 
@@ -162,25 +161,3 @@ def load_schedule(
         bookings=tuple(availability.Booking(*row) for row in bookings),
     )
     return LoadedSchedule(schedule=schedule, practitioners=by_id)
-
-
-def online_rules(
-    *, service: Service, policy: BookingPolicy, now: dt.datetime
-) -> availability.Rules:
-    return availability.Rules(
-        duration=dt.timedelta(minutes=service.duration_minutes),
-        buffer=dt.timedelta(minutes=service.buffer_after_minutes),
-        interval_minutes=policy.slot_interval_minutes,
-        earliest=now + dt.timedelta(minutes=policy.min_notice_minutes),
-        latest=now + dt.timedelta(days=policy.horizon_days),
-    )
-
-
-def bookable_services():
-    return Service.objects.filter(is_active=True, is_online_bookable=True)
-
-
-def bookable_locations(service: Service):
-    return Location.objects.filter(
-        is_active=True, practitioners__services=service, practitioners__is_active=True
-    ).distinct()

@@ -1,0 +1,1 @@
+"""Forms for the public pages and the front desk."""

@@ -1,0 +1,47 @@
+"""Booking models, by sub-domain; importable from ``booking.models`` as one namespace."""
+
+from booking.models.appointments import (
+    REFERENCE_ALPHABET,
+    RELEASED_STATUSES,
+    Appointment,
+    AppointmentQuerySet,
+    AppointmentSource,
+    AppointmentStatus,
+    SlotHold,
+    TsTzRange,
+    new_reference,
+)
+from booking.models.practitioners import Practitioner, PractitionerQuerySet, Service
+from booking.models.schedule import (
+    BookingPolicy,
+    ClinicClosure,
+    ExtraHours,
+    TimeOff,
+    Weekday,
+    WeeklyHours,
+)
+from booking.models.waitlist import TimeOfDay, WaitlistEntry, WaitlistStatus
+
+__all__ = [
+    "REFERENCE_ALPHABET",
+    "RELEASED_STATUSES",
+    "Appointment",
+    "AppointmentQuerySet",
+    "AppointmentSource",
+    "AppointmentStatus",
+    "BookingPolicy",
+    "ClinicClosure",
+    "ExtraHours",
+    "Practitioner",
+    "PractitionerQuerySet",
+    "Service",
+    "SlotHold",
+    "TimeOfDay",
+    "TimeOff",
+    "TsTzRange",
+    "WaitlistEntry",
+    "WaitlistStatus",
+    "Weekday",
+    "WeeklyHours",
+    "new_reference",
+]

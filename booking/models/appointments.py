@@ -1,0 +1,157 @@
+"""Appointments, and the slot holds that keep a picked time."""
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+
+from booking.models.practitioners import Practitioner, Service
+from clinic.constraints import PostgresExclusionConstraint
+from clinic.models import Location, Room
+
+
+class AppointmentStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    CONFIRMED = "confirmed", "Confirmed"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    LATE_CANCELLED = "late_cancelled", "Late cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+# Statuses that no longer hold a practitioner or a room. A no-show is past, so freeing
+# its time changes nothing in the future and lets staff rebook a late arrival.
+RELEASED_STATUSES = [
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.LATE_CANCELLED,
+    AppointmentStatus.NO_SHOW,
+]
+
+
+class AppointmentSource(models.TextChoices):
+    ONLINE = "online", "Online"
+    FRONT_DESK = "front_desk", "Front desk"
+
+
+# No 0/O or 1/I/L: references are read out over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self) -> "AppointmentQuerySet":
+        return self.exclude(status__in=RELEASED_STATUSES)
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+def _no_overlap(field: str, message: str) -> PostgresExclusionConstraint:
+    """No two active appointments of one practitioner (or room) may share any moment from
+    start to the end of the buffer."""
+    return PostgresExclusionConstraint(
+        name=f"appointment_no_{field}_overlap",
+        expressions=[
+            (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
+            (field, RangeOperators.EQUAL),
+        ],
+        condition=~Q(status__in=RELEASED_STATUSES),
+        violation_error_message=message,
+    )
+
+
+class Appointment(models.Model):
+    """A booked session. Never deleted: cancelling is a status."""
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="appointments"
+    )
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.PROTECT, related_name="appointments"
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # end + the service's buffer, copied at booking so a later change to the service does
+    # not move existing appointments' turnover time.
+    occupied_until = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.CONFIRMED
+    )
+    source = models.CharField(max_length=20, choices=AppointmentSource.choices)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who booked it; empty for online bookings.",
+    )
+    hours_override = models.BooleanField(
+        default=False, help_text="Booked by staff outside the practitioner's published hours."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practitioner", "start"], name="appointment_practitioner_idx"),
+            models.Index(fields=["room", "start"], name="appointment_room_idx"),
+            models.Index(fields=["location", "start"], name="appointment_location_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="appointment_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(occupied_until__gte=models.F("end")),
+                name="appointment_buffer_not_negative",
+            ),
+            _no_overlap("practitioner", "The practitioner already has a session at that time."),
+            _no_overlap("room", "The room is already in use at that time."),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.service} with {self.practitioner}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in RELEASED_STATUSES
+
+
+class SlotHold(models.Model):
+    """A time a patient has picked, kept from others for a few minutes while they finish.
+
+    It occupies one practitioner and one room like an appointment, until ``expires_at``;
+    the holder (``token``, from their session) is never blocked by it. Lapsed holds are
+    ignored by every read, so nothing needs to clear them up.
+    """
+
+    token = models.CharField(max_length=64, db_index=True)
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    occupied_until = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at", "start"], name="slot_hold_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.start:%Y-%m-%d %H:%M} until {self.expires_at:%H:%M}"

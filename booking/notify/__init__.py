@@ -1,0 +1,1 @@
+"""Telling patients: emails, calendar files, and the background tasks that send them."""

@@ -1,0 +1,1 @@
+"""Schedules and availability: the pure engine, the reads that feed it, the one rules builder."""

@@ -1,0 +1,1 @@
+"""Reads that pages need, each in a fixed number of queries."""

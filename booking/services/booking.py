@@ -1,0 +1,169 @@
+"""Booking a new appointment, from the front desk, the public pages or the portal."""
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingPolicy,
+    Practitioner,
+    Service,
+    SlotHold,
+)
+from booking.notify import tasks
+from booking.services.placement import (
+    UPCOMING,
+    BookingError,
+    check_request,
+    constraint_lost,
+    first_visit_required,
+    patient_free,
+    place,
+    save_appointment,
+)
+from clinic.models import Location, Room
+from patients.models import Patient
+from patients.services import patient_from_details
+
+if TYPE_CHECKING:
+    from clinic.access import StaffUser
+
+
+def appointment_book(
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location,
+    start: dt.datetime,
+    practitioner: Practitioner | None,
+    source: str,
+    now: dt.datetime,
+    status: str = AppointmentStatus.CONFIRMED,
+    room: Room | None = None,
+    override_hours: bool = False,
+    booked_by: "StaffUser | None" = None,
+    hold_token: str | None = None,
+    patient_cap: bool = False,
+) -> Appointment:
+    """Book a session, or raise BookingError. ``practitioner=None`` means any practitioner:
+    the least-loaded one free at that time is chosen.
+
+    A follow-up service (not allowed as a first visit) is confirmed only for a patient who
+    has had a first visit before it; callers that cannot tell who the patient is book it as
+    ``requested`` for the front desk to confirm. ``override_hours`` (front desk only) sets
+    aside working hours, time off and closures, never another booking or a taken room.
+
+    Another patient's live slot hold counts as a booking; ``hold_token`` names the
+    caller's own holds, which never block it and are released once it books. With
+    ``patient_cap`` (every page where patients book themselves), a patient may hold at
+    most the policy's ``max_upcoming_online`` upcoming online appointments.
+    The patient's emails and reminder are enqueued once the booking commits.
+    """
+    if override_hours and source != AppointmentSource.FRONT_DESK:
+        raise BookingError("Only the front desk may book outside hours.", code="override")
+    policy = BookingPolicy.load()
+    rules = check_request(
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        source=source,
+        policy=policy,
+        now=now,
+    )
+    if status != AppointmentStatus.REQUESTED:
+        first_visit_required(patient=patient, service=service, start=start)
+    if source == AppointmentSource.FRONT_DESK:
+        # Online, this would tell a visitor that someone with these details has a booking.
+        patient_free(patient, start, start + rules.duration)
+    with constraint_lost(start), transaction.atomic():
+        if patient_cap:
+            _within_online_cap(patient=patient, policy=policy, now=now)
+        slot, practitioners = place(
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            rules=rules,
+            room=room,
+            within_hours=not override_hours,
+            hold_token=hold_token,
+            now=now,
+        )
+        appointment = Appointment(
+            patient=patient,
+            practitioner=practitioners[slot.practitioner_id],
+            service=service,
+            location=location,
+            room_id=slot.room_id,
+            start=slot.start,
+            end=slot.end,
+            occupied_until=slot.end + rules.buffer,
+            status=status,
+            source=source,
+            booked_by=booked_by,
+            hours_override=override_hours,
+        )
+        save_appointment(appointment)
+        if hold_token:
+            SlotHold.objects.filter(token=hold_token).delete()
+        tasks.after_booked(appointment)
+    return appointment
+
+
+def _within_online_cap(*, patient: Patient, policy: BookingPolicy, now: dt.datetime) -> None:
+    """Refuse a booking beyond the policy's cap of upcoming online appointments.
+
+    The patient's row is locked first (before practitioners and rooms: one order for
+    every path), so two bookings by one patient cannot both pass the count.
+    """
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+    upcoming = patient.appointments.filter(
+        source=AppointmentSource.ONLINE, status__in=UPCOMING, start__gt=now
+    ).count()
+    if upcoming >= policy.max_upcoming_online:
+        raise BookingError(
+            f"You already have {upcoming} upcoming appointments booked online, the most we "
+            f"take online at once. To book another, please call us on {settings.CLINIC_PHONE}.",
+            code="cap",
+        )
+
+
+def online_booking_make(
+    *,
+    details: dict[str, str],
+    service: Service,
+    location: Location,
+    practitioner: Practitioner | None,
+    start: dt.datetime,
+    now: dt.datetime,
+    hold_token: str | None = None,
+) -> Appointment:
+    """Book from the public pages: find or create the patient, then book, all or nothing.
+
+    The visitor is not identified, so a service that cannot be a first visit becomes a
+    request for the front desk to confirm, whoever the details match; the page says the
+    same thing either way and reveals nothing about existing patients.
+    """
+    status = (
+        AppointmentStatus.CONFIRMED if service.allows_first_visit else AppointmentStatus.REQUESTED
+    )
+    with transaction.atomic():
+        patient = patient_from_details(details)
+        return appointment_book(
+            patient=patient,
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            source=AppointmentSource.ONLINE,
+            now=now,
+            status=status,
+            hold_token=hold_token,
+            patient_cap=True,
+        )

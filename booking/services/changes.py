@@ -1,0 +1,148 @@
+"""Moving and cancelling an appointment."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    AppointmentStatus,
+    BookingPolicy,
+    Practitioner,
+)
+from booking.notify import tasks
+from booking.selectors.waitlist import FreedTime
+from booking.services.placement import (
+    UPCOMING,
+    BookingError,
+    check_request,
+    constraint_lost,
+    first_visit_required,
+    patient_free,
+    place,
+    save_appointment,
+)
+from clinic.models import Room
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    now: dt.datetime,
+    source: str,
+    practitioner: Practitioner | None = None,
+    room: Room | None = None,
+    override_hours: bool = False,
+) -> Appointment:
+    """Move an upcoming appointment to another time, practitioner or room, under the same
+    locks and checks as a new booking. ``practitioner=None`` keeps the current one.
+
+    Patients (``source=online``) may move only outside the cancellation window.
+    """
+    if override_hours and source != AppointmentSource.FRONT_DESK:
+        raise BookingError("Only the front desk may book outside hours.", code="override")
+    if appointment.status not in UPCOMING:
+        raise BookingError(
+            f"A {appointment.get_status_display().lower()} appointment cannot be moved.",
+            code="status",
+        )
+    if appointment.start <= now:
+        raise BookingError("An appointment that has started cannot be moved.", code="past")
+    policy = BookingPolicy.load()
+    if source == AppointmentSource.ONLINE and inside_cancellation_window(
+        appointment, policy=policy, now=now
+    ):
+        raise BookingError(
+            f"It is too late to change this appointment online; please call us on "
+            f"{settings.CLINIC_PHONE}.",
+            code="window",
+        )
+    service, location = appointment.service, appointment.location
+    practitioner = practitioner or appointment.practitioner
+    rules = check_request(
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        source=source,
+        policy=policy,
+        now=now,
+    )
+    if appointment.status != AppointmentStatus.REQUESTED:
+        first_visit_required(patient=appointment.patient, service=service, start=start)
+    patient_free(appointment.patient, start, start + rules.duration, exclude=appointment)
+    with constraint_lost(start), transaction.atomic():
+        slot, practitioners = place(
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            rules=rules,
+            room=room,
+            within_hours=not override_hours,
+            moving=appointment,
+            also_lock=(appointment.practitioner_id,),
+            now=now,
+        )
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in UPCOMING or locked.updated_at != appointment.updated_at:
+            raise BookingError(
+                "Someone changed this appointment just now; please look again.", code="changed"
+            )
+        freed = FreedTime.of(locked)
+        appointment.practitioner = practitioners[slot.practitioner_id]
+        appointment.room_id = slot.room_id
+        appointment.start = slot.start
+        appointment.end = slot.end
+        appointment.occupied_until = slot.end + rules.buffer
+        appointment.hours_override = override_hours
+        save_appointment(appointment)
+        tasks.after_rescheduled(appointment, freed=freed)
+    return appointment
+
+
+def inside_cancellation_window(
+    appointment: Appointment, *, policy: BookingPolicy, now: dt.datetime
+) -> bool:
+    return appointment.start - now < dt.timedelta(hours=policy.cancellation_window_hours)
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    now: dt.datetime,
+    by_patient: bool,
+    reason: str = "",
+) -> Appointment:
+    """Cancel an upcoming appointment. Inside the policy's window a patient is refused (they
+    must call), and the front desk's cancellation is recorded as late."""
+    policy = BookingPolicy.load()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status not in UPCOMING:
+            raise BookingError(
+                f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
+                code="status",
+            )
+        if locked.start <= now:
+            raise BookingError(
+                "An appointment that has started cannot be cancelled; mark it as a no-show "
+                "or complete it instead.",
+                code="past",
+            )
+        late = inside_cancellation_window(locked, policy=policy, now=now)
+        if late and by_patient:
+            raise BookingError(
+                f"It is too late to cancel online; please call us on {settings.CLINIC_PHONE}.",
+                code="window",
+            )
+        locked.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+        locked.cancelled_at = now
+        locked.cancellation_reason = reason.strip()[:200]
+        locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+        locked.save()
+        tasks.after_cancelled(locked)
+    return locked

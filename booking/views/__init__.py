@@ -1,0 +1,1 @@
+"""Pages: public booking, the patient's own pages, the front desk."""

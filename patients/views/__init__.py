@@ -1,0 +1,1 @@
+"""Patient pages: the intake flow, and the staff pages about patients."""

@@ -1,0 +1,78 @@
+"""Staff pages about patients: search, a new patient taken over the phone, the patient page."""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from booking.models import AppointmentStatus, WaitlistEntry
+from clinic.access import staff_required
+from clinic.models import Location
+from clinic.navigation import next_or, with_params
+from patients.forms import PatientForm, PatientSearchForm
+from patients.models import Patient
+from patients.selectors import intake_statuses
+from patients.services import access_log_record
+
+
+def _get_patient_for_user(request: HttpRequest, pk: int) -> Patient:
+    return get_object_or_404(Patient, pk=pk)
+
+
+@staff_required("patients.view_patient")
+@require_GET
+def patients(request: HttpRequest) -> HttpResponse:
+    search = PatientSearchForm(request.GET)
+    return render(
+        request, "patients/staff/patients.html", {"search": search, "results": search.results()}
+    )
+
+
+@staff_required("patients.add_patient")
+@require_http_methods(["GET", "POST"])
+def patient_new(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = PatientForm(request.POST or None, today=today)
+    if request.method == "POST" and form.is_valid():
+        patient = form.save()
+        messages.success(request, f"Added {patient.full_name}.")
+        fallback = reverse("patients_staff:patient", args=[patient.pk])
+        target = next_or(request, "")
+        return redirect(with_params(target, patient=patient.pk) if target else fallback)
+    context = {"form": form, "next": next_or(request, "")}
+    return render(
+        request, "patients/staff/patient_new.html", context, status=400 if form.errors else 200
+    )
+
+
+@staff_required("patients.view_patient", "booking.view_appointment")
+@require_GET
+def patient(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _get_patient_for_user(request, pk)
+    # Staff reading a patient's record is logged (DOMAIN.md: privacy).
+    access_log_record(user=request.user, patient=person, intake=None, record="patient page")
+    now = timezone.now()
+    appointments = list(
+        person.appointments.select_related("service", "location", "practitioner__user").order_by(
+            "-start"
+        )
+    )
+    counts = person.appointments.aggregate(
+        no_shows=Count("pk", filter=Q(status=AppointmentStatus.NO_SHOW)),
+        late_cancels=Count("pk", filter=Q(status=AppointmentStatus.LATE_CANCELLED)),
+    )
+    context = {
+        "patient": person,
+        "intake": intake_statuses([person.pk]).get(person.pk, ""),
+        "upcoming": [a for a in reversed(appointments) if a.start > now],
+        "past": [a for a in appointments if a.start <= now],
+        "counts": counts,
+        "entries": WaitlistEntry.objects.filter(patient=person)
+        .select_related("service", "location", "practitioner__user")
+        .order_by("-created_at"),
+        "locations": Location.objects.filter(is_active=True),
+    }
+    return render(request, "patients/staff/patient.html", context)
