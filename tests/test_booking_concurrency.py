@@ -14,7 +14,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.backends.signals import connection_created
 
-from booking import services
+from booking.services import placement
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
 from booking.services.booking import appointment_book
 from booking.services.placement import SlotTaken
@@ -121,7 +121,7 @@ def test_it_still_books_once_without_the_lock(clinic, monkeypatch, caplog):
     a deadlock between two violators) rather than an error page."""
     patients = make_patients(THREADS)
     loaded = threading.Barrier(THREADS, timeout=BARRIER_TIMEOUT)
-    real_load_schedule = services.load_schedule
+    real_load_schedule = placement.load_schedule
 
     def load_schedule_then_wait(**kwargs):
         # Every thread has seen the slot free before any inserts, so the only thing left to
@@ -130,9 +130,9 @@ def test_it_still_books_once_without_the_lock(clinic, monkeypatch, caplog):
         loaded.wait()
         return schedule
 
-    monkeypatch.setattr(services, "_lock_rows", lambda **kwargs: None)
-    monkeypatch.setattr(services, "load_schedule", load_schedule_then_wait)
-    caplog.set_level(logging.WARNING, logger="booking.services")
+    monkeypatch.setattr(placement, "lock_rows", lambda **kwargs: None)
+    monkeypatch.setattr(placement, "load_schedule", load_schedule_then_wait)
+    caplog.set_level(logging.WARNING, logger="booking.services.placement")
 
     connection_created.connect(detect_deadlocks_quickly)
     try:

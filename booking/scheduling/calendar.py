@@ -15,8 +15,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from booking.models import (
     RELEASED_STATUSES,
     Appointment,
@@ -28,7 +26,7 @@ from booking.models import (
 from booking.scheduling import availability
 from booking.scheduling.availability import format_start
 from booking.scheduling.rules import booking_rules
-from booking.scheduling.schedule import active_room_ids, local_day_bounds, time_away, working_hours
+from booking.scheduling.schedule import load_schedule
 from booking.selectors import waitlist
 from clinic.models import Location
 from patients.selectors import intake_statuses
@@ -137,56 +135,19 @@ def _load(
 ) -> _Loaded:
     """Seven queries, whatever the number of days, practitioners or appointments (eight
     with intake statuses)."""
-    window_start, window_end = local_day_bounds(first_day, last_day, location)
-
-    # Query 1: the active practitioners who work here.
-    practitioners = Practitioner.objects.filter(is_active=True, locations=location)
-    if practitioner_id is not None:
-        practitioners = practitioners.filter(pk=practitioner_id)
-    by_id = {p.pk: p for p in practitioners.select_related("user")}
-    ids = list(by_id)
-
-    hours = working_hours(  # query 2
-        location=location, practitioner_ids=ids, first_day=first_day, last_day=last_day
+    loaded = load_schedule(  # queries 1 to 5
+        location=location,
+        first_day=first_day,
+        last_day=last_day,
+        practitioner_id=practitioner_id,
+        with_appointments=True,
     )
-    away, closed = time_away(  # query 3
-        location=location, practitioner_ids=ids, start=window_start, end=window_end
-    )
-    room_ids = active_room_ids(location)  # query 4
-
-    # Query 5: every appointment here in the window (cancelled ones too: their time may go
-    # to the waitlist), and those holding these practitioners or rooms elsewhere.
-    here = Q(location=location)
-    if practitioner_id is not None:
-        here &= Q(practitioner_id=practitioner_id)
-    appointments = list(
-        Appointment.objects.filter(here | Q(practitioner_id__in=ids) | Q(room_id__in=room_ids))
-        .filter(start__lt=window_end, occupied_until__gt=window_start)
-        .select_related("patient", "service", "room", "practitioner__user")
-        .order_by("start", "pk")
-    )
-    bookings = tuple(
-        availability.Booking(a.practitioner_id, a.room_id, a.start, a.occupied_until)
-        for a in appointments
-        if a.status not in RELEASED_STATUSES
-    )
-
     # Query 6: waitlist entries that could take time freed here in the window.
     waiting = list(waitlist.waiting_on(location=location, first_day=first_day, last_day=last_day))
-
-    # Query 7: the booking policy (the slot interval).
-    policy = BookingPolicy.load()
-
-    schedule = availability.Schedule(
-        zone=location.zone,
-        practitioner_ids=tuple(ids),
-        room_ids=tuple(room_ids),
-        hours=hours,
-        time_off=away,
-        closures=closed,
-        bookings=bookings,
+    policy = BookingPolicy.load()  # query 7: the slot interval
+    return _Loaded(
+        loaded.practitioners, loaded.schedule, list(loaded.appointments), waiting, policy
     )
-    return _Loaded(by_id, schedule, appointments, waiting, policy)
 
 
 def _wall_minute(instant: dt.datetime, day: dt.date, zone) -> int:

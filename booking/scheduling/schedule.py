@@ -7,6 +7,7 @@ from django.db.models import DateField, IntegerField, Q, Value
 from django.utils import timezone
 
 from booking.models import (
+    RELEASED_STATUSES,
     Appointment,
     ClinicClosure,
     ExtraHours,
@@ -24,6 +25,8 @@ from clinic.models import Location, Room
 class LoadedSchedule:
     schedule: availability.Schedule
     practitioners: dict[int, Practitioner]
+    # Only with ``with_appointments``: the rows behind the bookings, every status.
+    appointments: tuple[Appointment, ...] = ()
 
 
 def local_day_bounds(
@@ -102,26 +105,32 @@ def active_room_ids(location: Location) -> list[int]:
 
 def load_schedule(
     *,
-    service: Service,
     location: Location,
     first_day: dt.date,
     last_day: dt.date,
+    service: Service | None = None,
     practitioner_id: int | None = None,
     exclude_appointment_id: int | None = None,
     hold_token: str | None = None,
     now: dt.datetime | None = None,
+    with_appointments: bool = False,
 ) -> LoadedSchedule:
     """Everything the engine needs for these local days, in five queries whatever the
     number of days, practitioners or appointments.
 
-    Other patients' live slot holds count as bookings; the holds of ``hold_token`` (the
-    visitor's own) do not, so a hold never blocks its holder.
+    With a ``service``, the practitioners who offer it here; without, every active
+    practitioner who works here (the front desk's calendar). Other patients' live slot
+    holds count as bookings; the holds of ``hold_token`` (the visitor's own) do not, so a
+    hold never blocks its holder. ``with_appointments`` (the calendar) loads the
+    appointment rows instead, every status, holds left out, still in five queries.
     """
     window_start, window_end = local_day_bounds(first_day, last_day, location)
-    now = now or timezone.now()
 
-    # Query 1: the practitioners who offer this service here.
-    practitioners = Practitioner.objects.bookable(service=service, location=location)
+    # Query 1: the practitioners who offer this service here (or all who work here).
+    if service is None:
+        practitioners = Practitioner.objects.filter(is_active=True, locations=location)
+    else:
+        practitioners = Practitioner.objects.bookable(service=service, location=location)
     if practitioner_id is not None:
         practitioners = practitioners.filter(pk=practitioner_id)
     by_id = {p.pk: p for p in practitioners.select_related("user")}
@@ -135,22 +144,24 @@ def load_schedule(
     )
     room_ids = active_room_ids(location)  # query 4
 
-    # Query 5: active appointments in the window that hold these practitioners (at any
-    # location) or these rooms, UNION other patients' live slot holds on them.
+    # Query 5: what holds these practitioners (at any location) or these rooms.
     occupying = Q(practitioner_id__in=ids) | Q(room_id__in=room_ids)
     in_window = Q(start__lt=window_end, occupied_until__gt=window_start)
-    fields = ("practitioner_id", "room_id", "start", "occupied_until")
-    appointments = (
-        Appointment.objects.active()
-        .filter(occupying, in_window)
-        .exclude(pk=exclude_appointment_id)
-        .order_by()
-        .values_list(*fields)
-    )
-    holds = SlotHold.objects.filter(occupying, in_window, expires_at__gt=now)
-    if hold_token:
-        holds = holds.exclude(token=hold_token)
-    bookings = appointments.union(holds.order_by().values_list(*fields), all=True)
+    rows: tuple[Appointment, ...] = ()
+    if with_appointments:
+        rows = _appointment_rows(location, occupying, in_window, practitioner_id)
+        bookings = tuple(
+            availability.Booking(a.practitioner_id, a.room_id, a.start, a.occupied_until)
+            for a in rows
+            if a.status not in RELEASED_STATUSES
+        )
+    else:
+        bookings = _occupying(
+            occupying & in_window,
+            exclude_appointment_id=exclude_appointment_id,
+            hold_token=hold_token,
+            now=now or timezone.now(),
+        )
     schedule = availability.Schedule(
         zone=location.zone,
         practitioner_ids=tuple(ids),
@@ -158,6 +169,40 @@ def load_schedule(
         hours=hours,
         time_off=time_off,
         closures=closures,
-        bookings=tuple(availability.Booking(*row) for row in bookings),
+        bookings=bookings,
     )
-    return LoadedSchedule(schedule=schedule, practitioners=by_id)
+    return LoadedSchedule(schedule=schedule, practitioners=by_id, appointments=rows)
+
+
+def _occupying(
+    where: Q, *, exclude_appointment_id: int | None, hold_token: str | None, now: dt.datetime
+) -> tuple[availability.Booking, ...]:
+    """Active appointments, UNION other patients' live slot holds: one query."""
+    fields = ("practitioner_id", "room_id", "start", "occupied_until")
+    appointments = (
+        Appointment.objects.active()
+        .filter(where)
+        .exclude(pk=exclude_appointment_id)
+        .order_by()
+        .values_list(*fields)
+    )
+    holds = SlotHold.objects.filter(where, expires_at__gt=now)
+    if hold_token:
+        holds = holds.exclude(token=hold_token)
+    rows = appointments.union(holds.order_by().values_list(*fields), all=True)
+    return tuple(availability.Booking(*row) for row in rows)
+
+
+def _appointment_rows(
+    location: Location, occupying: Q, in_window: Q, practitioner_id: int | None
+) -> tuple[Appointment, ...]:
+    """Every appointment here in the window (cancelled ones too: their time may go to the
+    waitlist), and those holding these practitioners or rooms elsewhere: one query."""
+    here = Q(location=location)
+    if practitioner_id is not None:
+        here &= Q(practitioner_id=practitioner_id)
+    return tuple(
+        Appointment.objects.filter(here | occupying, in_window)
+        .select_related("patient", "service", "room", "practitioner__user")
+        .order_by("start", "pk")
+    )
