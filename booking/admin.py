@@ -1,11 +1,14 @@
 import datetime as dt
+from collections.abc import Callable
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from booking.models import (
@@ -18,8 +21,12 @@ from booking.models import (
     SlotHold,
     TimeOff,
     WaitlistEntry,
+    WaitlistStatus,
     WeeklyHours,
 )
+from booking.services.placement import BookingError
+from booking.services.status import ACTIONS, appointment_status_change, available_actions
+from booking.services.waitlist import waitlist_set_status
 from clinic.models import Location
 
 
@@ -127,19 +134,28 @@ class BookingPolicyAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:booking_bookingpolicy_change", args=[policy.pk]))
 
 
-class AppointmentForm(forms.ModelForm):
-    def validate_constraints(self):
-        # The overlap constraints name read-only fields, which the form would skip, yet
-        # they still apply when a cancelled appointment is made active again.
-        try:
-            self.instance.validate_constraints()
-        except ValidationError as error:
-            self._update_errors(error)
+def _status_action(name: str, label: str) -> Callable[..., None]:
+    """An admin action that takes ``name`` through the booking services, one appointment
+    at a time, reporting each refusal as the front desk would see it."""
+
+    def action(modeladmin: "AppointmentAdmin", request: HttpRequest, queryset) -> None:
+        modeladmin.apply_status_action(request, queryset, name)
+
+    action.__name__ = f"status_{name}"
+    return admin.action(description=f"{label} the selected appointments")(action)
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
-    form = AppointmentForm
+    """Appointments, read-only but for status actions that go through the services.
+
+    Bookings and any change of time, place or people go through the booking service,
+    which checks availability under its locks; a status changes only by the same actions
+    as at the front desk (``booking.services.status``), with the same emails and waitlist
+    offers, and the same refusals.
+    """
+
+    change_form_template = "admin/booking/appointment/change_form.html"
     list_display = [
         "reference",
         "local_start",
@@ -162,7 +178,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_fields = ["reference", "patient__first_name", "patient__last_name", "patient__email"]
     date_hierarchy = "start"
     ordering = ["-start"]
-    fields = [
+    fields = readonly_fields = (
         "reference",
         "status",
         "patient",
@@ -174,21 +190,67 @@ class AppointmentAdmin(admin.ModelAdmin):
         "local_end",
         "local_occupied_until",
         "source",
+        "cancellation_reason",
         "created_at",
         "updated_at",
-    ]
+    )
+    actions = [_status_action(name, label) for name, label in ACTIONS.items()]
 
-    # Bookings, and any change of time, place or people, go through the booking service,
-    # which checks availability under its locks. The admin may change the status only.
-    def get_readonly_fields(self, request, obj=None):
-        return [name for name in self.fields if name != "status"]
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     # Cancelling is a status; appointments are never deleted.
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Appointment | None = None) -> bool:
         return False
+
+    def get_urls(self) -> list:
+        urls = [
+            path(
+                "<int:pk>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="booking_appointment_status",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def apply_status_action(self, request: HttpRequest, queryset, action: str) -> None:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        now = timezone.now()
+        for appointment in queryset.select_related("patient", "location", "service"):
+            try:
+                changed = appointment_status_change(appointment=appointment, action=action, now=now)
+            except BookingError as error:
+                self.message_user(
+                    request, f"{appointment.reference}: {error.message}", messages.ERROR
+                )
+            else:
+                status = changed.get_status_display().lower()
+                self.message_user(request, f"{changed.reference}: {status}.", messages.SUCCESS)
+
+    def status_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The change form's status buttons: POST one action for one appointment."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        action = request.POST.get("action", "")
+        if action not in ACTIONS:
+            self.message_user(request, "Unknown action.", messages.ERROR)
+        else:
+            self.apply_status_action(request, Appointment.objects.filter(pk=pk), action)
+        return redirect("admin:booking_appointment_change", pk)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Appointment | None = None,
+    ) -> HttpResponse:
+        if obj is not None and self.has_change_permission(request, obj):
+            context["status_actions"] = available_actions(obj, now=timezone.now())
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="start", ordering="start")
     def local_start(self, obj):
@@ -224,8 +286,20 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     list_select_related = ["patient", "service", "location", "practitioner__user"]
     search_fields = ["patient__first_name", "patient__last_name", "patient__email"]
     autocomplete_fields = ["patient", "practitioner"]
-    readonly_fields = ["appointment", "created_at", "updated_at"]
+    # The status changes by the front desk's actions; "booked" only by a booking.
+    readonly_fields = ["status", "appointment", "created_at", "updated_at"]
     date_hierarchy = "created_at"
+    actions = ["mark_offered", "withdraw"]
+
+    @admin.action(description="Mark the selected entries offered")
+    def mark_offered(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
+        for entry in queryset:
+            waitlist_set_status(entry=entry, status=WaitlistStatus.OFFERED)
+
+    @admin.action(description="Withdraw the selected entries")
+    def withdraw(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
+        for entry in queryset:
+            waitlist_set_status(entry=entry, status=WaitlistStatus.WITHDRAWN)
 
 
 @admin.register(SlotHold)

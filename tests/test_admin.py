@@ -111,7 +111,8 @@ def test_it_refuses_to_delete_appointments_and_patients(admin_client, records):
         assert type(obj).objects.filter(pk=obj.pk).exists()
 
 
-def test_it_changes_only_the_status(admin_client, clinic, patient):
+def test_it_changes_nothing_through_the_form(admin_client, clinic, patient):
+    """Status, time and place are read-only: a posted form changes none of them."""
     appointment = book(clinic, patient, dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC))
     r = admin_client.post(
         admin_url(appointment, "change", appointment.pk),
@@ -123,23 +124,84 @@ def test_it_changes_only_the_status(admin_client, clinic, patient):
     )
     assert r.status_code == 302
     appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.start == dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
     assert appointment.room == clinic.rooms[0]
 
 
-def test_it_will_not_reactivate_into_a_taken_time(admin_client, clinic, patient):
+def test_it_offers_only_the_actions_that_can_succeed(admin_client, clinic, patient):
+    appointment = book(clinic, patient, dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC))
+    page = admin_client.get(admin_url(appointment, "change", appointment.pk)).text
+    # A future confirmed appointment can be cancelled, not checked in, completed or missed.
+    assert 'value="cancel"' in page
+    for refused in ("check_in", "complete", "no_show", "confirm"):
+        assert f'value="{refused}"' not in page
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("check_in", "Patients can be checked in only on the day."),
+        ("complete", "A session cannot be completed before it starts."),
+        ("confirm", "A confirmed appointment cannot be confirmed."),
+    ],
+)
+def test_it_refuses_what_the_services_refuse(admin_client, clinic, patient, action, message):
+    appointment = book(clinic, patient, dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC))
+    r = admin_client.post(
+        reverse("admin:booking_appointment_status", args=[appointment.pk]),
+        {"action": action},
+        follow=True,
+    )
+    assert message in r.text
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED
+
+
+def test_it_will_not_reactivate_a_cancelled_appointment(admin_client, clinic, patient):
     start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
     cancelled = book(clinic, patient, start, status=AppointmentStatus.CANCELLED)
-    book(clinic, patient, start, room=clinic.rooms[1])
-
-    r = admin_client.post(
-        admin_url(cancelled, "change", cancelled.pk), {"status": AppointmentStatus.CONFIRMED}
-    )
-    assert r.status_code == 200
-    assert "The practitioner already has a session at that time." in r.text
+    for action in ("confirm", "check_in", "cancel"):
+        admin_client.post(
+            reverse("admin:booking_appointment_status", args=[cancelled.pk]), {"action": action}
+        )
     cancelled.refresh_from_db()
     assert cancelled.status == AppointmentStatus.CANCELLED
+
+
+def test_it_cancels_with_the_same_side_effects_as_the_front_desk(
+    admin_client, clinic, patient, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The admin's cancel and the desk's cancel go through one service: the same status,
+    the same email to the patient."""
+    start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
+    by_admin = book(clinic, patient, start)
+    by_desk = book(clinic, patient, start + dt.timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:booking_appointment_status", args=[by_admin.pk]), {"action": "cancel"}
+        )
+        admin_client.post(
+            admin_url(Appointment, "changelist"),
+            {"action": "status_cancel", "_selected_action": [by_desk.pk]},
+        )
+    from_admin = [m.subject for m in mailoutbox]
+    mailoutbox.clear()
+    by_desk.refresh_from_db()
+    by_desk.status = AppointmentStatus.CONFIRMED
+    by_desk.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("staff:appointment_cancel", args=[by_desk.reference]), {"reason": "Called"}
+        )
+
+    by_admin.refresh_from_db()
+    by_desk.refresh_from_db()
+    assert by_admin.status == by_desk.status == AppointmentStatus.CANCELLED
+    assert len(from_admin) == 2
+    assert from_admin[0] == from_admin[1] == mailoutbox[0].subject
+    assert mailoutbox[0].to == [patient.email]
 
 
 def test_it_archives_patients(admin_client, patient):

@@ -14,8 +14,8 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.backends.signals import connection_created
 
-from booking.services import placement
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
+from booking.services import placement
 from booking.services.booking import appointment_book
 from booking.services.placement import SlotTaken
 from patients.models import Patient

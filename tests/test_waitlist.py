@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from booking.models import AppointmentSource, TimeOfDay, WaitlistEntry, WaitlistStatus
@@ -157,3 +159,21 @@ def test_it_lists_the_waitlist_and_marks_an_offer(clinic, desk):
     second.refresh_from_db()
     assert (first.status, second.status) == (WaitlistStatus.OFFERED, WaitlistStatus.WAITING)
     assert bad.status_code == 302
+
+
+def test_it_marks_booked_only_with_an_appointment(clinic, desk):
+    """Booked always names its appointment: staff cannot set it by hand, and the database
+    refuses a row that says booked without one."""
+    waiting = entry(clinic, 1)
+    r = desk.post(
+        reverse("staff:waitlist_status", args=[waiting.pk]),
+        {"status": WaitlistStatus.BOOKED},
+        follow=True,
+    )
+    assert "That status cannot be set here." in r.text
+    with pytest.raises(ValidationError):
+        waitlist_set_status(entry=waiting, status=WaitlistStatus.BOOKED)
+    waiting.refresh_from_db()
+    assert waiting.status == WaitlistStatus.WAITING
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WaitlistEntry.objects.filter(pk=waiting.pk).update(status=WaitlistStatus.BOOKED)

@@ -73,6 +73,12 @@ class WaitlistEntry(models.Model):
                 condition=Q(latest_date__gte=models.F("earliest_date")),
                 name="waitlist_dates_in_order",
             ),
+            # "Booked" always says which appointment: only a booking sets it.
+            models.CheckConstraint(
+                condition=~Q(status=WaitlistStatus.BOOKED) | Q(appointment__isnull=False),
+                name="waitlist_booked_has_appointment",
+                violation_error_message="A booked entry must name its appointment.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,9 @@
-"""Which status changes are allowed, and what each does."""
+"""Which status changes are allowed, and what each does: the one home of the rules.
+
+The front desk's buttons, the admin and the patient's own pages all go through
+``appointment_status_change`` (or ``appointment_cancel`` for a patient), so a status can
+never be set in a way the rules refuse, and every change has the same side effects.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,7 +11,10 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from booking.models import Appointment, AppointmentStatus
+from booking.services.changes import appointment_cancel
 from booking.services.placement import UPCOMING, BookingError, first_visit_required
+
+CANCEL = "cancel"
 
 
 @dataclass(frozen=True)
@@ -33,13 +41,54 @@ TRANSITIONS = {
     ),
     "no_show": Transition("No-show", "marked a no-show", UPCOMING, AppointmentStatus.NO_SHOW),
 }
+# Every action staff may take on a status, with its button label.
+ACTIONS = {name: transition.label for name, transition in TRANSITIONS.items()} | {CANCEL: "Cancel"}
 
 
-def appointment_transition(*, appointment: Appointment, action: str, now: dt.datetime):
+def _refusal(appointment: Appointment, action: str, *, now: dt.datetime) -> BookingError | None:
+    """Why ``action`` cannot be taken on the appointment now, or None if it can.
+
+    Checks the status and the clock only; confirming also needs a first visit, checked
+    under the lock in ``appointment_transition``.
+    """
+    transition = TRANSITIONS[action]
+    if appointment.status not in transition.sources:
+        status = appointment.get_status_display().lower()
+        return BookingError(f"A {status} appointment cannot be {transition.done}.", code="status")
+    zone = appointment.location.zone
+    if (
+        action == "check_in"
+        and appointment.start.astimezone(zone).date() != now.astimezone(zone).date()
+    ):
+        return BookingError("Patients can be checked in only on the day.", code="day")
+    if action == "complete" and appointment.start > now:
+        return BookingError("A session cannot be completed before it starts.", code="future")
+    if action == "no_show" and appointment.start > now:
+        return BookingError(
+            "A patient can be marked a no-show only once the session has started.",
+            code="future",
+        )
+    return None
+
+
+def available_actions(appointment: Appointment, *, now: dt.datetime) -> list[tuple[str, str]]:
+    """The status actions that can succeed now, as (action, label): the buttons to offer."""
+    actions = [
+        (name, ACTIONS[name])
+        for name in TRANSITIONS
+        if _refusal(appointment, name, now=now) is None
+    ]
+    if appointment.status in UPCOMING and appointment.start > now:
+        actions.append((CANCEL, ACTIONS[CANCEL]))
+    return actions
+
+
+def appointment_transition(
+    *, appointment: Appointment, action: str, now: dt.datetime
+) -> Appointment:
     """Confirm, check in, complete or mark a no-show, refusing what makes no sense:
     a cancelled appointment cannot be checked in, a future one cannot be completed."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
+    if action not in TRANSITIONS:
         raise BookingError("Unknown action.", code="action")
     with transaction.atomic():
         locked = (
@@ -47,27 +96,22 @@ def appointment_transition(*, appointment: Appointment, action: str, now: dt.dat
             .select_related("location", "service", "patient")
             .get(pk=appointment.pk)
         )
-        if locked.status not in transition.sources:
-            raise BookingError(
-                f"A {locked.get_status_display().lower()} appointment cannot be {transition.done}.",
-                code="status",
-            )
-        zone = locked.location.zone
-        if (
-            action == "check_in"
-            and locked.start.astimezone(zone).date() != now.astimezone(zone).date()
-        ):
-            raise BookingError("Patients can be checked in only on the day.", code="day")
-        if action == "complete" and locked.start > now:
-            raise BookingError("A session cannot be completed before it starts.", code="future")
-        if action == "no_show" and locked.start > now:
-            raise BookingError(
-                "A patient can be marked a no-show only once the session has started.",
-                code="future",
-            )
+        if (refused := _refusal(locked, action, now=now)) is not None:
+            raise refused
         if action == "confirm":
             first_visit_required(patient=locked.patient, service=locked.service, start=locked.start)
-        locked.status = transition.target
+        locked.status = TRANSITIONS[action].target
         locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
         locked.save()
     return locked
+
+
+def appointment_status_change(
+    *, appointment: Appointment, action: str, now: dt.datetime, reason: str = ""
+) -> Appointment:
+    """A status action taken by staff (front desk or admin): a transition, or a
+    cancellation (late inside the policy's window), with the same side effects wherever
+    it is taken from."""
+    if action == CANCEL:
+        return appointment_cancel(appointment=appointment, now=now, by_patient=False, reason=reason)
+    return appointment_transition(appointment=appointment, action=action, now=now)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from booking import links
@@ -49,7 +50,15 @@ def waitlist_add(
     return entry
 
 
+# What staff may set by hand; "booked" is set only by the booking that fulfils the entry.
+SETTABLE_STATUSES = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED, WaitlistStatus.WITHDRAWN)
+
+
 def waitlist_set_status(*, entry: WaitlistEntry, status: str) -> WaitlistEntry:
+    if status not in SETTABLE_STATUSES:
+        raise ValidationError(
+            "An entry is marked booked by booking its appointment.", code="status"
+        )
     entry.status = status
     entry.full_clean(exclude={"patient", "service", "location", "practitioner", "appointment"})
     entry.save(update_fields=["status", "updated_at"])

@@ -36,8 +36,8 @@ from booking.selectors import waitlist
 from booking.services.booking import appointment_book
 from booking.services.changes import appointment_cancel, appointment_reschedule
 from booking.services.placement import UPCOMING, BookingError
-from booking.services.status import TRANSITIONS, appointment_transition
-from booking.services.waitlist import waitlist_add, waitlist_set_status
+from booking.services.status import CANCEL, appointment_transition, available_actions
+from booking.services.waitlist import SETTABLE_STATUSES, waitlist_add, waitlist_set_status
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or
@@ -150,10 +150,9 @@ def appointment(request: HttpRequest, reference: str) -> HttpResponse:
             start=booked.start,
             end=booked.end,
         ).exclude(patient_id=booked.patient_id)
+    # Only what can succeed now; cancelling has its own form, with a reason.
     actions = [
-        (name, transition.label)
-        for name, transition in TRANSITIONS.items()
-        if booked.status in transition.sources
+        (name, label) for name, label in available_actions(booked, now=now) if name != CANCEL
     ]
     context = {
         "appointment": booked,
@@ -370,8 +369,8 @@ def waitlist_list(request: HttpRequest) -> HttpResponse:
 def waitlist_status(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(WaitlistEntry.objects.select_related("patient"), pk=pk)
     status = request.POST.get("status", "")
-    if status not in WaitlistStatus.values:
-        messages.error(request, "Unknown waitlist status.")
+    if status not in SETTABLE_STATUSES:
+        messages.error(request, "That status cannot be set here.")
     else:
         waitlist_set_status(entry=entry, status=status)
         messages.success(
