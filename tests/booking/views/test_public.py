@@ -1,0 +1,232 @@
+"""The public booking flow through the test client, and everything a visitor can get wrong."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from booking.models import Appointment, AppointmentStatus, BookingPolicy
+from patients.models import Patient
+from tests import factories
+from tests.booking.views.public_flow import DETAILS, choose, details_url
+from tests.factories import MONDAY, NOW
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def times_url(clinic, service=None):
+    service = service or clinic.initial
+    return reverse("booking:times", args=[service.slug, clinic.location.slug])
+
+
+def test_it_books_a_first_visit_end_to_end(client, clinic):
+    assert clinic.initial.name in client.get(reverse("booking:book")).text
+    where = client.get(reverse("booking:where", args=[clinic.initial.slug]))
+    assert clinic.location.name in where.text and "Alice" in where.text
+
+    times = client.get(times_url(clinic), {"practitioner": "any", "date": MONDAY.isoformat()})
+    assert times.status_code == 200
+    assert "09:00" in times.text and "20270111T0900Z" in times.text
+    assert "11:15" not in times.text  # a 60-minute session would run into lunch
+
+    details = client.get(details_url(clinic), {"start": "20270111T0900Z", "practitioner": "any"})
+    assert details.status_code == 200 and "Monday 11 January 2027, 09:00 GMT" in details.text
+
+    assert choose(client, clinic).url == reverse("booking:review")
+    review = client.get(reverse("booking:review"))
+    assert "Dana Visitor" in review.text and "09:00–10:00 GMT" in review.text
+
+    confirmed = client.post(reverse("booking:review"), follow=True)
+    appointment = Appointment.objects.get()
+    assert appointment.reference in confirmed.text
+    assert appointment.status == AppointmentStatus.CONFIRMED
+    assert appointment.start == dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
+    assert appointment.patient.email == "dana@example.com"
+    # Any practitioner: both are free and unbooked, so the lower id gets it.
+    assert appointment.practitioner == clinic.alice
+
+
+def test_it_treats_a_second_confirm_click_as_harmless(client, clinic):
+    choose(client, clinic)
+    client.post(reverse("booking:review"))
+    again = client.post(reverse("booking:review"))
+    assert again.url == reverse("booking:confirmed")
+    assert Appointment.objects.count() == 1
+
+
+def test_it_shows_times_in_the_locations_zone_in_summer(client, clinic):
+    with time_machine.travel(dt.datetime(2027, 7, 1, 9, tzinfo=dt.UTC), tick=False):
+        page = client.get(times_url(clinic), {"date": "2027-07-05"})
+    assert '09:00 <span class="small">BST' in page.text
+    assert "20270705T0800Z" in page.text  # 09:00 BST is 08:00 UTC
+
+
+def test_it_books_a_follow_up_as_a_request(client, clinic):
+    choose(client, clinic, service=clinic.follow_up)
+    page = client.post(reverse("booking:review"), follow=True)
+    assert "Request received" in page.text
+    assert Appointment.objects.get().status == AppointmentStatus.REQUESTED
+
+
+def test_it_points_a_full_day_to_the_next_free_day(client, clinic):
+    saturday = MONDAY + dt.timedelta(days=5)
+    page = client.get(times_url(clinic), {"date": saturday.isoformat()})
+    assert "No free times on this day" in page.text
+    assert "date=2027-01-18" in page.text  # the following Monday
+
+
+def test_it_does_not_reveal_an_existing_patient(client, clinic, patient):
+    newcomer = choose(client, clinic, email="someone-new@example.com")
+    client.post(reverse("booking:review"))
+    client.cookies.clear()
+    existing = choose(
+        client,
+        clinic,
+        start="20270111T1000Z",
+        email=patient.email.upper(),
+        date_of_birth=patient.date_of_birth.isoformat(),
+        phone="07400 999999",
+    )
+    assert existing.status_code == newcomer.status_code == 302
+    page = client.post(reverse("booking:review"), follow=True)
+    assert "booked in" in page.text
+    patient.refresh_from_db()
+    assert str(patient.phone) == "+441134960000"  # a public form never edits a record
+    assert Patient.objects.count() == 2
+    assert Appointment.objects.filter(patient=patient).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"date": "3000-01-01"}, "Online booking is open until"),
+        ({"date": "2026-12-01"}, "That day has passed"),
+        ({"date": "not-a-date"}, "Enter a valid date"),
+        ({"practitioner": "999999"}, "Select a valid choice"),
+        ({"practitioner": "1 OR 1=1"}, "Select a valid choice"),
+    ],
+)
+def test_it_rejects_bad_days_and_practitioners(client, clinic, params, message):
+    page = client.get(times_url(clinic), params)
+    assert page.status_code == 400
+    assert message in page.text
+
+
+def test_it_404s_a_tampered_service_or_location(client, clinic):
+    assert (
+        client.get(reverse("booking:times", args=["nope", clinic.location.slug])).status_code == 404
+    )
+    assert (
+        client.get(reverse("booking:times", args=[clinic.initial.slug, "nope"])).status_code == 404
+    )
+
+
+@pytest.mark.parametrize("start", ["", "garbage", "2027-01-11T09:00", "99999999T9999Z"])
+def test_it_rejects_an_unreadable_time(client, clinic, start):
+    page = client.get(details_url(clinic), {"start": start, "practitioner": "any"})
+    assert page.status_code == 400
+    assert "See free times" in page.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("first_name", "", "This field is required"),
+        ("email", "not-an-email", "Enter a valid email address"),
+        ("phone", "12", "Enter a valid phone number"),
+        ("date_of_birth", "3000-01-01", "cannot be in the future"),
+        ("date_of_birth", "1800-01-01", "check the year of birth"),
+        ("last_name", "x" * 5000, "at most 100 characters"),
+        ("email", "a" * 300 + "@example.com", "at most 254 characters"),
+    ],
+)
+def test_it_keeps_what_was_typed_when_details_are_wrong(client, clinic, field, value, message):
+    page = choose(client, clinic, **{field: value})
+    assert page.status_code == 400
+    assert message in page.text
+    kept = next(v for k, v in DETAILS.items() if k != field)
+    assert kept in page.text
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("20270111T0907Z", "Sessions start at set times"),
+        ("20270103T0900Z", "already passed"),
+        ("20270104T1000Z", "too soon to book online"),
+        ("30000101T0900Z", "Online booking opens 60 days ahead"),
+        ("20270111T1130Z", "no longer free"),  # would run into lunch
+        ("20270116T1000Z", "no longer free"),  # a Saturday: not working
+    ],
+)
+def test_it_refuses_a_bad_time_at_confirmation_and_saves_nothing(client, clinic, start, message):
+    choose(client, clinic, start=start)
+    page = client.post(reverse("booking:review"))
+    assert page.status_code == 409
+    assert message in page.text
+    assert not Appointment.objects.exists()
+    assert not Patient.objects.exists()
+
+
+def test_it_offers_nearby_times_when_the_time_was_just_taken(client, clinic, patient):
+    for practitioner, room in zip((clinic.alice, clinic.bob), clinic.rooms, strict=True):
+        factories.appointment(
+            clinic, patient, factories.at(9), practitioner=practitioner, room=room
+        )
+    choose(client, clinic, start="20270111T0900Z")
+    page = client.post(reverse("booking:review"))
+    assert page.status_code == 409
+    assert "no longer free" in page.text
+    assert "start=20270111T1015Z" in page.text  # the first time after the buffer
+    assert Appointment.objects.count() == 2
+
+
+def test_it_sends_an_empty_review_back_to_the_start(client, clinic):
+    assert client.get(reverse("booking:review")).url == reverse("booking:book")
+    assert client.post(reverse("booking:review")).url == reverse("booking:book")
+    assert client.get(reverse("booking:confirmed")).url == reverse("booking:book")
+
+
+def _fill_diary(clinic, patient, count: int) -> None:
+    """`count` sessions spread over the weeks ahead, alternating practitioners and rooms."""
+    appointments = []
+    for n in range(count):
+        day = MONDAY + dt.timedelta(days=n // 12)
+        start = factories.at(9, day=day) + dt.timedelta(minutes=40 * (n % 6))
+        practitioner, room = (
+            (clinic.alice, clinic.rooms[0]) if n % 12 < 6 else (clinic.bob, clinic.rooms[1])
+        )
+        appointments.append(
+            factories.appointment(
+                clinic,
+                patient,
+                start,
+                practitioner=practitioner,
+                room=room,
+                service=clinic.follow_up,
+                reference=f"R{n:05d}",
+                save=False,
+            )
+        )
+    Appointment.objects.bulk_create(appointments)
+
+
+@pytest.mark.parametrize("horizon_days", [1, 60])
+@pytest.mark.parametrize("bookings", [0, 500])
+def test_it_loads_the_times_page_in_constant_queries(
+    client, clinic, patient, django_assert_num_queries, horizon_days, bookings
+):
+    BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
+    _fill_diary(clinic, patient, bookings)
+    # 1 service, 2 location, 3 practitioners offering it there, 4 booking policy;
+    # load_schedule: 5 practitioners, 6 hours (weekly UNION extra),
+    # 7 time off UNION closures, 8 rooms, 9 appointments.
+    with django_assert_num_queries(9):
+        page = client.get(times_url(clinic), {"date": "2027-01-05"})
+    assert page.status_code == 200

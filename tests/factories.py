@@ -1,0 +1,306 @@
+"""Test data in one place: the clinic, its people, its appointments, waitlist and intakes.
+
+Plain functions (docs/decisions/0011-test-factories.md): each makes one thing with the
+defaults most tests want, takes everything else by keyword, and returns the saved row.
+Appointments come two ways: `book` goes through `appointment_book` (locks, re-checks,
+constraints, side effects), for tests that rely on what the service guarantees;
+`appointment` writes the row directly, for tests that only need one to exist.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from booking.models import (
+    Appointment,
+    AppointmentSource,
+    BookingPolicy,
+    Practitioner,
+    Service,
+    WaitlistEntry,
+    WeeklyHours,
+)
+from booking.services.booking import appointment_book
+from clinic.models import Location, Room
+from clinic.roles import ROLES
+from patients import services as patient_services
+from patients.models import ConsentDocument, Intake, Patient
+from patients.screening import ITEMS
+from tests.patients.intake_posts import QUESTIONNAIRE
+
+# A Monday in winter (GMT = UTC), so expected UTC times read like the wall clock.
+MONDAY = dt.date(2027, 1, 11)
+NOW = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # one week before MONDAY
+
+# Monday to Friday, 09:00-12:00 and 13:00-17:00 (a lunch break between).
+WEEKDAYS = range(5)
+SPLIT_SHIFT = ((dt.time(9), dt.time(12)), (dt.time(13), dt.time(17)))
+
+
+def at(hour: int, minute: int = 0, *, day: dt.date = MONDAY) -> dt.datetime:
+    """That wall-clock time on MONDAY (or `day`); in January London's clock is UTC."""
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+
+
+# --- Places and services -------------------------------------------------------------------
+
+
+def location(
+    *,
+    name: str = "Riverside",
+    slug: str = "riverside",
+    address: str = "1 River Street",
+    time_zone: str = "Europe/London",
+) -> Location:
+    return Location.objects.create(name=name, slug=slug, address=address, time_zone=time_zone)
+
+
+def room(*, location: Location, name: str) -> Room:
+    return Room.objects.create(location=location, name=name)
+
+
+def service(
+    *,
+    name: str,
+    slug: str,
+    duration_minutes: int = 30,
+    buffer_after_minutes: int = 10,
+    price: str = "50.00",
+    **fields: Any,
+) -> Service:
+    return Service.objects.create(
+        name=name,
+        slug=slug,
+        duration_minutes=duration_minutes,
+        buffer_after_minutes=buffer_after_minutes,
+        price=price,
+        **fields,
+    )
+
+
+def practitioner(
+    *,
+    slug: str,
+    first_name: str,
+    location: Location,
+    services: Iterable[Service],
+    weekdays: Iterable[int] = WEEKDAYS,
+    shifts: Sequence[tuple[dt.time, dt.time]] = SPLIT_SHIFT,
+) -> Practitioner:
+    """A practitioner with a staff account, offering `services` at `location`, working
+    `shifts` on each of `weekdays`."""
+    user = get_user_model().objects.create_user(
+        username=slug, first_name=first_name, last_name="Practitioner", is_staff=True
+    )
+    made = Practitioner.objects.create(user=user, slug=slug, title="Physiotherapist")
+    made.services.set(services)
+    made.locations.add(location)
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(
+            practitioner=made, location=location, weekday=weekday, start_time=start, end_time=end
+        )
+        for weekday in weekdays
+        for start, end in shifts
+    )
+    return made
+
+
+@dataclass
+class Clinic:
+    location: Location
+    rooms: list[Room]
+    initial: Service
+    follow_up: Service
+    alice: Practitioner
+    bob: Practitioner
+    policy: BookingPolicy
+
+
+def clinic() -> Clinic:
+    """Riverside: two rooms, an initial assessment (60 min) and a follow-up (30 min, not a
+    first visit), both with a 10-minute buffer; Alice and Bob offer both on a split shift."""
+    riverside = location()
+    initial = service(
+        name="Initial assessment and dry needling",
+        slug="initial",
+        duration_minutes=60,
+        price="75.00",
+        allows_first_visit=True,
+    )
+    follow_up = service(name="Follow-up dry needling", slug="follow-up")
+    both = [initial, follow_up]
+    return Clinic(
+        location=riverside,
+        rooms=[room(location=riverside, name=f"Room {n}") for n in (1, 2)],
+        initial=initial,
+        follow_up=follow_up,
+        alice=practitioner(slug="alice", first_name="Alice", location=riverside, services=both),
+        bob=practitioner(slug="bob", first_name="Bob", location=riverside, services=both),
+        policy=BookingPolicy.load(),
+    )
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+def patient(
+    *,
+    first_name: str = "Charlie",
+    last_name: str = "Patient",
+    email: str | None = None,
+    phone: str = "+441134960000",
+    date_of_birth: dt.date = dt.date(1980, 5, 17),
+) -> Patient:
+    return Patient.objects.create(
+        first_name=first_name,
+        last_name=last_name,
+        email=email or f"{first_name.lower()}@example.com",
+        phone=phone,
+        date_of_birth=date_of_birth,
+    )
+
+
+def role_group(role: str) -> Group:
+    group, created = Group.objects.get_or_create(name=role)
+    if created:
+        # A transactional test's flush removed the groups the data migration made.
+        for code in ROLES[role]:
+            app_label, codename = code.split(".")
+            found = Permission.objects.filter(content_type__app_label=app_label)
+            if codename != "*":
+                found = found.filter(codename=codename)
+            group.permissions.add(*found)
+    return group
+
+
+def staff(*, username: str, role: str | None = None, password: str | None = None) -> Any:
+    """A staff account, in `role` (one of clinic.roles) if given."""
+    user = get_user_model().objects.create_user(
+        username=username, password=password, first_name=username.title(), is_staff=True
+    )
+    if role:
+        user.groups.add(role_group(role))
+    return user
+
+
+def in_role(user: Any, role: str) -> Any:
+    """Put an existing account (a practitioner's) into a role."""
+    user.groups.add(role_group(role))
+    return user
+
+
+# --- Appointments --------------------------------------------------------------------------
+
+
+def book(
+    clinic: Clinic,
+    patient: Patient,
+    start: dt.datetime,
+    /,
+    *,
+    practitioner: Practitioner | Literal["alice"] | None = "alice",
+    service: Service | None = None,
+    source: str = AppointmentSource.FRONT_DESK,
+    now: dt.datetime = NOW,
+    **options: Any,
+) -> Appointment:
+    """Book through `appointment_book`, as the front desk unless told: Alice unless told
+    (None lets the service choose anyone), the initial assessment unless told. The other
+    options (status, room, override_hours, hold_token, patient_cap...) pass through."""
+    return appointment_book(
+        patient=patient,
+        service=service or clinic.initial,
+        location=clinic.location,
+        start=start,
+        practitioner=clinic.alice if practitioner == "alice" else practitioner,
+        source=source,
+        now=now,
+        **options,
+    )
+
+
+def appointment(
+    clinic: Clinic,
+    patient: Patient,
+    start: dt.datetime,
+    /,
+    *,
+    practitioner: Practitioner | None = None,
+    service: Service | None = None,
+    room: Room | None = None,
+    source: str = AppointmentSource.ONLINE,
+    save: bool = True,
+    **fields: Any,
+) -> Appointment:
+    """An appointment row written directly (no booking rules; the database's constraints
+    still hold): Alice, the initial assessment and room 1 unless told, its end and buffer
+    from the service. `save=False` leaves it unsaved, for bulk_create or a constraint test."""
+    service = service or clinic.initial
+    end = start + dt.timedelta(minutes=service.duration_minutes)
+    row = Appointment(
+        patient=patient,
+        practitioner=practitioner or clinic.alice,
+        service=service,
+        location=clinic.location,
+        room=room or clinic.rooms[0],
+        start=start,
+        end=end,
+        occupied_until=end + dt.timedelta(minutes=service.buffer_after_minutes),
+        source=source,
+        **fields,
+    )
+    if save:
+        row.save()
+    return row
+
+
+def waitlist_entry(
+    *,
+    patient: Patient,
+    service: Service,
+    earliest_date: dt.date = MONDAY,
+    latest_date: dt.date = MONDAY,
+    source: str = AppointmentSource.ONLINE,
+    **fields: Any,
+) -> WaitlistEntry:
+    """A waitlist row written directly; `booking.services.waitlist.waitlist_add` is the
+    validated path, tested on its own."""
+    return WaitlistEntry.objects.create(
+        patient=patient,
+        service=service,
+        earliest_date=earliest_date,
+        latest_date=latest_date,
+        source=source,
+        **fields,
+    )
+
+
+# --- Intakes -------------------------------------------------------------------------------
+
+
+def submitted_intake(patient: Patient, /, *yes: str, at: dt.datetime = NOW) -> Intake:
+    """An intake filled in and signed through the patient services, answering yes to the
+    screening items named in `yes` and no to the rest."""
+    intake = patient_services.intake_open(patient=patient)
+    patient_services.intake_save_details(intake=intake, fields={"address": "x"}, now=at)
+    fields = {k: v for k, v in QUESTIONNAIRE.items() if not k.startswith(("psfs_", "pain_"))}
+    fields |= {"pain_regions": ["neck"], "pain_duration": "6w3m", "pain_now": 4}
+    patient_services.intake_save_questionnaire(intake=intake, fields=fields, now=at)
+    answers = {item.code: item.code in yes for item in ITEMS}
+    patient_services.intake_save_screening(intake=intake, answers=answers)
+    patient_services.intake_sign_consent(
+        intake=intake,
+        document=ConsentDocument.objects.get(is_active=True),
+        typed_name=patient.full_name,
+        ip_address="192.0.2.1",
+        user_agent="pytest",
+        now=at,
+        review_url="http://testserver/staff/intakes/",
+        copy_url="http://testserver/intake/x/copy/",
+    )
+    intake.refresh_from_db()
+    return intake
