@@ -13,7 +13,9 @@ is working, not away, not booked, and a room is free.
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from booking.models import (
     RELEASED_STATUSES,
@@ -150,7 +152,7 @@ def _load(
     )
 
 
-def _wall_minute(instant: dt.datetime, day: dt.date, zone) -> int:
+def _wall_minute(instant: dt.datetime, day: dt.date, zone: ZoneInfo) -> int:
     """Minutes after local midnight of `day`, clamped to the day."""
     local = instant.astimezone(zone)
     if local.date() < day:
@@ -160,7 +162,9 @@ def _wall_minute(instant: dt.datetime, day: dt.date, zone) -> int:
     return local.hour * 60 + local.minute
 
 
-def _working_blocks(hours, practitioner_id: int, day: dt.date) -> list[tuple[int, int]]:
+def _working_blocks(
+    hours: Sequence[availability.Hours], practitioner_id: int, day: dt.date
+) -> list[tuple[int, int]]:
     minutes = [
         (h.start.hour * 60 + h.start.minute, h.end.hour * 60 + h.end.minute)
         for h in hours
@@ -173,7 +177,7 @@ def _working_blocks(hours, practitioner_id: int, day: dt.date) -> list[tuple[int
 class _Grid:
     """Wall-clock minutes of one day to grid rows, over the range shown."""
 
-    def __init__(self, first_minute: int, last_minute: int):
+    def __init__(self, first_minute: int, last_minute: int) -> None:
         self.first = first_minute // 60 * 60
         self.last = min(DAY_MINUTES, -(-last_minute // 60) * 60)
 
@@ -186,6 +190,188 @@ class _Grid:
         return row, span
 
 
+@dataclass
+class _Layout:
+    """Where things go: the grid columns by (practitioner, local day), in the location's zone."""
+
+    zone: ZoneInfo
+    index: dict[tuple[int, dt.date], int]
+
+    @classmethod
+    def of(cls, columns: list[Column], zone: ZoneInfo) -> "_Layout":
+        return cls(
+            zone, {(c.practitioner.pk, c.day): n for n, c in enumerate(columns, FIRST_COLUMN)}
+        )
+
+    def column_of(self, practitioner_id: int, instant: dt.datetime) -> tuple[int, dt.date] | None:
+        """The grid column and local day of a practitioner's instant, if it is shown."""
+        day = instant.astimezone(self.zone).date()
+        n = self.index.get((practitioner_id, day))
+        return (n, day) if n else None
+
+    def minute(self, instant: dt.datetime, day: dt.date) -> int:
+        return _wall_minute(instant, day, self.zone)
+
+
+# An appointment shown here, with its grid column and local day.
+_Shown = tuple[Appointment, int, dt.date]
+
+
+def _shown_appointments(loaded: _Loaded, location: Location, layout: _Layout) -> list[_Shown]:
+    """The appointments at this location that fall in one of the columns."""
+    shown: list[_Shown] = []
+    for a in loaded.appointments:
+        if a.location_id == location.pk and (where := layout.column_of(a.practitioner_id, a.start)):
+            shown.append((a, *where))
+    return shown
+
+
+def _grid_for(
+    columns: list[Column], hours: Sequence[availability.Hours], shown: list[_Shown], layout: _Layout
+) -> _Grid:
+    """The range shown: the default day, widened to every working block and appointment.
+    Marks the columns whose practitioner works that day."""
+    first, last = DEFAULT_FIRST_MINUTE, DEFAULT_LAST_MINUTE
+    for column in columns:
+        for start, end in _working_blocks(hours, column.practitioner.pk, column.day):
+            column.working = True
+            first, last = min(first, start), max(last, end)
+    for a, _, day in shown:
+        first = min(first, layout.minute(a.start, day))
+        last = max(last, layout.minute(a.end, day))
+    return _Grid(first, last)
+
+
+def _hour_labels(grid: _Grid) -> list[HourLabel]:
+    labels = []
+    for minute in range(grid.first, grid.last, 60):
+        if placed := grid.place(minute, minute + 60):
+            labels.append(HourLabel(1, *placed, label=f"{minute // 60:02d}:00"))
+    return labels
+
+
+def _column_shades(
+    n: int, column: Column, schedule: availability.Schedule, grid: _Grid, layout: _Layout
+) -> list[Shade]:
+    """A column's working hours, then its practitioner's time off and the closures."""
+    pid, day = column.practitioner.pk, column.day
+    shades = []
+    for start, end in _working_blocks(schedule.hours, pid, day):
+        if placed := grid.place(start, end):
+            shades.append(Shade(n, *placed, kind="hours"))
+    periods = [("off", p) for owner, p in schedule.time_off if owner == pid]
+    periods += [("closed", p) for p in schedule.closures]
+    for kind, period in periods:
+        if placed := grid.place(layout.minute(period.start, day), layout.minute(period.end, day)):
+            label = "Time off" if kind == "off" else "Closed"
+            shades.append(Shade(n, *placed, kind=kind, label=label))
+    return shades
+
+
+def _appointment_block(
+    shown: _Shown, intake: str, grid: _Grid, layout: _Layout
+) -> AppointmentBlock | None:
+    a, n, day = shown
+    start_minute = layout.minute(a.start, day)
+    # When the clocks go back, a session in the repeated hour can end at or before the
+    # wall-clock time it starts: it still gets a block, one row tall.
+    end_minute = max(layout.minute(a.end, day), start_minute + ROW_MINUTES)
+    placed = grid.place(start_minute, end_minute)
+    if placed is None:
+        return None
+    return AppointmentBlock(
+        n,
+        *placed,
+        appointment=a,
+        intake=intake,
+        local_start=a.start.astimezone(layout.zone),
+        local_end=a.end.astimezone(layout.zone),
+    )
+
+
+def _place_appointments(
+    calendar: Calendar, shown: list[_Shown], grid: _Grid, layout: _Layout
+) -> None:
+    """Blocks for the appointments kept, with each patient's intake status (one query);
+    the cancelled ones go to the list beside the grid."""
+    patient_ids = {a.patient_id for a, _, _ in shown}
+    intake = intake_statuses(list(patient_ids)) if patient_ids else {}
+    for item in shown:
+        a = item[0]
+        if a.status in RELEASED_STATUSES:
+            calendar.cancelled.append(a)
+        elif block := _appointment_block(item, intake.get(a.patient_id, ""), grid, layout):
+            calendar.blocks.append(block)
+
+
+def _waitlist_for(
+    a: Appointment, waiting: list[WaitlistEntry], location: Location
+) -> list[WaitlistEntry]:
+    """The waitlist entries that could take a cancelled appointment's time."""
+    return [
+        e
+        for e in waiting
+        # Not the patient who has just given this time up.
+        if e.patient_id != a.patient_id
+        and waitlist.entry_matches(
+            e,
+            service_id=a.service_id,
+            location=location,
+            practitioner_id=a.practitioner_id,
+            start=a.start,
+        )
+    ]
+
+
+def _place_freed(
+    calendar: Calendar, waiting: list[WaitlistEntry], now: dt.datetime
+) -> dict[tuple[int, dt.datetime], int]:
+    """Time freed by cancellations still to come, with the waitlist entries that fit it.
+    Returns how many entries fit each (practitioner, start)."""
+    freed_at: dict[tuple[int, dt.datetime], int] = defaultdict(int)
+    for a in calendar.cancelled:
+        if a.start <= now:
+            continue
+        entries = _waitlist_for(a, waiting, calendar.location)
+        calendar.freed.append(Freed(a, a.start.astimezone(calendar.location.zone), entries))
+        freed_at[a.practitioner_id, a.start] += len(entries)
+    return freed_at
+
+
+def _free_cells(
+    loaded: _Loaded,
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    now: dt.datetime,
+    grid: _Grid,
+    layout: _Layout,
+    freed_at: dict[tuple[int, dt.datetime], int],
+) -> list[FreeCell]:
+    """The engine's free slots, one grid step each, marked with the waitlist they could serve."""
+    interval = loaded.policy.slot_interval_minutes
+    rules = booking_rules(policy=loaded.policy, now=now, source=AppointmentSource.FRONT_DESK)
+    cells = []
+    for slot in availability.free_slots(loaded.schedule, rules, first_day, last_day):
+        where = layout.column_of(slot.practitioner_id, slot.start)
+        if where is None:
+            continue
+        n, day = where
+        minute = layout.minute(slot.start, day)
+        if placed := grid.place(minute, minute + interval):
+            cells.append(
+                FreeCell(
+                    n,
+                    *placed,
+                    practitioner_id=slot.practitioner_id,
+                    start=slot.start,
+                    local_start=slot.start.astimezone(layout.zone),
+                    waitlist=freed_at.get((slot.practitioner_id, slot.start), 0),
+                )
+            )
+    return cells
+
+
 def _build(
     loaded: _Loaded,
     *,
@@ -195,7 +381,6 @@ def _build(
     columns: list[Column],
     now: dt.datetime,
 ) -> Calendar:
-    zone = location.zone
     calendar = Calendar(
         location=location,
         first_day=first_day,
@@ -205,111 +390,23 @@ def _build(
     )
     if not columns:
         return calendar
-    index = {(c.practitioner.pk, c.day): n for n, c in enumerate(columns, FIRST_COLUMN)}
-    schedule = loaded.schedule
-
-    def column_of(practitioner_id: int, instant: dt.datetime) -> tuple[int, dt.date] | None:
-        day = instant.astimezone(zone).date()
-        n = index.get((practitioner_id, day))
-        return (n, day) if n else None
-
-    # The appointments here, each with its grid column and local day.
-    shown: list[tuple[Appointment, int, dt.date]] = []
-    for a in loaded.appointments:
-        if a.location_id == location.pk and (where := column_of(a.practitioner_id, a.start)):
-            shown.append((a, *where))
-    # The range shown: the default day, widened to every working block and appointment.
-    first, last = DEFAULT_FIRST_MINUTE, DEFAULT_LAST_MINUTE
-    for column in columns:
-        for start, end in _working_blocks(schedule.hours, column.practitioner.pk, column.day):
-            column.working = True
-            first, last = min(first, start), max(last, end)
-    for a, _, day in shown:
-        first = min(first, _wall_minute(a.start, day, zone))
-        last = max(last, _wall_minute(a.end, day, zone))
-    grid = _Grid(first, last)
-
-    for minute in range(grid.first, grid.last, 60):
-        if placed := grid.place(minute, minute + 60):
-            calendar.hours.append(HourLabel(1, *placed, label=f"{minute // 60:02d}:00"))
-
+    layout = _Layout.of(columns, location.zone)
+    shown = _shown_appointments(loaded, location, layout)
+    grid = _grid_for(columns, loaded.schedule.hours, shown, layout)
+    calendar.hours = _hour_labels(grid)
     for n, column in enumerate(columns, FIRST_COLUMN):
-        pid, day = column.practitioner.pk, column.day
-        for start, end in _working_blocks(schedule.hours, pid, day):
-            if placed := grid.place(start, end):
-                calendar.shades.append(Shade(n, *placed, kind="hours"))
-        periods = [("off", p) for owner, p in schedule.time_off if owner == pid]
-        periods += [("closed", p) for p in schedule.closures]
-        for kind, period in periods:
-            placed = grid.place(
-                _wall_minute(period.start, day, zone), _wall_minute(period.end, day, zone)
-            )
-            if placed:
-                label = "Time off" if kind == "off" else "Closed"
-                calendar.shades.append(Shade(n, *placed, kind=kind, label=label))
-
-    patient_ids = {a.patient_id for a, _, _ in shown}
-    intake = intake_statuses(list(patient_ids)) if patient_ids else {}
-    for a, n, day in shown:
-        if a.status in RELEASED_STATUSES:
-            calendar.cancelled.append(a)
-            continue
-        start_minute = _wall_minute(a.start, day, zone)
-        # When the clocks go back, a session in the repeated hour can end at or before the
-        # wall-clock time it starts: it still gets a block, one row tall.
-        end_minute = max(_wall_minute(a.end, day, zone), start_minute + ROW_MINUTES)
-        if placed := grid.place(start_minute, end_minute):
-            calendar.blocks.append(
-                AppointmentBlock(
-                    n,
-                    *placed,
-                    appointment=a,
-                    intake=intake.get(a.patient_id, ""),
-                    local_start=a.start.astimezone(zone),
-                    local_end=a.end.astimezone(zone),
-                )
-            )
-
-    # Time freed by cancellations still to come, with the waitlist entries that fit it.
-    freed_at: dict[tuple[int, dt.datetime], int] = defaultdict(int)
-    for a in calendar.cancelled:
-        if a.start <= now:
-            continue
-        entries = [
-            e
-            for e in loaded.waiting
-            # Not the patient who has just given this time up.
-            if e.patient_id != a.patient_id
-            and waitlist.entry_matches(
-                e,
-                service_id=a.service_id,
-                location=location,
-                practitioner_id=a.practitioner_id,
-                start=a.start,
-            )
-        ]
-        calendar.freed.append(Freed(a, a.start.astimezone(zone), entries))
-        freed_at[a.practitioner_id, a.start] += len(entries)
-
-    interval = loaded.policy.slot_interval_minutes
-    rules = booking_rules(policy=loaded.policy, now=now, source=AppointmentSource.FRONT_DESK)
-    for slot in availability.free_slots(schedule, rules, first_day, last_day):
-        where = column_of(slot.practitioner_id, slot.start)
-        if where is None:
-            continue
-        n, day = where
-        minute = _wall_minute(slot.start, day, zone)
-        if placed := grid.place(minute, minute + interval):
-            calendar.free.append(
-                FreeCell(
-                    n,
-                    *placed,
-                    practitioner_id=slot.practitioner_id,
-                    start=slot.start,
-                    local_start=slot.start.astimezone(zone),
-                    waitlist=freed_at.get((slot.practitioner_id, slot.start), 0),
-                )
-            )
+        calendar.shades += _column_shades(n, column, loaded.schedule, grid, layout)
+    _place_appointments(calendar, shown, grid, layout)
+    freed_at = _place_freed(calendar, loaded.waiting, now)
+    calendar.free = _free_cells(
+        loaded,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        grid=grid,
+        layout=layout,
+        freed_at=freed_at,
+    )
     return calendar
 
 
