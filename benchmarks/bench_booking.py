@@ -14,12 +14,23 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, TypedDict
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:
+    # For annotations only: the models are imported once Django is set up.
+    from booking.models import Appointment, BookingPolicy, Service
+    from booking.scheduling.availability import Slot
+    from booking.scheduling.schedule import LoadedSchedule
+    from clinic.models import Location
+    from patients.models import Patient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,7 +97,7 @@ def setup_django(scratch_url: str) -> None:
     django.setup()
 
 
-def seed():
+def seed() -> "tuple[Location, Service, BookingPolicy]":
     from django.contrib.auth import get_user_model
 
     from booking.models import (
@@ -201,13 +212,13 @@ def seed():
     return location, follow_up, policy
 
 
-def timed(function):
+def timed[T](function: Callable[[], T]) -> tuple[float, T]:
     started = time.perf_counter()
     result = function()
     return time.perf_counter() - started, result
 
 
-def p95(samples):
+def p95(samples: Sequence[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
@@ -215,7 +226,22 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f}"
 
 
-def measure(location, follow_up, policy):
+# The keys of Results that hold timings.
+type Timed = Literal["availability", "load_schedule", "free_slots", "booking"]
+
+
+class Results(TypedDict):
+    bookings_loaded: int
+    free_times: int
+    # (seconds of each run, queries per run) for each thing timed
+    availability: tuple[list[float], int]
+    load_schedule: tuple[list[float], None]
+    free_slots: tuple[list[float], None]
+    booking: tuple[list[float], int]
+    booking_sql: list[str]
+
+
+def measure(location: "Location", follow_up: "Service", policy: "BookingPolicy") -> Results:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -232,7 +258,7 @@ def measure(location, follow_up, policy):
         service=follow_up, policy=policy, now=NOW, source=AppointmentSource.ONLINE
     )
 
-    def availability_request():
+    def availability_request() -> "tuple[LoadedSchedule, float, dict[dt.datetime, list[Slot]]]":
         loaded = load_schedule(
             service=follow_up, location=location, first_day=first_day, last_day=last_day
         )
@@ -255,7 +281,7 @@ def measure(location, follow_up, policy):
 
     # Free times from the second week on, three hours apart so no booking takes another's
     # time, for patients assessed before then, so a follow-up confirms.
-    starts = []
+    starts: list[dt.datetime] = []
     for when in sorted(by_start):
         if when >= NOW + dt.timedelta(days=7) and (
             not starts or when - starts[-1] >= dt.timedelta(hours=3)
@@ -272,7 +298,7 @@ def measure(location, follow_up, policy):
     if len(starts) < RUNS + 1 or len(patients) < RUNS + 1:
         sys.exit("Not enough free times or assessed patients to time the bookings.")
 
-    def book(start, patient):
+    def book(start: dt.datetime, patient: "Patient") -> "Appointment":
         return appointment_book(
             patient=patient,
             service=follow_up,
@@ -288,7 +314,7 @@ def measure(location, follow_up, policy):
         book(starts[0], patients[0])
     bookings = []
     for n, start in enumerate(starts[1:], start=1):
-        seconds, _ = timed(lambda start=start, n=n: book(start, patients[n]))
+        seconds, _ = timed(partial(book, start, patients[n]))
         bookings.append(seconds)
     assert Appointment.objects.count() == before + RUNS + 1
 
@@ -306,7 +332,7 @@ def measure(location, follow_up, policy):
 TRANSACTION_CONTROL = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"}
 
 
-def report(results) -> None:
+def report(results: Results) -> None:
     from django.db import connection
 
     server = connection.cursor().connection.info.server_version
@@ -321,7 +347,7 @@ def report(results) -> None:
         f"appointments loaded, {results['free_times']:,} free start times for any practitioner"
     )
     print()
-    rows = [
+    rows: list[tuple[str, Timed]] = [
         (f"{AVAILABILITY_DAYS}-day availability, any practitioner", "availability"),
         ("  of which load_schedule (SQL)", "load_schedule"),
         ("  of which free_slots (Python)", "free_slots"),

@@ -1,14 +1,16 @@
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, override
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.db.models.fields.related import RelatedField
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
 from booking.models import (
@@ -29,6 +31,9 @@ from booking.services.status import ACTIONS, appointment_status_change, availabl
 from booking.services.waitlist import waitlist_set_status
 from clinic.models import Location
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def _in_zone(when: dt.datetime, location: Location) -> str:
     local = when.astimezone(location.zone)
@@ -37,8 +42,14 @@ def _in_zone(when: dt.datetime, location: Location) -> str:
 
 class PractitionerListFilter(admin.RelatedFieldListFilter):
     # The stock filter loads each practitioner's user separately to print the name.
-    def field_choices(self, field, request, model_admin):
-        return [(p.pk, p.name) for p in Practitioner.objects.select_related("user")]
+    @override
+    def field_choices(
+        self,
+        field: RelatedField[Any, Any],
+        request: HttpRequest,
+        model_admin: admin.ModelAdmin[Any],
+    ) -> "list[tuple[str, StrOrPromise]]":
+        return [(str(p.pk), p.name) for p in Practitioner.objects.select_related("user")]
 
 
 @admin.register(Service)
@@ -72,7 +83,8 @@ class ExtraHoursInline(admin.TabularInline):
     extra = 0
 
     # Past dates no longer affect booking; hiding them keeps the form short.
-    def get_queryset(self, request):
+    @override
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExtraHours]:
         return super().get_queryset(request).filter(date__gte=timezone.localdate())
 
 
@@ -87,11 +99,12 @@ class PractitionerAdmin(admin.ModelAdmin):
     inlines = [WeeklyHoursInline, ExtraHoursInline]
 
     # Also serves the practitioner autocomplete, which prints each name.
-    def get_queryset(self, request):
+    @override
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Practitioner]:
         return super().get_queryset(request).select_related("user")
 
     @admin.display(ordering="user__first_name")
-    def name(self, obj):
+    def name(self, obj: Practitioner) -> str:
         return obj.name
 
 
@@ -116,20 +129,25 @@ class ClinicClosureAdmin(admin.ModelAdmin):
     ordering = ["-starts_at"]
 
     @admin.display(description="location", ordering="location__name", empty_value="All locations")
-    def where(self, obj):
+    def where(self, obj: ClinicClosure) -> Location | None:
         return obj.location
 
 
 @admin.register(BookingPolicy)
 class BookingPolicyAdmin(admin.ModelAdmin):
     # load() creates the single row on first visit, so there is never one to add.
-    def has_add_permission(self, request):
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def changelist_view(self, request, extra_context=None):
+    @override
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         policy = BookingPolicy.load()
         return redirect(reverse("admin:booking_bookingpolicy_change", args=[policy.pk]))
 
@@ -138,7 +156,9 @@ def _status_action(name: str, label: str) -> Callable[..., None]:
     """An admin action that takes ``name`` through the booking services, one appointment
     at a time, reporting each refusal as the front desk would see it."""
 
-    def action(modeladmin: "AppointmentAdmin", request: HttpRequest, queryset) -> None:
+    def action(
+        modeladmin: "AppointmentAdmin", request: HttpRequest, queryset: QuerySet[Appointment]
+    ) -> None:
         modeladmin.apply_status_action(request, queryset, name)
 
     action.__name__ = f"status_{name}"
@@ -196,14 +216,17 @@ class AppointmentAdmin(admin.ModelAdmin):
     )
     actions = [_status_action(name, label) for name, label in ACTIONS.items()]
 
+    @override
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     # Cancelling is a status; appointments are never deleted.
-    def has_delete_permission(self, request: HttpRequest, obj: Appointment | None = None) -> bool:
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def get_urls(self) -> list:
+    @override
+    def get_urls(self) -> list[URLPattern]:
         urls = [
             path(
                 "<int:pk>/status/",
@@ -213,7 +236,9 @@ class AppointmentAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
-    def apply_status_action(self, request: HttpRequest, queryset, action: str) -> None:
+    def apply_status_action(
+        self, request: HttpRequest, queryset: QuerySet[Appointment], action: str
+    ) -> None:
         if not self.has_change_permission(request):
             raise PermissionDenied
         now = timezone.now()
@@ -239,10 +264,11 @@ class AppointmentAdmin(admin.ModelAdmin):
             self.apply_status_action(request, Appointment.objects.filter(pk=pk), action)
         return redirect("admin:booking_appointment_change", pk)
 
+    @override
     def render_change_form(
         self,
         request: HttpRequest,
-        context: dict,
+        context: dict[str, Any],
         add: bool = False,
         change: bool = False,
         form_url: str = "",
@@ -253,19 +279,19 @@ class AppointmentAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="start", ordering="start")
-    def local_start(self, obj):
+    def local_start(self, obj: Appointment) -> str:
         return _in_zone(obj.start, obj.location)
 
     @admin.display(description="end")
-    def local_end(self, obj):
+    def local_end(self, obj: Appointment) -> str:
         return _in_zone(obj.end, obj.location)
 
     @admin.display(description="occupied until")
-    def local_occupied_until(self, obj):
+    def local_occupied_until(self, obj: Appointment) -> str:
         return _in_zone(obj.occupied_until, obj.location)
 
     @admin.display(description="room", ordering="room__name")
-    def room_name(self, obj):
+    def room_name(self, obj: Appointment) -> str:
         return obj.room.name
 
 
@@ -292,12 +318,12 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     actions = ["mark_offered", "withdraw"]
 
     @admin.action(description="Mark the selected entries offered")
-    def mark_offered(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
+    def mark_offered(self, _request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
         for entry in queryset:
             waitlist_set_status(entry=entry, status=WaitlistStatus.OFFERED)
 
     @admin.action(description="Withdraw the selected entries")
-    def withdraw(self, request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
+    def withdraw(self, _request: HttpRequest, queryset: QuerySet[WaitlistEntry]) -> None:
         for entry in queryset:
             waitlist_set_status(entry=entry, status=WaitlistStatus.WITHDRAWN)
 
@@ -308,8 +334,10 @@ class SlotHoldAdmin(admin.ModelAdmin):
 
     list_display = ["start", "practitioner", "room", "expires_at"]
 
-    def has_add_permission(self, request) -> bool:
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

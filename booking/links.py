@@ -21,7 +21,7 @@ CLAIM_SALT = "booking.waitlist-claim"
 class LinkError(Exception):
     """A link that was tampered with, has expired, or no longer matches its appointment."""
 
-    def __init__(self, message: str, *, code: str):
+    def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.message = message
         self.code = code

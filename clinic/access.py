@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -14,13 +14,17 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import _User as StaffUser
 
 
-def staff_required(*permissions: str) -> Callable:
+# A view taking the request and then the URL's arguments.
+type View[**P] = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+def staff_required[**P](*permissions: str) -> Callable[[View[P]], View[P]]:
     """Anonymous visitors go to the staff sign-in page; signed-in users without every
     listed permission get 403."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View[P]) -> View[P]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perms(permissions):

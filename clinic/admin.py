@@ -1,4 +1,8 @@
+from typing import override
+
 from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
 
 from clinic.models import Location, Page, PageSection, RateLimitHit, Room
 
@@ -42,8 +46,10 @@ class RateLimitHitAdmin(admin.ModelAdmin):
 
     list_display = ["created_at"]
 
-    def has_add_permission(self, request) -> bool:
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -28,7 +28,7 @@ class RateLimitedLoginMixin(_LoginForm):
     """Refuse sign-in for a while after too many failures for one username or one address,
     before the password is even checked, so guessing gains nothing."""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         username = str(self.cleaned_data.get("username") or "").strip().lower()
         address = getattr(self.request, "META", {}).get("REMOTE_ADDR", "")
         limits = {

@@ -15,7 +15,7 @@ def next_or(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-def with_params(url: str, **params) -> str:
+def with_params(url: str, **params: str | int) -> str:
     parts = urlsplit(url)
     query = f"{parts.query}&{urlencode(params)}" if parts.query else urlencode(params)
     return urlunsplit(parts._replace(query=query))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from django.db.models import Count, Q
 
@@ -21,7 +22,7 @@ def over_limit(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta
     return any(counts[f"k{n}"] >= limit for n, limit in enumerate(limits.values()))
 
 
-def record(keys, *, now: dt.datetime) -> None:
+def record(keys: Iterable[str], *, now: dt.datetime) -> None:
     RateLimitHit.objects.bulk_create([RateLimitHit(key=k, created_at=now) for k in keys])
 
 

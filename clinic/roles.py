@@ -1,6 +1,10 @@
 """The staff roles of DOMAIN.md as permission sets. Data migrations create the groups from
 these lists; a later change of a role is a new migration that calls sync_roles again."""
 
+from django.contrib.auth.management import create_permissions
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
 RECEPTIONIST = "Receptionist"
 PRACTITIONER = "Practitioner"
 MANAGER = "Clinic manager"
@@ -50,13 +54,12 @@ ROLES: dict[str, list[str]] = {
 }
 
 
-def sync_roles(apps, schema_editor) -> None:
+def sync_roles(apps: StateApps, _schema_editor: BaseDatabaseSchemaEditor) -> None:
     """Create or update the role groups (for use in RunPython)."""
-    from django.contrib.auth.management import create_permissions
-
     # Permissions are normally made after migrate; the groups need them now.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips apps without models; the stubs want a module here.
+        app_config.models_module = True  # type: ignore[assignment]
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
 

@@ -1,7 +1,14 @@
+from typing import Any, override
+
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
+from clinic.access import staff_user
 from patients import services
 from patients.models import (
     ConsentDocument,
@@ -18,13 +25,16 @@ from patients.screening import ITEMS
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records of what happened: visible, never changed or deleted."""
 
-    def has_add_permission(self, request, obj=None):
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -38,11 +48,12 @@ class PatientAdmin(admin.ModelAdmin):
     actions = ["archive"]
 
     # Health records are kept for years: archive them instead.
-    def has_delete_permission(self, request, obj=None):
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
     @admin.action(description="Archive selected patients")
-    def archive(self, request, queryset):
+    def archive(self, request: HttpRequest, queryset: QuerySet[Patient]) -> None:
         # update() skips auto_now, so set updated_at here.
         count = queryset.update(is_archived=True, updated_at=timezone.now())
         self.message_user(request, f"Archived {count} patient record(s).")
@@ -54,7 +65,8 @@ class IntakeReviewInline(admin.TabularInline):
     fields = readonly_fields = ("created_at", "reviewer", "outcome", "note")
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -69,11 +81,18 @@ class IntakeAdmin(ReadOnlyAdmin):
     list_select_related = ["patient"]
     inlines = [IntakeReviewInline]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    @override
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         intake = self.get_object(request, object_id)
         if intake is not None:
             services.access_log_record(
-                user=request.user, patient=intake.patient, intake=intake, record="intake"
+                user=staff_user(request), patient=intake.patient, intake=intake, record="intake"
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -93,22 +112,22 @@ class ScreeningResultAdmin(ReadOnlyAdmin):
     )
 
     @admin.display(description="Answers")
-    def answer_list(self, obj):
+    def answer_list(self, obj: ScreeningResult) -> SafeString:
         return format_html_join(
             "\n",
             "<div>{}: <strong>{}</strong></div>",
             (
-                (item.question, {True: "Yes", False: "No"}.get(answer, "—"))
+                (item.question, "—" if answer is None else "Yes" if answer else "No")
                 for item, answer in obj.answered_items()
             ),
         )
 
     @admin.display(description="The screening rules")
-    def rules(self, obj=None):
+    def rules(self, _obj: ScreeningResult | None = None) -> SafeString:
         return screening_rules_html()
 
 
-def screening_rules_html():
+def screening_rules_html() -> SafeString:
     """patients.screening.ITEMS as a table, so the manager sees the rules the code applies."""
     rows = format_html_join(
         "",
@@ -142,10 +161,14 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     fields = ["title", "body", "version", "is_active", "created_at"]
     readonly_fields = ["version", "is_active", "created_at"]
 
-    def save_model(self, request, obj, form, change):
+    @override
+    def save_model(
+        self, request: HttpRequest, obj: ConsentDocument, form: ModelForm[Any], change: bool
+    ) -> None:
         services.consent_document_publish(document=obj)
 
-    def has_delete_permission(self, request, obj=None):
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

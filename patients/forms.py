@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+from typing import Any
 
 import phonenumbers
 from django import forms
@@ -38,7 +39,7 @@ class DetailsForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}
         labels = {"gp_details": "GP or physician (optional)"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ["address", "emergency_contact_name", "emergency_contact_phone"]:
             self.fields[name].required = True
@@ -113,14 +114,15 @@ class QuestionnaireForm(forms.ModelForm):
         "allergies",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in self.REQUIRED:
             self.fields[name].required = True
         self.fields["medical_history"].help_text = "Write “none” if you have none."
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for n in (2, 3):
             activity = cleaned.get(f"psfs_activity_{n}")
             score = cleaned.get(f"psfs_score_{n}")
@@ -137,7 +139,7 @@ class QuestionnaireForm(forms.ModelForm):
 class ScreeningForm(forms.Form):
     """One required yes/no question per item of patients.screening.ITEMS."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for item in ITEMS:
             self.fields[item.code] = forms.TypedChoiceField(
@@ -171,13 +173,14 @@ class ConsentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
-    def __init__(self, *args, patient: Patient, shown: ConsentDocument, **kwargs):
+    def __init__(self, *args: Any, patient: Patient, shown: ConsentDocument, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.shown = shown
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         # The patient signs the exact text they were shown; if it changed meanwhile, they
         # read the new one first.
         if self.data.get("document") != str(self.shown.pk):
@@ -262,7 +265,7 @@ class PatientForm(forms.ModelForm):
         fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
         widgets = {"date_of_birth": date_input()}
 
-    def __init__(self, *args, today: dt.date, **kwargs):
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -5,7 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
-from patients.screening import ITEMS, Outcome
+from patients.screening import ITEMS, Item, Outcome
 
 
 class ContactMethod(models.TextChoices):
@@ -94,7 +96,7 @@ class BodyRegion(models.TextChoices):
     FOOT_R = "foot_r", "Right ankle or foot"
 
 
-def _score(verbose_name: str, **kwargs) -> models.PositiveSmallIntegerField:
+def _score(verbose_name: str, **kwargs: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         verbose_name, null=True, blank=True, validators=[MaxValueValidator(10)], **kwargs
     )
@@ -214,7 +216,7 @@ class ScreeningResult(models.Model):
     def __str__(self) -> str:
         return f"Screening for {self.intake}"
 
-    def answered_items(self) -> list[tuple[object, bool | None]]:
+    def answered_items(self) -> list[tuple[Item, bool | None]]:
         return [(item, self.answers.get(item.code)) for item in ITEMS]
 
 

@@ -7,7 +7,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from patients.models import Intake, IntakeStatus, Patient
 
 
-def _latest_submitted_status():
+def _latest_submitted_status() -> Subquery:
     return Subquery(
         Intake.objects.filter(patient=OuterRef("pk"), submitted_at__isnull=False)
         .order_by("-submitted_at", "-pk")

@@ -1,6 +1,7 @@
 """Writes to patient records, intakes, screening results and consents."""
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,6 +20,9 @@ from patients.models import (
     ScreeningResult,
 )
 from patients.screening import assess
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as StaffUser
 
 
 class IntakeSubmitted(Exception):
@@ -195,7 +199,7 @@ def _send_consent_copy(email: str, copy_url: str) -> None:
 
 
 def intake_review(
-    *, intake: Intake, reviewer, outcome: str, note: str, now: datetime.datetime
+    *, intake: Intake, reviewer: "StaffUser", outcome: str, note: str, now: datetime.datetime
 ) -> IntakeReview:
     """A practitioner clears the intake or keeps it on hold. Each decision is a new row;
     the intake's status follows the latest one."""
@@ -235,5 +239,7 @@ def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
     return document
 
 
-def access_log_record(*, user, patient: Patient, intake: Intake | None, record: str) -> None:
+def access_log_record(
+    *, user: "StaffUser", patient: Patient, intake: Intake | None, record: str
+) -> None:
     PatientAccessLog.objects.create(user=user, patient=patient, intake=intake, record=record)

@@ -1,9 +1,11 @@
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
-from booking.models import TimeOfDay
+from booking.models import Practitioner, TimeOfDay
 from booking.scheduling.availability import parse_start
 
 ANY = "any"
@@ -12,14 +14,14 @@ ANY = "any"
 class PractitionerChoiceField(forms.ChoiceField):
     """ "any" or the id of one of the practitioners offered; cleans to a Practitioner or None."""
 
-    def __init__(self, *, practitioners, **kwargs):
+    def __init__(self, *, practitioners: Iterable[Practitioner], **kwargs: Any) -> None:
         self.practitioners = {str(p.pk): p for p in practitioners}
         choices = [(ANY, "Any practitioner")] + [
             (pk, p.name) for pk, p in self.practitioners.items()
         ]
         super().__init__(choices=choices, initial=ANY, **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: str | None) -> Practitioner | None:
         value = super().clean(value or ANY)
         return None if value == ANY else self.practitioners[value]
 
@@ -29,7 +31,14 @@ class DayForm(forms.Form):
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, practitioners, first_day: dt.date, last_day: dt.date, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        practitioners: Iterable[Practitioner],
+        first_day: dt.date,
+        last_day: dt.date,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.first_day, self.last_day = first_day, last_day
         self.fields["practitioner"] = PractitionerChoiceField(
@@ -55,7 +64,7 @@ class SlotForm(forms.Form):
 
     start = forms.CharField(max_length=20)
 
-    def __init__(self, *args, practitioners, **kwargs):
+    def __init__(self, *args: Any, practitioners: Iterable[Practitioner], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["practitioner"] = PractitionerChoiceField(
             practitioners=practitioners, required=False
@@ -77,7 +86,7 @@ class PatientDetailsForm(forms.Form):
         label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, today: dt.date, **kwargs):
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
 
@@ -107,7 +116,7 @@ class WaitlistRequestForm(PatientDetailsForm):
     latest_date = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
     time_of_day = forms.ChoiceField(choices=TimeOfDay.choices, initial=TimeOfDay.ANY)
 
-    def __init__(self, *args, last_day: dt.date, **kwargs):
+    def __init__(self, *args: Any, last_day: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.last_day = last_day
         for name in ("earliest_date", "latest_date"):
@@ -115,8 +124,9 @@ class WaitlistRequestForm(PatientDetailsForm):
                 min=self.today.isoformat(), max=last_day.isoformat()
             )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("earliest_date"), data.get("latest_date")
         if first and first < self.today:
             self.add_error("earliest_date", "Please choose today or a later day.")

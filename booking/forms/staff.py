@@ -2,6 +2,7 @@
 re-checks everything that depends on other bookings."""
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 
@@ -32,15 +33,16 @@ class _StartFields(forms.Form):
         help_text="Recorded on the appointment. Never over another appointment or a taken room.",
     )
 
-    def __init__(self, *args, location: Location, **kwargs):
+    def __init__(self, *args: Any, location: Location, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.location = location
         _model_choice(self, "room").queryset = Room.objects.filter(
             location=location, is_active=True
         )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("date") and data.get("time"):
             start = availability.local_instant(data["date"], data["time"], self.location.zone)
             if start is None:
@@ -58,7 +60,7 @@ class StaffBookingForm(_StartFields):
     )
     field_order = ["service", "practitioner", "date", "time", "room", "override_hours"]
 
-    def __init__(self, *args, location: Location, **kwargs):
+    def __init__(self, *args: Any, location: Location, **kwargs: Any) -> None:
         super().__init__(*args, location=location, **kwargs)
         _model_choice(self, "service").queryset = Service.objects.filter(
             is_active=True, practitioners__locations=location, practitioners__is_active=True
@@ -74,7 +76,7 @@ class RescheduleForm(_StartFields):
     )
     field_order = ["date", "time", "practitioner", "room", "override_hours"]
 
-    def __init__(self, *args, location: Location, service: Service, **kwargs):
+    def __init__(self, *args: Any, location: Location, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, location=location, **kwargs)
         _model_choice(self, "practitioner").queryset = Practitioner.objects.bookable(
             service=service, location=location
@@ -99,7 +101,7 @@ class WaitlistForm(forms.ModelForm):
         ]
         widgets = {"earliest_date": date_input(), "latest_date": date_input()}
 
-    def __init__(self, *args, today: dt.date, **kwargs):
+    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
         _model_choice(self, "service").queryset = Service.objects.filter(is_active=True)
@@ -111,8 +113,9 @@ class WaitlistForm(forms.ModelForm):
         practitioner.empty_label = "Any practitioner"
         self.fields["time_of_day"].initial = TimeOfDay.ANY
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("earliest_date"), data.get("latest_date")
         if first and last:
             if last < first:

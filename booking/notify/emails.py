@@ -8,6 +8,7 @@ by whoever shares the inbox.
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from booking import links
 from booking.models import Appointment, AppointmentStatus
@@ -26,7 +27,7 @@ SUBJECTS = {
 }
 
 
-def _message(kind: str, *, to: str, context: dict) -> EmailMultiAlternatives:
+def _message(kind: str, *, to: str, context: dict[str, object]) -> EmailMultiAlternatives:
     context = {
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,
@@ -67,8 +68,6 @@ def intake_email(patient: Patient, *, intake_url: str) -> EmailMultiAlternatives
 
 
 def sign_in_email(patient: Patient) -> EmailMultiAlternatives:
-    from django.urls import reverse
-
     path = reverse("booking:portal_enter", args=[links.sign_in_token(patient)])
     return _message(
         "sign_in",
@@ -81,7 +80,9 @@ def sign_in_email(patient: Patient) -> EmailMultiAlternatives:
     )
 
 
-def waitlist_offer_email(*, patient: Patient, offer: dict, claim_url: str):
+def waitlist_offer_email(
+    *, patient: Patient, offer: dict[str, object], claim_url: str
+) -> EmailMultiAlternatives:
     return _message(
         "waitlist_offer",
         to=patient.email,

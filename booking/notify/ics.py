@@ -9,6 +9,7 @@ that happens twice (the autumn change) is written in UTC instead.
 
 import datetime as dt
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -21,7 +22,7 @@ def uid(appointment: Appointment) -> str:
     return f"appointment-{appointment.pk}@{host}"
 
 
-def _local(instant: dt.datetime, zone) -> dt.datetime:
+def _local(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """The instant in the location's zone, or in UTC when its wall-clock time happens
     twice that night (the autumn change): iCalendar reads a repeated local time as its
     first occurrence, so a session ending in the second one needs UTC to be right."""

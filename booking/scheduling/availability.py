@@ -87,7 +87,7 @@ class _Intervals:
 
     __slots__ = ("ends", "starts")
 
-    def __init__(self, intervals: Iterable[tuple[dt.datetime, dt.datetime]]):
+    def __init__(self, intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> None:
         merged: list[list[dt.datetime]] = []
         for start, end in sorted(intervals):
             if merged and start <= merged[-1][1]:
@@ -150,7 +150,7 @@ def _merge_wall_clock(blocks: list[Hours]) -> list[tuple[dt.time, dt.time]]:
 class _Diary:
     """The schedule indexed for quick overlap questions."""
 
-    def __init__(self, schedule: Schedule):
+    def __init__(self, schedule: Schedule) -> None:
         self.zone = schedule.zone
         self.weekly: dict[tuple[int, int], list[Hours]] = defaultdict(list)
         self.dated: dict[tuple[int, dt.date], list[Hours]] = defaultdict(list)

@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from booking.models import BookingPolicy, Practitioner, Service, SlotHold
@@ -20,7 +21,7 @@ from clinic.models import Location
 SESSION_KEY = "hold_token"
 
 
-def hold_token_for(session) -> str:
+def hold_token_for(session: SessionBase) -> str:
     """The visitor's hold token, made on first use and kept in their session."""
     token = session.get(SESSION_KEY)
     if not token:

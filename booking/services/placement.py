@@ -3,6 +3,7 @@ lock in one order, re-check with the engine, and turn a lost race into "just tak
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,7 @@ DEADLOCK_DETECTED = "40P01"
 class BookingError(Exception):
     """A booking that cannot be made, with a message fit to show the person booking."""
 
-    def __init__(self, message: str, *, code: str, alternatives: tuple = ()):
+    def __init__(self, message: str, *, code: str, alternatives: tuple = ()) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -150,7 +151,9 @@ def first_visit_required(*, patient: Patient, service: Service, start: dt.dateti
         )
 
 
-def patient_free(patient: Patient, start: dt.datetime, end: dt.datetime, *, exclude=None):
+def patient_free(
+    patient: Patient, start: dt.datetime, end: dt.datetime, *, exclude: Appointment | None = None
+) -> None:
     clash = patient.appointments.active().filter(start__lt=end, end__gt=start)
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
@@ -230,7 +233,7 @@ def save_appointment(appointment: Appointment) -> None:
 
 
 @contextmanager
-def constraint_lost(start: dt.datetime):
+def constraint_lost(start: dt.datetime) -> Iterator[None]:
     """Turn the database's refusal into the same friendly answer as the engine's."""
     try:
         yield

@@ -7,6 +7,7 @@ sign-in link. The sign-in page answers the same, in the same work, for any addre
 """
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,7 +36,10 @@ from booking.services.changes import (
     inside_cancellation_window,
 )
 from booking.services.placement import UPCOMING, BookingError
+from booking.services.waitlist import load_claim
+from booking.services.waitlist import waitlist_claim as claim
 from clinic import ratelimit
+from patients.links import intake_url
 from patients.models import Patient
 
 PORTAL_KEY = "portal_patient"
@@ -131,7 +135,9 @@ def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     return _manage_times(request, appointment, context, now=now)
 
 
-def _manage_times(request, appointment: Appointment, context: dict, *, now) -> HttpResponse:
+def _manage_times(
+    request: HttpRequest, appointment: Appointment, context: dict[str, Any], *, now: dt.datetime
+) -> HttpResponse:
     policy = context["policy"]
     location = appointment.location
     first_day = now.astimezone(location.zone).date()
@@ -236,8 +242,6 @@ def portal(request: HttpRequest) -> HttpResponse:
         if appointment.start > now and appointment.status in UPCOMING
     ]
     past = [a for a in reversed(appointments) if not (a.start > now and a.status in UPCOMING)]
-    from patients.links import intake_url
-
     context = {
         "patient": patient,
         "upcoming": upcoming,
@@ -253,9 +257,6 @@ def portal(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
-    from booking.services.waitlist import load_claim
-    from booking.services.waitlist import waitlist_claim as claim
-
     try:
         entry, offer = load_claim(token)
     except links.LinkError as error:

@@ -7,6 +7,7 @@ is validated again by the booking service when they confirm.
 """
 
 import datetime as dt
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -46,6 +47,7 @@ from booking.services.placement import BookingError
 from booking.services.waitlist import online_waitlist_join
 from booking.views.portal import portal_patient
 from clinic.models import Location
+from patients.models import Patient
 
 SESSION_KEY = "booking"
 CONFIRMED_KEY = "booking_confirmed"
@@ -105,7 +107,9 @@ def _get_offer(service_slug: str, location_slug: str) -> tuple[Service, Location
     return service, location, team
 
 
-def _bookable_days(location: Location, policy: BookingPolicy, now: dt.datetime):
+def _bookable_days(
+    location: Location, policy: BookingPolicy, now: dt.datetime
+) -> tuple[dt.date, dt.date]:
     rules_latest = now + dt.timedelta(days=policy.horizon_days)
     return now.astimezone(location.zone).date(), rules_latest.astimezone(location.zone).date()
 
@@ -154,7 +158,9 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
     return render(request, "booking/book_times.html", context)
 
 
-def _hold(request: HttpRequest, *, service, location, slot_form) -> BookingError | None:
+def _hold(
+    request: HttpRequest, *, service: Service, location: Location, slot_form: SlotForm
+) -> BookingError | None:
     """Hold the posted time for this visitor; the error to show if it cannot be held."""
     try:
         slot_hold(
@@ -170,7 +176,14 @@ def _hold(request: HttpRequest, *, service, location, slot_form) -> BookingError
     return None
 
 
-def _taken(request, *, service, location, slot_form, error: BookingError) -> HttpResponse:
+def _taken(
+    request: HttpRequest,
+    *,
+    service: Service,
+    location: Location,
+    slot_form: SlotForm,
+    error: BookingError,
+) -> HttpResponse:
     context = {
         "service": service,
         "location": location,
@@ -226,12 +239,17 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
             # cannot be held, confirming says why and offers nearby times.
             _hold(request, service=service, location=location, slot_form=slot_form)
             chosen = slot_form.cleaned_data["practitioner"]
+            if patient is not None:
+                details = _patient_data(patient)
+            else:
+                assert form is not None  # everyone not signed in gives their details
+                details = form.session_data()
             request.session[SESSION_KEY] = {
                 "service": service.slug,
                 "location": location.slug,
                 "practitioner": chosen.pk if chosen else ANY,
                 "start": format_start(slot_form.cleaned_data["start"]),
-                "patient": form.session_data() if form else _patient_data(patient),
+                "patient": details,
                 "portal": patient.pk if patient else None,
             }
             return redirect("booking:review")
@@ -255,7 +273,7 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
     return render(request, "booking/book_details.html", context, status=status)
 
 
-def _patient_data(patient) -> dict[str, str]:
+def _patient_data(patient: Patient) -> dict[str, str]:
     return {
         "first_name": patient.first_name,
         "last_name": patient.last_name,
@@ -265,7 +283,21 @@ def _patient_data(patient) -> dict[str, str]:
     }
 
 
-def _pending(request: HttpRequest):
+class PendingBooking(TypedDict):
+    """The booking a visitor is reviewing, rebuilt from what the session holds."""
+
+    service: Service
+    location: Location
+    practitioner: Practitioner | None
+    start: dt.datetime
+    end: dt.datetime
+    patient: dict[str, str]  # the details form's session_data()
+    practitioner_param: int | str  # a practitioner's id or ANY
+    start_param: str
+    portal: int | None  # the signed-in patient's id, if booked from the portal
+
+
+def _pending(request: HttpRequest) -> PendingBooking | None:
     """The booking being reviewed, from the session, or None if there is none (any more)."""
     pending = request.session.get(SESSION_KEY)
     if not pending:
@@ -308,7 +340,10 @@ def book_review(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     token = request.session.get(HOLD_KEY)
     hold = SlotHold.objects.filter(token=token, expires_at__gt=now).first() if token else None
-    context = {"pending": pending, "held_until": hold.expires_at if hold else None}
+    context: dict[str, object] = {
+        "pending": pending,
+        "held_until": hold.expires_at if hold else None,
+    }
     patient = portal_patient(request)
     if pending["portal"] and (patient is None or patient.pk != pending["portal"]):
         del request.session[SESSION_KEY]  # signed out (or in as someone else) since

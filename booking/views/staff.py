@@ -55,7 +55,7 @@ def _get_location(slug: str) -> Location:
     return get_object_or_404(Location, slug=slug, is_active=True)
 
 
-def _get_appointment_for_user(request: HttpRequest, reference: str) -> Appointment:
+def _get_appointment_for_user(_request: HttpRequest, reference: str) -> Appointment:
     # Every front-desk role sees every appointment; the decorator has checked the role.
     return get_object_or_404(
         Appointment.objects.select_related(
@@ -65,7 +65,7 @@ def _get_appointment_for_user(request: HttpRequest, reference: str) -> Appointme
     )
 
 
-def _get_patient_for_user(request: HttpRequest, pk) -> Patient:
+def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(Patient, pk=pk)
 
 
@@ -83,7 +83,7 @@ def _day_url(location: Location, day: dt.date) -> str:
 
 @staff_required(VIEW)
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(_request: HttpRequest) -> HttpResponse:
     location = Location.objects.filter(is_active=True).order_by("name", "pk").first()
     if location is None:
         raise Http404("No active location.")

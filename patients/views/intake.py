@@ -9,7 +9,9 @@ that patient's own, never one chosen by the URL.
 import contextlib
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from patients import services
 from patients.forms import ConsentForm, DetailsForm, QuestionnaireForm, ScreeningForm
 from patients.links import IntakeLinkError, IntakeLinkExpired, patient_from_intake_token
-from patients.models import ConsentDocument, Intake, IntakeStatus, Patient
+from patients.models import ConsentDocument, ConsentSignature, Intake, IntakeStatus, Patient
 
 STEPS = [
     ("details", "Your details"),
@@ -29,7 +31,9 @@ STEPS = [
 ]
 
 
-def with_intake_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def with_intake_link(
+    view: Callable[[HttpRequest, Patient, str], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
     """Resolve the token to its patient, or show a plain explanation instead of an error."""
 
     @wraps(view)
@@ -79,7 +83,9 @@ def _guard(intake: Intake | None, step: str, token: str) -> HttpResponse | None:
     return None
 
 
-def _render_step(request, step: str, token: str, context: dict, form) -> HttpResponse:
+def _render_step(
+    request: HttpRequest, step: str, token: str, context: dict[str, Any], form: forms.BaseForm
+) -> HttpResponse:
     context.update(
         step=step,
         steps=STEPS,
@@ -93,7 +99,7 @@ def _render_step(request, step: str, token: str, context: dict, form) -> HttpRes
 
 
 @with_intake_link
-def intake_start(request: HttpRequest, patient: Patient, token: str) -> HttpResponse:
+def intake_start(_request: HttpRequest, patient: Patient, token: str) -> HttpResponse:
     return redirect(_step_url(_next_step(_current_intake(patient)), token))
 
 
@@ -195,7 +201,7 @@ def intake_done(request: HttpRequest, patient: Patient, token: str) -> HttpRespo
     )
 
 
-def _signed_consent(patient: Patient):
+def _signed_consent(patient: Patient) -> ConsentSignature | None:
     return (
         patient.consents.select_related("document", "intake").order_by("-signed_at", "-pk").first()
     )
@@ -210,7 +216,7 @@ def consent_copy(request: HttpRequest, patient: Patient, token: str) -> HttpResp
 
 
 @with_intake_link
-def consent_download(request: HttpRequest, patient: Patient, token: str) -> HttpResponse:
+def consent_download(_request: HttpRequest, patient: Patient, token: str) -> HttpResponse:
     signature = _signed_consent(patient)
     if signature is None:
         return redirect(_step_url("details", token))

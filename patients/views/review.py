@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clinic.access import staff_required
+from clinic.access import staff_required, staff_user
 from patients import selectors, services
 from patients.forms import ReviewForm
 from patients.models import Intake
@@ -38,7 +38,7 @@ def _get_intake_for_review(intake_id: int) -> Intake:
 
 def _render_detail(request: HttpRequest, intake: Intake, form: ReviewForm) -> HttpResponse:
     services.access_log_record(
-        user=request.user, patient=intake.patient, intake=intake, record="intake"
+        user=staff_user(request), patient=intake.patient, intake=intake, record="intake"
     )
     reviews = intake.reviews.select_related("reviewer")
     return render(
@@ -63,7 +63,7 @@ def intake_review(request: HttpRequest, intake_id: int) -> HttpResponse:
         return _render_detail(request, intake, form)
     review = services.intake_review(
         intake=intake,
-        reviewer=request.user,
+        reviewer=staff_user(request),
         outcome=form.cleaned_data["outcome"],
         note=form.cleaned_data["note"],
         now=timezone.now(),

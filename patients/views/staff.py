@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from booking.models import AppointmentStatus, WaitlistEntry
-from clinic.access import staff_required
+from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
 from patients.forms import PatientForm, PatientSearchForm
@@ -18,7 +18,7 @@ from patients.selectors import intake_statuses
 from patients.services import access_log_record
 
 
-def _get_patient_for_user(request: HttpRequest, pk: int) -> Patient:
+def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(Patient, pk=pk)
 
 
@@ -53,7 +53,7 @@ def patient_new(request: HttpRequest) -> HttpResponse:
 def patient(request: HttpRequest, pk: int) -> HttpResponse:
     person = _get_patient_for_user(request, pk)
     # Staff reading a patient's record is logged (DOMAIN.md: privacy).
-    access_log_record(user=request.user, patient=person, intake=None, record="patient page")
+    access_log_record(user=staff_user(request), patient=person, intake=None, record="patient page")
     now = timezone.now()
     appointments = list(
         person.appointments.select_related("service", "location", "practitioner__user").order_by(

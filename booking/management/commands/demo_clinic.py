@@ -8,11 +8,12 @@ import datetime as dt
 import random
 import secrets
 import zoneinfo
+from typing import TYPE_CHECKING, Any, TypedDict, override
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,9 @@ from clinic.models import Location, Room
 from patients.models import Patient
 from patients.services import patient_find_or_create
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as User
+
 ZONE = zoneinfo.ZoneInfo("Europe/London")
 SEED = 2027
 WINDOW = dt.timedelta(days=21)  # appointments from three weeks back to three weeks ahead
@@ -57,7 +61,20 @@ SERVICES = [  # slug, name, minutes, price, may be a first visit, description
 # fmt: on
 MORNING, AFTERNOON = (dt.time(8, 30), dt.time(12, 30)), (dt.time(13, 30), dt.time(17, 30))
 SATURDAY = 5  # a morning clinic only
-PRACTITIONERS = [
+
+
+class DemoPractitioner(TypedDict):
+    username: str
+    first_name: str
+    last_name: str
+    title: str
+    credentials: str
+    bio: str
+    days: dict[int, str]  # weekday: location slug
+    time_off: tuple[int, int, str]  # starts in so many days, lasts so many days, reason
+
+
+PRACTITIONERS: list[DemoPractitioner] = [
     {
         "username": "amira",
         "first_name": "Amira",
@@ -115,7 +132,9 @@ FRONT_OFFICE = [
 ]
 
 
-def staff_user(username: str, *, password: str, role: str, superuser: bool = False, **names):
+def staff_user(
+    username: str, *, password: str, role: str, superuser: bool = False, **names: str
+) -> "tuple[User, bool]":
     """The staff user with this username in `role`, created with `password` if new."""
     User = get_user_model()
     user = User.objects.filter(username=username).first()
@@ -155,7 +174,14 @@ def setup_clinic() -> tuple[dict[str, Location], list[Service]]:
     return locations, services
 
 
-def setup_practitioner(data: dict, *, locations, services, password: str, today: dt.date):
+def setup_practitioner(
+    data: DemoPractitioner,
+    *,
+    locations: dict[str, Location],
+    services: list[Service],
+    password: str,
+    today: dt.date,
+) -> tuple[Practitioner, bool]:
     user, created = staff_user(
         data["username"],
         password=password,
@@ -221,7 +247,17 @@ def demo_patients() -> list[Patient]:
     ]
 
 
-def place(rng: random.Random, *, patient, service, location, day, practitioner, now, policy):
+def place(
+    rng: random.Random,
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location,
+    day: dt.date,
+    practitioner: Practitioner | None,
+    now: dt.datetime,
+    policy: BookingPolicy,
+) -> Appointment | None:
     """One session on `day` at a free time, or None. Future sessions go through the booking
     service; past ones (which it refuses) are written directly into a slot the engine found
     free, so they cannot overlap either."""
@@ -273,7 +309,15 @@ def place(rng: random.Random, *, patient, service, location, day, practitioner, 
     return appointment
 
 
-def seed_course(rng: random.Random, *, patient, location, services, now, policy) -> int:
+def seed_course(
+    rng: random.Random,
+    *,
+    patient: Patient,
+    location: Location,
+    services: list[Service],
+    now: dt.datetime,
+    policy: BookingPolicy,
+) -> int:
     """A course of care: an initial assessment, then follow-ups 3 to 7 days apart with the
     same practitioner. Returns how many sessions were placed."""
     initial, follow_up, combined = services
@@ -307,11 +351,15 @@ def seed_course(rng: random.Random, *, patient, location, services, now, policy)
 class Command(BaseCommand):
     help = "Load a demo clinic with staff logins, patients and appointments. Safe to rerun."
 
-    def add_arguments(self, parser):
+    @override
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", help="Password for new staff logins (default: random).")
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
-    def handle(self, *args, password=None, force=False, **options):
+    @override
+    def handle(
+        self, *_args: Any, password: str | None = None, force: bool = False, **_options: Any
+    ) -> None:
         # It makes a superuser and invented patients: never by accident on a live clinic.
         if not (settings.DEBUG or force):
             raise CommandError("demo_clinic is for development (DEBUG=true); --force overrides.")
