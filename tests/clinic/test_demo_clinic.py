@@ -155,7 +155,9 @@ def test_it_changes_nothing_when_run_twice():
 
     assert counts() == before
     assert set(Appointment.objects.values_list("reference", "start", "status")) == references
-    assert before["Location"] == 2 and before["Room"] == 4 and before["Service"] == 3
+    assert before["Location"] == 2
+    assert before["Room"] == 4
+    assert before["Service"] == 3
     assert before["Practitioner"] == 3
     assert "passwords are unchanged" in output
     assert "another-password" not in output
@@ -177,7 +179,8 @@ def test_it_has_the_public_pages_from_the_migration():
     home = Page.objects.get(slug="home")
     about = Page.objects.get(slug="about-dry-needling")
 
-    assert home.is_published and about.is_published
+    assert home.is_published
+    assert about.is_published
     assert home.sections.count() >= 2
     headings = list(about.sections.values_list("heading", flat=True))
     assert [heading for heading in headings if heading in BENEFITS] == BENEFITS

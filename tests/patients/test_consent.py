@@ -36,7 +36,8 @@ def test_it_publishes_an_edit_as_a_new_version(admin_client, patient):
     first.refresh_from_db()
     second = ConsentDocument.objects.get(is_active=True)
     assert (second.version, second.body) == (2, "New wording.")
-    assert not first.is_active and first.body != "New wording."
+    assert not first.is_active
+    assert first.body != "New wording."
     signature.refresh_from_db()
     assert signature.document == first
     assert ConsentDocument.objects.count() == 2
@@ -79,7 +80,8 @@ def test_it_stores_the_exact_version_shown(client, admin_client, patient):
     signing = {"document": shown.pk, "agree": "on", "typed_name": "Charlie Patient"}
     r = client.post(consent, signing)
     assert r.status_code == 400
-    assert "has been updated" in r.text and "Version two text." in r.text
+    assert "has been updated" in r.text
+    assert "Version two text." in r.text
     assert 'value="Charlie Patient"' in r.text
     assert not ConsentSignature.objects.exists()
 

@@ -90,7 +90,8 @@ def test_it_emails_the_matching_patients_a_claim_link(
     assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {WaitlistStatus.OFFERED}
     with time_machine.travel(NOW, tick=False):
         page = Client().get(paths["erin@example.com"])
-    assert page.status_code == 200 and "09:00" in page.text
+    assert page.status_code == 200
+    assert "09:00" in page.text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -59,7 +59,8 @@ def test_it_sends_the_reminder_when_the_worker_runs_it(
     [reminder] = reminders(deferred)
     with time_machine.travel(reminder.task.run_after, tick=False):
         assert send_reminder.call(**reminder.kwargs) == "sent"
-    assert len(mailoutbox) == 1 and "Reminder" in mailoutbox[0].subject
+    assert len(mailoutbox) == 1
+    assert "Reminder" in mailoutbox[0].subject
 
 
 def test_it_skips_the_reminder_after_a_cancel(

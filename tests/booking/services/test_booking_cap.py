@@ -50,5 +50,6 @@ def test_it_shows_the_cap_on_the_public_review_page(client, clinic, patient):
             reverse("booking:details", args=[clinic.initial.slug, clinic.location.slug]), details
         )
         page = client.post(reverse("booking:review"))
-    assert page.status_code == 409 and "the most we take online" in page.text
+    assert page.status_code == 409
+    assert "the most we take online" in page.text
     assert Appointment.objects.count() == 1

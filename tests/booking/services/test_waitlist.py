@@ -116,7 +116,8 @@ def test_it_adds_a_patient_to_the_waitlist(clinic, patient, desk):
     assert response.status_code == 302
     added = WaitlistEntry.objects.get()
     assert (added.patient, added.practitioner, added.location) == (patient, clinic.bob, None)
-    assert added.source == DESK and added.status == WaitlistStatus.WAITING
+    assert added.source == DESK
+    assert added.status == WaitlistStatus.WAITING
 
 
 def test_it_refuses_dates_out_of_order(clinic, patient, desk):

@@ -71,7 +71,8 @@ def test_it_rejects_bad_requests_and_saves_nothing(client, clinic, fields, messa
     assert page.status_code == 400
     assert message in page.text
     assert DETAILS["last_name"] in page.text
-    assert not WaitlistEntry.objects.exists() and not Patient.objects.exists()
+    assert not WaitlistEntry.objects.exists()
+    assert not Patient.objects.exists()
 
 
 def test_it_ignores_a_tampered_practitioner(client, clinic):

@@ -40,11 +40,13 @@ def test_it_walks_a_new_patient_through_every_step(
     # Frozen, so the signed links compared below carry the same timestamp.
     time_machine.move_to(NOW, tick=False)
     r = client.get(intake_url(patient))
-    assert r.status_code == 302 and r.url == step(patient, "details")
+    assert r.status_code == 302
+    assert r.url == step(patient, "details")
     document = fill_in(client, patient)
     with django_capture_on_commit_callbacks(execute=True):
         r = sign(client, patient, document)
-    assert r.status_code == 302 and r.url == step(patient, "done")
+    assert r.status_code == 302
+    assert r.url == step(patient, "done")
 
     intake = Intake.objects.get(patient=patient)
     assert intake.status == IntakeStatus.CLEARED
@@ -70,7 +72,8 @@ def test_it_walks_a_new_patient_through_every_step(
     assert [m.to for m in mail.outbox] == [["charlie@example.com"]]
     assert step(patient, "copy") in mail.outbox[0].body
     copy = client.get(step(patient, "copy"))
-    assert "1 in 1,000" in copy.text and "charlie  PATIENT" in copy.text
+    assert "1 in 1,000" in copy.text
+    assert "charlie  PATIENT" in copy.text
     download = client.get(step(patient, "download"))
     assert download["Content-Disposition"].startswith("attachment")
     assert "pneumothorax" in download.content.decode()
@@ -102,7 +105,8 @@ def test_it_signs_only_once_when_posted_twice(client, patient, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         sign(client, patient, document)
         r = sign(client, patient, document)
-    assert r.status_code == 302 and r.url == step(patient, "done")
+    assert r.status_code == 302
+    assert r.url == step(patient, "done")
     assert ConsentSignature.objects.count() == 1
     assert len(mail.outbox) == 1
     # Steps posted again after signing change nothing.
@@ -151,7 +155,8 @@ def test_it_rejects_bad_questionnaire_answers_and_keeps_them(
 
 def test_it_rejects_missing_details_and_screening_answers(client, patient):
     r = client.post(step(patient, "details"), DETAILS | {"emergency_contact_phone": "12"})
-    assert r.status_code == 400 and "emergency_contact_phone" in r.context["form"].errors
+    assert r.status_code == 400
+    assert "emergency_contact_phone" in r.context["form"].errors
     assert "Dana Patient" in r.text
     client.post(step(patient, "details"), DETAILS)
     client.post(step(patient, "questionnaire"), QUESTIONNAIRE)
@@ -168,9 +173,11 @@ def test_it_rejects_a_signature_that_is_not_the_patients_name(client, patient):
     document = fill_in(client, patient)
     r = sign(client, patient, document, typed_name="Someone Else")
     assert r.status_code == 400
-    assert "full name as it appears" in r.text and "Someone Else" in r.text
+    assert "full name as it appears" in r.text
+    assert "Someone Else" in r.text
     r = sign(client, patient, document, agree="", typed_name="Charlie Patient")
-    assert r.status_code == 400 and "tick the box" in r.text
+    assert r.status_code == 400
+    assert "tick the box" in r.text
     r = sign(client, patient, document, typed_name="C" * 201)
     assert r.status_code == 400
     assert not ConsentSignature.objects.exists()
@@ -239,4 +246,5 @@ def test_it_reports_statuses_in_one_query(patient, dana, django_assert_num_queri
         # 1. the patients with their latest submitted intake's status
         statuses = intake_statuses([patient.pk, dana.pk, nobody.pk])
     assert statuses == {patient.pk: "missing", dana.pk: "hold", nobody.pk: "missing"}
-    assert needs_intake(patient) and not needs_intake(dana)
+    assert needs_intake(patient)
+    assert not needs_intake(dana)

@@ -42,7 +42,8 @@ def test_it_lists_intakes_awaiting_review_oldest_first(practitioner_client, pati
     r = practitioner_client.get(LIST)
     assert list(r.context["intakes"]) == [older, newer]
     assert "Eve" not in r.text
-    assert "Hold" in r.text and "Needs review" in r.text
+    assert "Hold" in r.text
+    assert "Needs review" in r.text
 
 
 def test_it_shows_answers_to_practitioners_and_logs_it(practitioner_client, patient):
@@ -75,7 +76,8 @@ def test_it_forbids_receptionists_the_answers(reception_client, patient):
 def test_it_sends_anonymous_visitors_to_sign_in(client, patient):
     intake = submitted_intake(patient, "pregnancy")
     r = client.get(detail(intake))
-    assert r.status_code == 302 and "/staff/login/" in r.url
+    assert r.status_code == 302
+    assert "/staff/login/" in r.url
 
 
 def test_it_clears_with_a_note_and_keeps_history(practitioner_client, patient):
@@ -83,7 +85,8 @@ def test_it_clears_with_a_note_and_keeps_history(practitioner_client, patient):
     r = practitioner_client.post(review(intake), {"outcome": "hold", "note": "Call first"})
     assert r.status_code == 302
     intake.refresh_from_db()
-    assert intake.status == IntakeStatus.HOLD and intake.reviewed_at is not None
+    assert intake.status == IntakeStatus.HOLD
+    assert intake.reviewed_at is not None
     assert practitioner_client.get(LIST).context["intakes"].count() == 0
 
     practitioner_client.post(review(intake), {"outcome": "cleared", "note": "Talked it through"})

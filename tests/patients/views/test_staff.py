@@ -110,7 +110,8 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
     assert response.context["upcoming"] == [late, upcoming]
     assert response.context["past"] == [missed, past]
     body = response.content.decode()
-    assert "charlie@example.com" in body and "+441134960000" in body
+    assert "charlie@example.com" in body
+    assert "+441134960000" in body
     assert AppointmentStatus.LATE_CANCELLED.label in body
 
 
