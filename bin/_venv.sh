@@ -1,4 +1,5 @@
-# Sourced by bin/run and bin/test: find Python 3.12+, create .venv, install the project.
+# Sourced by bin/run and bin/test: find Python 3.12+, create .venv, install the project,
+# compile the stylesheets.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,5 +29,18 @@ ensure_venv() {
         command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed for the front-end packages." >&2; exit 1; }
         npm ci --no-audit --no-fund --loglevel=error
         touch "$stamp"
+    fi
+    build_styles
+}
+
+build_styles() {
+    # The stylesheets are compiled from assets/scss into static/build (git-ignored). Sass
+    # takes a few seconds, so compile again only when a source or the npm packages are newer
+    # than the last build.
+    local built=static/build/.built
+    if [ ! -f "$built" ] || [ ! -f static/build/site.css ] || [ ! -f static/build/staff.css ] ||
+        [ -n "$(find assets/scss package.json node_modules/.package-lock.json -newer "$built" -print -quit)" ]; then
+        npm run build --silent
+        touch "$built"
     fi
 }
