@@ -96,12 +96,10 @@ TIME_ZONE = env_timezone("CLINIC_TIME_ZONE", "Europe/London")
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# Front-end packages come from npm (package.json) and are served from node_modules as they
-# were installed: no CDN, so the pages work offline and under a strict CSP.
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
-]
+# The stylesheets are compiled from assets/scss with Bootstrap's Sass source from npm into
+# static/build (`npm run build`, which bin/run and bin/test run): no CDN, so the pages work
+# offline and under a strict CSP.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
