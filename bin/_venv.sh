@@ -35,11 +35,11 @@ ensure_venv() {
 
 build_styles() {
     # The stylesheets are compiled from assets/scss into static/build (git-ignored). Sass
-    # takes a few seconds, so compile again only when a source or the npm packages are newer
-    # than the last build.
+    # takes a few seconds, so compile again only when a source or the npm package files are
+    # newer than the last build (npm ci installs exactly what package-lock.json says).
     local built=static/build/.built
     if [ ! -f "$built" ] || [ ! -f static/build/site.css ] || [ ! -f static/build/staff.css ] ||
-        [ -n "$(find assets/scss package.json node_modules/.package-lock.json -newer "$built" -print -quit)" ]; then
+        [ -n "$(find assets/scss package.json package-lock.json -newer "$built" -print -quit)" ]; then
         npm run build --silent
         touch "$built"
     fi
