@@ -9,9 +9,9 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from booking import calendar
-from tests.conftest import make_practitioner
-from tests.test_staff_support import MONDAY, NOW, RECEPTIONIST, at, book, make_staff
+from booking.scheduling import calendar
+from tests import factories
+from tests.factories import MONDAY, NOW, at, book
 
 PLACEMENT = re.compile(r"\bcal-[rsc]\d+\b")
 
@@ -29,7 +29,9 @@ def defined(css: str, prefix: str) -> set[int]:
 def test_it_compiles_bootstrap_into_each_stylesheet():
     for name in ("site.css", "staff.css"):
         css = stylesheet(name)
-        assert "Bootstrap" in css and ".btn{" in css and ".lead-block{" in css
+        assert "Bootstrap" in css
+        assert ".btn{" in css
+        assert ".lead-block{" in css
 
 
 def test_it_has_row_classes_for_a_whole_day():
@@ -59,8 +61,11 @@ def crowded(time_machine, clinic, patient):
     """Sixty practitioners working here on MONDAY, the last one with an appointment."""
     time_machine.move_to(NOW, tick=False)
     team = [
-        make_practitioner(
-            f"p{n:02d}", f"P{n:02d}", location=clinic.location, services=[clinic.initial]
+        factories.practitioner(
+            slug=f"p{n:02d}",
+            first_name=f"P{n:02d}",
+            location=clinic.location,
+            services=[clinic.initial],
         )
         for n in range(58)
     ]
@@ -68,11 +73,10 @@ def crowded(time_machine, clinic, patient):
     return clinic
 
 
-def test_every_placement_on_a_crowded_day_has_its_class(crowded, client):
-    client.force_login(make_staff("rita", RECEPTIONIST))
+def test_every_placement_on_a_crowded_day_has_its_class(crowded, desk):
     url = reverse("staff:day", args=[crowded.location.slug]) + f"?date={MONDAY.isoformat()}"
 
-    response = client.get(url)
+    response = desk.get(url)
 
     assert len(response.context["cal"].columns) == 60
     used = set(PLACEMENT.findall(response.content.decode()))
