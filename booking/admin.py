@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from booking.models import (
     Appointment,
@@ -29,10 +30,73 @@ from booking.models import (
 from booking.services.placement import BookingError
 from booking.services.status import ACTIONS, appointment_status_change, available_actions
 from booking.services.waitlist import waitlist_set_status
+from clinic import roles
+from clinic.forms import CleanTextModelForm
 from clinic.models import Location
+from patients.admin import AccessLoggedAdmin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+def _runs_clinic(request: HttpRequest) -> bool:
+    """The clinic manager (and superusers): everyone's schedule, every field."""
+    return roles.may(request.user, roles.RUN_CLINIC)
+
+
+def _own_practitioner(request: HttpRequest, practitioner: Practitioner | None) -> bool:
+    return practitioner is not None and practitioner.user_id == request.user.pk
+
+
+class OwnScheduleAdmin(admin.ModelAdmin):
+    """Time off: a practitioner changes their own, the manager everyone's; others only
+    read it."""
+
+    def _may_edit(self, request: HttpRequest, obj: Model | None) -> bool:
+        return (
+            obj is None
+            or _runs_clinic(request)
+            or _own_practitioner(request, getattr(obj, "practitioner", None))
+        )
+
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    @override
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        if db_field.name == "practitioner" and not _runs_clinic(request):
+            kwargs["queryset"] = Practitioner.objects.filter(user=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class OwnHoursInline(admin.TabularInline):
+    """Hours inside the practitioner's page: the practitioner's own, or the manager."""
+
+    form = CleanTextModelForm
+
+    def _may_edit(self, request: HttpRequest, obj: Model | None) -> bool:
+        return _runs_clinic(request) or (
+            isinstance(obj, Practitioner) and _own_practitioner(request, obj)
+        )
+
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_add_permission(request, obj) and self._may_edit(request, obj)
+
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
 
 
 def _in_zone(when: dt.datetime, location: Location) -> str:
@@ -54,6 +118,7 @@ class PractitionerListFilter(admin.RelatedFieldListFilter):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = CleanTextModelForm
     list_display = [
         "name",
         "duration_minutes",
@@ -71,13 +136,13 @@ class ServiceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class WeeklyHoursInline(admin.TabularInline):
+class WeeklyHoursInline(OwnHoursInline):
     model = WeeklyHours
     fields = ["weekday", "start_time", "end_time", "location"]
     extra = 0
 
 
-class ExtraHoursInline(admin.TabularInline):
+class ExtraHoursInline(OwnHoursInline):
     model = ExtraHours
     fields = ["date", "start_time", "end_time", "location"]
     extra = 0
@@ -90,6 +155,7 @@ class ExtraHoursInline(admin.TabularInline):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
+    form = CleanTextModelForm
     list_display = ["name", "title", "is_active"]
     list_filter = ["is_active", "locations", "services"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "title"]
@@ -97,6 +163,28 @@ class PractitionerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     inlines = [WeeklyHoursInline, ExtraHoursInline]
+
+    # A practitioner opens their own page to edit their hours (the inlines), and only them.
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if super().has_change_permission(request, obj):
+            return True
+        own = isinstance(obj, Practitioner) and _own_practitioner(request, obj)
+        return own and request.user.has_perm("booking.change_weeklyhours")
+
+    @override
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str] | tuple[str, ...]:
+        if super().has_change_permission(request, obj):
+            return super().get_readonly_fields(request, obj)
+        return [f.name for f in Practitioner._meta.get_fields() if f.concrete and f.editable]
+
+    @override
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> dict[str, Any]:
+        return super().get_prepopulated_fields(request, obj) if _runs_clinic(request) else {}
 
     # Also serves the practitioner autocomplete, which prints each name.
     @override
@@ -109,7 +197,8 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
+class TimeOffAdmin(OwnScheduleAdmin, SimpleHistoryAdmin):
+    form = CleanTextModelForm
     list_display = ["practitioner", "starts_at", "ends_at", "reason"]
     list_filter = [("practitioner", PractitionerListFilter)]
     list_select_related = ["practitioner__user"]
@@ -120,7 +209,8 @@ class TimeOffAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClinicClosure)
-class ClinicClosureAdmin(admin.ModelAdmin):
+class ClinicClosureAdmin(SimpleHistoryAdmin):
+    form = CleanTextModelForm
     list_display = ["reason", "where", "starts_at", "ends_at"]
     list_filter = ["location"]
     list_select_related = ["location"]
@@ -134,7 +224,7 @@ class ClinicClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(admin.ModelAdmin):
+class BookingPolicyAdmin(SimpleHistoryAdmin):
     # load() creates the single row on first visit, so there is never one to add.
     @override
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -148,6 +238,8 @@ class BookingPolicyAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         policy = BookingPolicy.load()
         return redirect(reverse("admin:booking_bookingpolicy_change", args=[policy.pk]))
 
@@ -166,7 +258,7 @@ def _status_action(name: str, label: str) -> Callable[..., None]:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     """Appointments, read-only but for status actions that go through the services.
 
     Bookings and any change of time, place or people go through the booking service,
@@ -176,6 +268,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     """
 
     change_form_template = "admin/booking/appointment/change_form.html"
+    access_record = "appointment"
     list_display = [
         "reference",
         "local_start",
@@ -296,7 +389,9 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(AccessLoggedAdmin):
+    form = CleanTextModelForm
+    access_record = "waitlist entry"
     list_display = [
         "patient",
         "service",

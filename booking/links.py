@@ -89,8 +89,16 @@ def appointment_from_manage_token(token: str) -> Appointment:
     return appointment
 
 
+def sign_in_version(patient: Patient) -> str:
+    """Changes each time the patient enters the portal, which spends every sign-in link
+    sent before: a link works once."""
+    last = patient.portal_sign_in_at
+    state = f"{last.timestamp():.6f}" if last is not None else "never"
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
 def sign_in_token(patient: Patient) -> str:
-    return signing.dumps({"p": patient.pk}, salt=SIGN_IN_SALT)
+    return signing.dumps({"p": patient.pk, "v": sign_in_version(patient)}, salt=SIGN_IN_SALT)
 
 
 def patient_from_sign_in_token(token: str) -> Patient:
@@ -102,6 +110,10 @@ def patient_from_sign_in_token(token: str) -> Patient:
     patient = Patient.objects.filter(pk=_id(data, "p"), is_archived=False).first()
     if patient is None:
         raise LinkError("This link is not valid.", code="invalid")
+    if sign_in_version(patient) != data.get("v"):
+        raise LinkError(
+            "This sign-in link has already been used. Ask for a new one below.", code="used"
+        )
     return patient
 
 

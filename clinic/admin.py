@@ -4,16 +4,20 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
+from clinic import admin_users  # noqa: F401  (staff accounts: least privilege)
+from clinic.forms import CleanTextModelForm
 from clinic.models import Location, Page, PageSection, RateLimitHit, Room
 
 
 class RoomInline(admin.TabularInline):
     model = Room
+    form = CleanTextModelForm
     extra = 0
 
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
+    form = CleanTextModelForm
     list_display = ["name", "time_zone", "phone", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "address"]
@@ -24,6 +28,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 class PageSectionInline(admin.StackedInline):
     model = PageSection
+    form = CleanTextModelForm
     fields = ["order", "heading", "body"]
     ordering = ["order", "id"]
     extra = 0
@@ -31,6 +36,7 @@ class PageSectionInline(admin.StackedInline):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
+    form = CleanTextModelForm
     list_display = ["title", "slug", "is_published", "updated_at"]
     list_filter = ["is_published"]
     search_fields = ["title", "slug", "lead"]

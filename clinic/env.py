@@ -5,6 +5,8 @@ rather than surfacing later as a confusing error on some request.
 """
 
 import os
+import secrets
+import time
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,3 +104,21 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
     raise ImproperlyConfigured(
         f"DATABASE_URL scheme {parts.scheme!r} is not supported; use sqlite:/// or postgres://."
     )
+
+
+def debug_secret_key(path: Path) -> str:
+    """The checkout's own random key for debug runs, made on first use and kept in `path`
+    (git-ignored) so sessions and links survive restarts. Created exclusively: two
+    processes starting at once agree on one key."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # the other process may still be writing it
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.02)
+        raise ImproperlyConfigured(f"{path} is empty; delete it to make a new key.") from None
+    with os.fdopen(descriptor, "w") as file:
+        key = secrets.token_urlsafe(50)
+        file.write(key + "\n")
+    return key

@@ -8,6 +8,9 @@ from django.db.models import Count, Q
 
 from clinic.models import RateLimitHit
 
+# Failed staff sign-ins (passwords and second-factor codes) are counted over this window.
+LOGIN_WINDOW = dt.timedelta(minutes=15)
+
 
 def key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()

@@ -1,5 +1,19 @@
-"""The staff roles of DOMAIN.md as permission sets. Data migrations create the groups from
-these lists; a later change of a role is a new migration that calls sync_roles again."""
+"""The staff roles of DOMAIN.md: one table of capabilities, each a set of permissions,
+and which role has which. Staff pages (clinic.access.staff_required) and the admin check
+these permissions; data migrations make the groups from this table (sync_roles), so a
+change of a role is a new migration that calls sync_roles again. README "Roles" shows the
+same table.
+
+What no group can be given: changing superusers, staff flags, groups or passwords is for
+superusers only (clinic.admin_users), whatever permissions a role holds.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import _User as StaffUser
 
 from django.contrib.auth.management import create_permissions
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
@@ -8,31 +22,42 @@ from django.db.migrations.state import StateApps
 RECEPTIONIST = "Receptionist"
 PRACTITIONER = "Practitioner"
 MANAGER = "Clinic manager"
+SUPERUSER = "Superuser"  # not a group: Django's is_superuser
 
-_FRONT_DESK = [
-    "booking.view_appointment",
-    "booking.add_appointment",
-    "booking.change_appointment",
-    "booking.view_practitioner",
-    "booking.view_service",
-    "booking.view_weeklyhours",
-    "booking.view_extrahours",
-    "booking.view_timeoff",
-    "booking.view_clinicclosure",
-    "booking.view_waitlistentry",
-    "booking.add_waitlistentry",
-    "booking.change_waitlistentry",
-    "clinic.view_location",
-    "clinic.view_room",
-    "patients.view_patient",
-    "patients.add_patient",
-    "patients.change_patient",
-]
 
-ROLES: dict[str, list[str]] = {
-    RECEPTIONIST: _FRONT_DESK,
-    PRACTITIONER: [
-        *_FRONT_DESK,
+@dataclass(frozen=True)
+class Capability:
+    description: str
+    permissions: tuple[str, ...]
+
+
+FRONT_DESK = Capability(
+    "Calendar, bookings and their changes, check-in and no-shows (through the booking rules)",
+    (
+        "booking.view_appointment",
+        "booking.add_appointment",
+        "booking.change_appointment",
+        "booking.view_practitioner",
+        "booking.view_service",
+        "booking.view_weeklyhours",
+        "booking.view_extrahours",
+        "booking.view_timeoff",
+        "booking.view_clinicclosure",
+        "clinic.view_location",
+        "clinic.view_room",
+    ),
+)
+CONTACT = Capability(
+    "Patients' contact details; intake status only",
+    ("patients.view_patient", "patients.add_patient", "patients.change_patient"),
+)
+WAITLIST = Capability(
+    "Waitlist",
+    ("booking.view_waitlistentry", "booking.add_waitlistentry", "booking.change_waitlistentry"),
+)
+OWN_SCHEDULE = Capability(
+    "Own working hours, extra hours and time off (never a colleague's)",
+    (
         "booking.add_weeklyhours",
         "booking.change_weeklyhours",
         "booking.delete_weeklyhours",
@@ -42,16 +67,91 @@ ROLES: dict[str, list[str]] = {
         "booking.add_timeoff",
         "booking.change_timeoff",
         "booking.delete_timeoff",
-        # Intake answers and screening: never the front desk, who see only the status.
+    ),
+)
+CLINICAL = Capability(
+    "Intake answers, screening, consent and their review, for the patients they treat "
+    "(every patient if CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS)",
+    (
         "patients.view_clinical",
         "patients.review_intake",
         "patients.view_intake",
         "patients.view_screeningresult",
         "patients.view_consentsignature",
-    ],
-    # The manager gets every permission of the clinic's own apps.
-    MANAGER: ["clinic.*", "booking.*", "patients.*", "auth.view_user", "auth.change_user"],
+        "patients.view_intakereview",
+    ),
+)
+ALL_CLINICAL = Capability("Every patient's clinical records", ("patients.view_all_clinical",))
+RUN_CLINIC = Capability(
+    "Services, prices, booking policy, rooms, locations, pages, consent texts, everyone's "
+    "schedule, the access log and its export, change history",
+    ("clinic.*", "booking.*", "patients.*"),
+)
+STAFF_ACCOUNTS = Capability(
+    "See staff accounts and their names; reset a colleague's second factor (logged)",
+    ("auth.view_user", "auth.change_user", "otp_totp.delete_totpdevice"),
+)
+
+CAPABILITIES: dict[str, Capability] = {
+    "front desk": FRONT_DESK,
+    "contact details": CONTACT,
+    "waitlist": WAITLIST,
+    "own schedule": OWN_SCHEDULE,
+    "clinical records": CLINICAL,
+    "all clinical records": ALL_CLINICAL,
+    "run the clinic": RUN_CLINIC,
+    "staff accounts": STAFF_ACCOUNTS,
 }
+
+ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
+    RECEPTIONIST: ("front desk", "contact details", "waitlist"),
+    PRACTITIONER: ("front desk", "contact details", "waitlist", "own schedule", "clinical records"),
+    MANAGER: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "own schedule",
+        "clinical records",
+        "all clinical records",
+        "run the clinic",
+        "staff accounts",
+    ),
+}
+
+ROLES: dict[str, list[str]] = {
+    role: [code for name in names for code in CAPABILITIES[name].permissions]
+    for role, names in ROLE_CAPABILITIES.items()
+}
+
+
+def may(user: "StaffUser | AnonymousUser", capability: Capability) -> bool:
+    """Whether the user holds every permission of the capability that can be checked
+    one by one (wildcards stand for a whole app: checked by one permission of it)."""
+    checks = [code for code in capability.permissions if not code.endswith(".*")]
+    checks += [
+        f"{code[:-2]}.change_{_WILDCARD_PROBE[code[:-2]]}"
+        for code in capability.permissions
+        if code.endswith(".*")
+    ]
+    return user.has_perms(checks)
+
+
+# The permission that stands for "all of this app" when checking a wildcard.
+_WILDCARD_PROBE = {"clinic": "location", "booking": "bookingpolicy", "patients": "consentdocument"}
+
+
+def capability_table() -> list[tuple[str, str, dict[str, bool]]]:
+    """Rows of (capability, description, {role: has it}) for the README and the tests;
+    superusers have every capability."""
+    roles = [*ROLE_CAPABILITIES, SUPERUSER]
+    return [
+        (
+            name,
+            capability.description,
+            {role: role == SUPERUSER or name in ROLE_CAPABILITIES[role] for role in roles},
+        )
+        for name, capability in CAPABILITIES.items()
+    ]
 
 
 def sync_roles(apps: StateApps, _schema_editor: BaseDatabaseSchemaEditor) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils.csp import CSP
 
 from clinic.env import (
+    debug_secret_key,
     env_bool,
     env_int,
     env_list,
@@ -19,11 +20,14 @@ from clinic.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-only-for-debug" if DEBUG else None)
+# In debug, a random key made once per checkout (a git-ignored file), so no two demos share
+# one and nobody can forge another demo's patient links; production must set its own.
+SECRET_KEY = env_str("SECRET_KEY", debug_secret_key(BASE_DIR / ".secret_key") if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the clinic's site: two-factor sign-in, the staff sign-in page.
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -34,18 +38,27 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "simple_history",
     "clinic",
     "patients",
     "booking",
 ]
 
 MIDDLEWARE = [
+    # First, so its headers go on every response, redirects and errors included.
+    "clinic.middleware.PrivatePagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic.middleware.SessionLifetimeMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -145,6 +158,11 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(
         f"TASKS_BACKEND={TASKS_BACKEND!r} must be one of {', '.join(_TASK_BACKENDS)}."
     )
+if TASKS_BACKEND == "immediate" and not DEBUG:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Immediate tasks send every email inside the request and never send a reminder.
+    raise ImproperlyConfigured("TASKS_BACKEND=immediate is for development only, not production.")
 TASKS = _TASK_BACKENDS[TASKS_BACKEND]
 DEFERRED_TASK_BACKEND = "deferred" if "deferred" in TASKS else "default"
 
@@ -166,7 +184,26 @@ LOGIN_REDIRECT_URL = "/staff/"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 60 * 60 * 8
+# A session ends after this long idle, and in any case this long after signing in
+# (clinic.middleware.SessionLifetimeMiddleware); the cookie lasts no longer either.
+CLINIC_IDLE_MINUTES = env_int("CLINIC_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+CLINIC_SESSION_HOURS = env_int("CLINIC_SESSION_HOURS", 10, minimum=1, maximum=24 * 7)
+SESSION_COOKIE_AGE = 60 * 60 * CLINIC_SESSION_HOURS
+# Browser features no page of the clinic uses, switched off for every response.
+CLINIC_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+# Two-factor sign-in for staff (django-otp): TOTP apps and one-time recovery codes.
+OTP_TOTP_ISSUER = env_str("CLINIC_NAME", "Riverside Dry Needling Clinic")
+# Each wrong code doubles the wait before the next try (1, 2, 4... seconds).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+CLINIC_RECOVERY_CODES = 10
+# Practitioners read the clinical records of the patients they treat; true lets every
+# practitioner read every patient's (a small clinic sharing its patients).
+CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS = env_bool("CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS", False)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -215,14 +252,32 @@ CLINIC_SIGN_IN_LINK_MINUTES = env_int("CLINIC_SIGN_IN_LINK_MINUTES", 30, minimum
 # Sign-in emails: at most this many requests per address, and per IP address, an hour.
 CLINIC_SIGN_IN_PER_EMAIL = env_int("CLINIC_SIGN_IN_PER_EMAIL", 5, minimum=1)
 CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
-# Failed staff sign-ins allowed per 15 minutes, per username and per address.
+# Failed staff sign-ins allowed per 15 minutes: for one account from one address (wrong
+# passwords and wrong second-factor codes), and per address for usernames that do not
+# exist (docs/decisions/0043).
 CLINIC_LOGIN_FAILURES_PER_USER = env_int("CLINIC_LOGIN_FAILURES_PER_USER", 5, minimum=1)
 CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minimum=1)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 
+# Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
+# made (any logger, any handler), and the filter guards the handlers besides.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "clinic.logs.RedactTokens"}},
+    "formatters": {"server": {"format": "[{asctime}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "server": {
+            "class": "logging.StreamHandler",
+            "formatter": "server",
+            "filters": ["redact_tokens"],
+        },
+    },
+    "loggers": {
+        # Django's own console and mail handlers go; its records reach the root's handler.
+        "django": {"level": "INFO"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

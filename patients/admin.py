@@ -1,16 +1,19 @@
+from operator import attrgetter
 from typing import Any, override
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.access import staff_user
-from patients import services
+from clinic.forms import CleanTextModelForm
+from patients import selectors, services
 from patients.models import (
+    AccessVia,
     ConsentDocument,
     ConsentSignature,
     Intake,
@@ -20,6 +23,98 @@ from patients.models import (
     ScreeningResult,
 )
 from patients.screening import ITEMS
+
+
+def _follow(obj: Model, lookup: str) -> Any:  # noqa: ANN401  (whatever the lookup reaches)
+    return obj if not lookup else attrgetter(lookup.replace("__", "."))(obj)
+
+
+class AccessLoggedAdmin(admin.ModelAdmin):
+    """Admin pages showing a patient's data log who looked (the access log): each change
+    page and history page opened, and each search with its terms."""
+
+    access_record = ""  # what the log calls a page of this model, e.g. "patient"
+    # The lookups from a row to its patient and to its intake ("": the row itself; None:
+    # no intake).
+    patient_field = "patient"
+    intake_field: str | None = None
+
+    def patient_of(self, obj: Model) -> Patient:
+        return _follow(obj, self.patient_field)
+
+    def intake_of(self, obj: Model) -> Intake | None:
+        return None if self.intake_field is None else _follow(obj, self.intake_field)
+
+    def _log_object(self, request: HttpRequest, object_id: str, record: str) -> None:
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            services.access_log_record(
+                user=request.user,
+                patient=self.patient_of(obj),
+                intake=self.intake_of(obj),
+                record=record,
+                via=AccessVia.ADMIN,
+            )
+
+    @override
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET":
+            self._log_object(request, object_id, self.access_record)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @override
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        self._log_object(request, object_id, f"{self.access_record} history")
+        return super().history_view(request, object_id, extra_context)
+
+    @override
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        terms = request.GET.get("q", "").strip()
+        if terms and self.has_view_or_change_permission(request):
+            services.access_log_record(
+                user=request.user,
+                patient=None,
+                intake=None,
+                record=f"{self.access_record} search",
+                via=AccessVia.ADMIN,
+                detail=terms,
+            )
+        return super().changelist_view(request, extra_context)
+
+
+class ClinicalScopeAdmin(AccessLoggedAdmin):
+    """Clinical records: a practitioner sees those of the patients they treat (unless
+    the clinic lets every practitioner read all); another patient's record is 403."""
+
+    @override
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return selectors.in_clinical_scope(
+            super().get_queryset(request), request.user, self.patient_field
+        )
+
+    @override
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            try:
+                exists = self.model._default_manager.filter(pk=object_id).exists()
+            except (ValueError, ValidationError):
+                exists = False
+            if exists:
+                raise PermissionDenied
+        return obj
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,7 +134,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+    form = CleanTextModelForm
+    access_record = "patient"
+    patient_field = ""
     list_display = ["last_name", "first_name", "email", "phone", "date_of_birth", "is_archived"]
     list_filter = ["is_archived"]
     search_fields = ["first_name", "last_name", "email", "phone"]
@@ -54,8 +152,12 @@ class PatientAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected patients")
     def archive(self, request: HttpRequest, queryset: QuerySet[Patient]) -> None:
-        # update() skips auto_now, so set updated_at here.
-        count = queryset.update(is_archived=True, updated_at=timezone.now())
+        # One save each, so the change history records who archived which record.
+        count = 0
+        for patient in queryset.filter(is_archived=False):
+            patient.is_archived = True
+            patient.save(update_fields=["is_archived", "updated_at"])
+            count += 1
         self.message_user(request, f"Archived {count} patient record(s).")
 
 
@@ -71,9 +173,12 @@ class IntakeReviewInline(admin.TabularInline):
 
 
 @admin.register(Intake)
-class IntakeAdmin(ReadOnlyAdmin):
+class IntakeAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
     """The patient writes intakes through their link and practitioners review them on the
     staff pages, so the admin only shows them (and logs who looked)."""
+
+    access_record = "intake"
+    intake_field = ""
 
     list_display = ["patient", "status", "created_at", "submitted_at", "reviewed_at"]
     list_filter = ["status"]
@@ -81,24 +186,12 @@ class IntakeAdmin(ReadOnlyAdmin):
     list_select_related = ["patient"]
     inlines = [IntakeReviewInline]
 
-    @override
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        intake = self.get_object(request, object_id)
-        if intake is not None:
-            services.access_log_record(
-                user=staff_user(request), patient=intake.patient, intake=intake, record="intake"
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 @admin.register(ScreeningResult)
-class ScreeningResultAdmin(ReadOnlyAdmin):
+class ScreeningResultAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+    access_record = "screening"
+    patient_field = "intake__patient"
+    intake_field = "intake"
     list_display = ["intake", "outcome", "estim_allowed", "updated_at"]
     list_filter = ["outcome", "estim_allowed"]
     list_select_related = ["intake__patient"]
@@ -157,6 +250,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
     """Saving, whether adding or editing, publishes a new version; the old text stays as
     it was, with the signatures made on it."""
 
+    form = CleanTextModelForm
     list_display = ["version", "title", "is_active", "created_at"]
     fields = ["title", "body", "version", "is_active", "created_at"]
     readonly_fields = ["version", "is_active", "created_at"]
@@ -173,21 +267,29 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(ReadOnlyAdmin):
+class ConsentSignatureAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+    access_record = "consent signature"
     list_display = ["patient", "typed_name", "document", "signed_at"]
     list_select_related = ["patient", "document"]
     search_fields = ["patient__last_name", "typed_name"]
 
 
 @admin.register(IntakeReview)
-class IntakeReviewAdmin(ReadOnlyAdmin):
+class IntakeReviewAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+    access_record = "intake review"
+    patient_field = "intake__patient"
+    intake_field = "intake"
     list_display = ["intake", "outcome", "reviewer", "created_at"]
     list_select_related = ["intake__patient", "reviewer"]
 
 
 @admin.register(PatientAccessLog)
 class PatientAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ["viewed_at", "user", "patient", "record"]
-    list_filter = ["record"]
+    """Append-only: nobody changes or deletes an entry here, superusers included. The
+    manager's page per patient, with its export, is at /staff/patients/<id>/access-log/."""
+
+    list_display = ["viewed_at", "user", "via", "patient", "record", "detail"]
+    list_filter = ["via", "record"]
     list_select_related = ["user", "patient"]
-    search_fields = ["patient__last_name", "user__username"]
+    search_fields = ["patient__last_name", "user__username", "detail"]
+    actions = None

@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from clinic.forms import date_input
+from clinic.forms import CleanTextMixin, date_input
 from patients.models import BodyRegion, ConsentDocument, Intake, Patient, ReviewOutcome
 from patients.screening import ITEMS
 
@@ -26,7 +26,7 @@ def _score_field(label: str, *, required: bool = True) -> forms.IntegerField:
     )
 
 
-class DetailsForm(forms.ModelForm):
+class DetailsForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = [
@@ -45,7 +45,7 @@ class DetailsForm(forms.ModelForm):
             self.fields[name].required = True
 
 
-class QuestionnaireForm(forms.ModelForm):
+class QuestionnaireForm(CleanTextMixin, forms.ModelForm):
     pain_regions = forms.MultipleChoiceField(
         label="Where does it hurt? Tick every area.",
         choices=BodyRegion.choices,
@@ -159,7 +159,7 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip().casefold()
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(CleanTextMixin, forms.Form):
     """The template posts the id of the version it showed in a hidden "document" input,
     rendered outside this form so a re-shown page always carries the current version."""
 
@@ -201,7 +201,7 @@ class ConsentForm(forms.Form):
         return typed.strip()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(CleanTextMixin, forms.Form):
     outcome = forms.ChoiceField(choices=ReviewOutcome.choices, widget=forms.RadioSelect)
     note = forms.CharField(
         max_length=2000,
@@ -232,7 +232,7 @@ def _as_phone(text: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(CleanTextMixin, forms.Form):
     q = forms.CharField(
         label="Name, phone, email or date of birth", max_length=100, strip=True, required=False
     )
@@ -257,7 +257,7 @@ class PatientSearchForm(forms.Form):
         return found[:SEARCH_LIMIT]
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(CleanTextMixin, forms.ModelForm):
     """A new patient, taken over the phone. ModelForm validation runs full_clean."""
 
     class Meta:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, NoReturn, override
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
 
 from patients.screening import ITEMS, Item, Outcome
 
@@ -40,11 +41,19 @@ class Patient(models.Model):
     is_archived = models.BooleanField(
         default=False, help_text="Archived records are kept but hidden from day-to-day lists."
     )
+    # When the patient last entered the portal: a sign-in link works once (booking.links).
+    portal_sign_in_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what, when, from what to what (django-simple-history; decision 0045).
+    history = HistoricalRecords(excluded_fields=["portal_sign_in_at", "updated_at"])
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        permissions = [
+            # Without it a practitioner reads only their own patients' clinical records.
+            ("view_all_clinical", "Can read every patient's clinical record"),
+        ]
         indexes = [
             models.Index(Lower("email"), "date_of_birth", name="patient_email_dob_idx"),
             models.Index(Lower("last_name"), Lower("first_name"), name="patient_name_idx"),
@@ -288,16 +297,40 @@ class ConsentSignature(models.Model):
         return f"{self.typed_name}, {self.document}"
 
 
-class PatientAccessLog(models.Model):
-    """Who read which patient's clinical record, and when. Written by the views that show
-    it; read-only in the admin."""
+class AccessVia(models.TextChoices):
+    STAFF = "staff", "Staff pages"
+    ADMIN = "admin", "Admin"
+    PORTAL = "portal", "Patient portal"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_log")
+
+class AccessLogAppendOnly(Exception):
+    """The access log is never changed or deleted."""
+
+
+class PatientAccessLog(models.Model):
+    """Who viewed which patient's clinical or contact data, where and when; a search is
+    logged with its terms (and no patient). Append-only: this model refuses updates and
+    deletes, and on PostgreSQL a trigger refuses them in the database too."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the patient themselves, in the portal.",
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
+    )
     intake = models.ForeignKey(
         Intake, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
     )
     record = models.CharField(max_length=50, help_text="What was viewed, e.g. intake.")
+    via = models.CharField(max_length=10, choices=AccessVia.choices, default=AccessVia.STAFF)
+    detail = models.CharField(
+        max_length=200, blank=True, help_text="The search terms, or which record."
+    )
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -306,3 +339,13 @@ class PatientAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} viewed {self.record} of {self.patient}"
+
+    @override
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AccessLogAppendOnly("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    @override
+    def delete(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise AccessLogAppendOnly("The access log is append-only.")

@@ -1,10 +1,16 @@
 """Reads of intake data for pages, each in a fixed number of queries."""
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 
-from patients.models import Intake, IntakeStatus, Patient
+from patients.models import Intake, IntakeStatus, Patient, PatientAccessLog
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import _User as StaffUser
 
 
 def _latest_submitted_status() -> Subquery:
@@ -35,10 +41,63 @@ def needs_intake(patient: Patient) -> bool:
     return intake_statuses([patient.pk])[patient.pk] == IntakeStatus.MISSING
 
 
-def intakes_awaiting_review() -> QuerySet[Intake]:
-    """Submitted intakes a practitioner has still to look at, oldest first."""
+def reads_all_clinical(user: "StaffUser | AnonymousUser") -> bool:
+    """Whether the user reads every patient's clinical records (the manager; every
+    practitioner when the clinic sets CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS)."""
+    if user.has_perm("patients.view_all_clinical"):
+        return True
+    return settings.CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS and user.has_perm(
+        "patients.view_clinical"
+    )
+
+
+def clinical_scope(user: "StaffUser | AnonymousUser", patient_field: str = "") -> Q:
+    """The filter on a query of clinical records (patient_field: the lookup from them to
+    their patient, "" for patients) to those the user may read: all of them, or the
+    patients the user treats, i.e. has an appointment with, at any time and in any state."""
+    if reads_all_clinical(user):
+        return Q()
+    prefix = f"{patient_field}__" if patient_field else ""
+    return Q(**{f"{prefix}appointments__practitioner__user": user})
+
+
+def may_read_clinical(user: "StaffUser | AnonymousUser", patient: Patient) -> bool:
+    if not user.has_perm("patients.view_clinical"):
+        return False
+    if reads_all_clinical(user):
+        return True
+    return Patient.objects.filter(clinical_scope(user), pk=patient.pk).exists()
+
+
+def in_clinical_scope[M: Model](
+    queryset: QuerySet[M], user: "StaffUser | AnonymousUser", patient_field: str
+) -> QuerySet[M]:
+    """The records of `queryset` the user may read, each once."""
+    if reads_all_clinical(user):
+        return queryset
+    treated = Patient.objects.filter(clinical_scope(user), pk=OuterRef(patient_field or "pk"))
+    return queryset.filter(Exists(treated))
+
+
+def access_log_for(patient: Patient) -> QuerySet[PatientAccessLog]:
+    """Who viewed this patient's data, newest first (the manager's page and its export)."""
     return (
-        Intake.objects.filter(
+        PatientAccessLog.objects.filter(patient=patient)
+        .select_related("user", "intake")
+        .order_by("-viewed_at", "-pk")
+    )
+
+
+def intakes_awaiting_review(user: "StaffUser | AnonymousUser | None" = None) -> QuerySet[Intake]:
+    """Submitted intakes a practitioner has still to look at, oldest first (those of the
+    user's patients, when a user is given)."""
+    intakes = (
+        Intake.objects.all()
+        if user is None
+        else in_clinical_scope(Intake.objects.all(), user, "patient")
+    )
+    return (
+        intakes.filter(
             submitted_at__isnull=False,
             status__in=[IntakeStatus.NEEDS_REVIEW, IntakeStatus.HOLD],
             reviewed_at__isnull=True,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from patients.models import (
+    AccessVia,
     ConsentDocument,
     ConsentSignature,
     Intake,
@@ -22,6 +23,7 @@ from patients.models import (
 from patients.screening import assess
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import _User as StaffUser
 
 
@@ -240,6 +242,40 @@ def consent_document_publish(*, document: ConsentDocument) -> ConsentDocument:
 
 
 def access_log_record(
-    *, user: "StaffUser", patient: Patient, intake: Intake | None, record: str
+    *,
+    user: "StaffUser | AnonymousUser | None",
+    patient: Patient | None,
+    intake: Intake | None,
+    record: str,
+    via: str = AccessVia.STAFF,
+    detail: str = "",
 ) -> None:
-    PatientAccessLog.objects.create(user=user, patient=patient, intake=intake, record=record)
+    """Log one view of a patient's clinical or contact data (or a search, with its terms
+    and no patient). `user` is None for the patient themselves in the portal."""
+    entry = PatientAccessLog(
+        user=user if user is not None and user.is_authenticated else None,
+        patient=patient,
+        intake=intake,
+        record=record[:50],
+        via=via,
+        detail=detail[:200],
+    )
+    # Lengths and choices; the keys come from the view, and checking them would cost a
+    # query each on every logged page.
+    entry.clean_fields(exclude=["user", "patient", "intake"])
+    entry.save()
+
+
+class SignInLinkUsed(Exception):
+    """Someone entered the portal with this sign-in link (or a later one) already."""
+
+
+def patient_portal_enter(*, patient: Patient, now: datetime.datetime) -> None:
+    """Record the patient's entry into the portal, which spends their sign-in link. A
+    compare-and-set on the time the link was made for: of two uses at once, one wins."""
+    entered = Patient.objects.filter(
+        pk=patient.pk, portal_sign_in_at=patient.portal_sign_in_at
+    ).update(portal_sign_in_at=now)
+    if not entered:
+        raise SignInLinkUsed
+    patient.portal_sign_in_at = now

@@ -11,4 +11,10 @@ urlpatterns = [
     path("patients/", staff.patients, name="patients"),
     path("patients/new/", staff.patient_new, name="patient_new"),
     path("patients/<int:pk>/", staff.patient, name="patient"),
+    path("patients/<int:pk>/access-log/", staff.access_log, name="access_log"),
+    path(
+        "patients/<int:pk>/access-log/export.csv",
+        staff.access_log_export,
+        name="access_log_export",
+    ),
 ]

@@ -63,8 +63,14 @@ def rita(db):
 @pytest.fixture
 def desk(client, rita):
     """The test client, signed in at the front desk (as Rita)."""
-    client.force_login(rita)
+    factories.signed_in(client, rita)
     return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in with both factors as the admin requires."""
+    return factories.signed_in(client, admin_user)
 
 
 def pytest_configure(config):
@@ -73,6 +79,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "database: the test uses the database (set by conftest)")
     # Real hashing is slow by design; tests only need passwords that work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run at once, and those for later go to a recording backend the tests play
+    # the worker for. Production settings refuse TASKS_BACKEND=immediate, so it is set here.
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+        "deferred": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    }
+    settings.DEFERRED_TASK_BACKEND = "deferred"
 
 
 def pytest_collection_modifyitems(items):

@@ -14,6 +14,10 @@ from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.test import Client
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking.models import (
     Appointment,
@@ -25,6 +29,7 @@ from booking.models import (
     WeeklyHours,
 )
 from booking.services.booking import appointment_book
+from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
 from clinic.models import Location, Room
 from clinic.roles import ROLES
 from patients import services as patient_services
@@ -191,6 +196,20 @@ def in_role(user: Any, role: str) -> Any:
     """Put an existing account (a practitioner's) into a role."""
     user.groups.add(role_group(role))
     return user
+
+
+def signed_in(client: Client, user: Any) -> Client:
+    """Sign `client` in as `user` with both factors, as at the staff sign-in: the password
+    (force_login) and a code from the authenticator app (a confirmed TOTP device)."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "Test app"}
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SIGNED_IN_KEY] = session[SEEN_KEY] = timezone.now().timestamp()
+    session.save()
+    return client
 
 
 # --- Appointments --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from phonenumber_field.formfields import PhoneNumberField
 
 from booking.models import Practitioner, TimeOfDay
 from booking.scheduling.availability import parse_start
+from clinic.forms import CleanTextMixin
 
 ANY = "any"
 
@@ -77,7 +78,7 @@ class SlotForm(forms.Form):
         return start
 
 
-class PatientDetailsForm(forms.Form):
+class PatientDetailsForm(CleanTextMixin, forms.Form):
     first_name = forms.CharField(max_length=100, label="First name")
     last_name = forms.CharField(max_length=100, label="Last name")
     email = forms.EmailField(max_length=254, help_text="Your confirmation is sent here.")
@@ -137,5 +138,5 @@ class WaitlistRequestForm(PatientDetailsForm):
         return data
 
 
-class SignInForm(forms.Form):
+class SignInForm(CleanTextMixin, forms.Form):
     email = forms.EmailField(max_length=254, help_text="The address you gave when you booked.")

@@ -8,7 +8,7 @@ from django import forms
 
 from booking.models import Practitioner, Service, TimeOfDay, WaitlistEntry
 from booking.scheduling import availability
-from clinic.forms import date_input
+from clinic.forms import CleanTextMixin, date_input
 from clinic.models import Location, Room
 
 
@@ -19,7 +19,7 @@ def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return field
 
 
-class _StartFields(forms.Form):
+class _StartFields(CleanTextMixin, forms.Form):
     """A local date and time at the location, cleaned to an aware start."""
 
     date = forms.DateField(widget=date_input())
@@ -83,11 +83,11 @@ class RescheduleForm(_StartFields):
         ).select_related("user")
 
 
-class CancelForm(forms.Form):
+class CancelForm(CleanTextMixin, forms.Form):
     reason = forms.CharField(max_length=200, strip=True)
 
 
-class WaitlistForm(forms.ModelForm):
+class WaitlistForm(CleanTextMixin, forms.ModelForm):
     class Meta:
         model = WaitlistEntry
         fields = [

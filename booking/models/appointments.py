@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
+from simple_history.models import HistoricalRecords
 
 from booking.models.practitioners import Practitioner, Service
 from clinic.constraints import PostgresExclusionConstraint
@@ -107,6 +108,8 @@ class Appointment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AppointmentQuerySet.as_manager()
+    # Who changed what, when, from what to what (django-simple-history; decision 0045).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["start"]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from booking.models.practitioners import Practitioner
 from clinic.models import Location
@@ -34,6 +35,8 @@ class WeeklyHours(models.Model):
     start_time = models.TimeField()
     end_time = models.TimeField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["practitioner", "weekday", "start_time"]
         verbose_name_plural = "weekly hours"
@@ -59,6 +62,8 @@ class ExtraHours(models.Model):
     start_time = models.TimeField()
     end_time = models.TimeField()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["date", "start_time"]
         verbose_name_plural = "extra hours"
@@ -79,6 +84,8 @@ class TimeOff(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True, help_text="Staff only.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-starts_at"]
@@ -109,6 +116,8 @@ class ClinicClosure(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, help_text="Shown to patients, e.g. Bank holiday.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-starts_at"]
@@ -153,6 +162,8 @@ class BookingPolicy(models.Model):
         blank=True,
         default="Appointments cancelled inside the cancellation window, or missed, may be charged.",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name_plural = "booking policy"

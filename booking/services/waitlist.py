@@ -95,7 +95,17 @@ def online_waitlist_join(
 CLAIM_MAX_AGE = dt.timedelta(days=7)
 
 
-def load_claim(token: str) -> tuple[WaitlistEntry, dict]:
+def claim_closed(entry: WaitlistEntry, *, location: Location, now: dt.datetime) -> str | None:
+    """Why an offer to this entry can no longer be taken, if it cannot: the patient left
+    the waitlist, or the dates they asked for are past."""
+    if entry.status == WaitlistStatus.WITHDRAWN:
+        return "This waitlist place was withdrawn, so its offer is closed."
+    if entry.latest_date < now.astimezone(location.zone).date():
+        return "The dates of this waitlist place have passed, so its offer is closed."
+    return None
+
+
+def load_claim(token: str, *, now: dt.datetime) -> tuple[WaitlistEntry, dict]:
     data = links.claim_from_token(token, max_age=CLAIM_MAX_AGE)
     entry_id, location_id, practitioner_id = data.get("e"), data.get("l"), data.get("p")
     if entry_id is None or location_id is None:
@@ -113,6 +123,8 @@ def load_claim(token: str) -> tuple[WaitlistEntry, dict]:
     location = Location.objects.filter(pk=location_id, is_active=True).first()
     if entry is None or location is None:
         raise links.LinkError("This link is not valid.", code="invalid")
+    if closed := claim_closed(entry, location=location, now=now):
+        raise links.LinkError(closed, code="closed")
     return entry, {"start": data["s"], "practitioner": practitioner, "location": location}
 
 
@@ -130,6 +142,9 @@ def waitlist_claim(
         locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         if locked.status == WaitlistStatus.BOOKED:
             raise BookingError("You have already booked from this offer.", code="claimed")
+        # Checked again under the lock: the front desk may withdraw it meanwhile.
+        if closed := claim_closed(locked, location=location, now=now):
+            raise BookingError(closed, code="closed")
         appointment = appointment_book(
             patient=entry.patient,
             service=entry.service,

@@ -39,8 +39,10 @@ from booking.services.placement import UPCOMING, BookingError
 from booking.services.waitlist import load_claim
 from booking.services.waitlist import waitlist_claim as claim
 from clinic import ratelimit
+from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
 from patients.links import intake_url
-from patients.models import Patient
+from patients.models import AccessVia, Patient
+from patients.services import SignInLinkUsed, access_log_record, patient_portal_enter
 
 PORTAL_KEY = "portal_patient"
 RATE_WINDOW = dt.timedelta(hours=1)
@@ -213,8 +215,14 @@ def portal_enter(request: HttpRequest, token: str) -> HttpResponse:
     except links.LinkError as error:
         return _invalid_link(request, error)
     if request.method == "POST":
+        try:
+            patient_portal_enter(patient=patient, now=timezone.now())
+        except SignInLinkUsed:
+            used = links.LinkError("This sign-in link has already been used.", code="used")
+            return _invalid_link(request, used)
         request.session.cycle_key()
         request.session[PORTAL_KEY] = patient.pk
+        request.session[SIGNED_IN_KEY] = request.session[SEEN_KEY] = timezone.now().timestamp()
         return redirect("booking:portal")
     return render(request, "booking/portal_enter.html", {"patient": patient})
 
@@ -242,6 +250,9 @@ def portal(request: HttpRequest) -> HttpResponse:
         if appointment.start > now and appointment.status in UPCOMING
     ]
     past = [a for a in reversed(appointments) if not (a.start > now and a.status in UPCOMING)]
+    access_log_record(
+        user=None, patient=patient, intake=None, record="portal", via=AccessVia.PORTAL
+    )
     context = {
         "patient": patient,
         "upcoming": upcoming,
@@ -258,7 +269,7 @@ def portal(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def waitlist_claim(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        entry, offer = load_claim(token)
+        entry, offer = load_claim(token, now=timezone.now())
     except links.LinkError as error:
         return _invalid_link(request, error)
     context = {"entry": entry, "offer": offer}

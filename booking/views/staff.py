@@ -44,6 +44,7 @@ from clinic.navigation import next_or
 from patients.forms import PatientSearchForm
 from patients.models import Patient
 from patients.selectors import intake_statuses
+from patients.services import access_log_record
 
 DESK = AppointmentSource.FRONT_DESK
 VIEW = "booking.view_appointment"
@@ -140,6 +141,7 @@ def week(request: HttpRequest, location_slug: str, practitioner_id: int) -> Http
 @require_GET
 def appointment(request: HttpRequest, reference: str) -> HttpResponse:
     booked = _get_appointment_for_user(request, reference)
+    access_log_record(user=request.user, patient=booked.patient, intake=None, record="appointment")
     now = timezone.now()
     matching: QuerySet[WaitlistEntry] | list[WaitlistEntry] = []
     if booked.status in RELEASED_STATUSES and booked.start > now:

@@ -2,6 +2,7 @@
 the front desk does not have: they see the status only (patients.selectors)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +20,7 @@ def intake_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "patients/staff/intake_list.html",
-        {"intakes": selectors.intakes_awaiting_review()},
+        {"intakes": selectors.intakes_awaiting_review(request.user)},
     )
 
 
@@ -28,12 +29,16 @@ def screening_rules(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/staff/screening_rules.html", {"items": ITEMS})
 
 
-def _get_intake_for_review(intake_id: int) -> Intake:
-    return get_object_or_404(
+def _get_intake_for_review(request: HttpRequest, intake_id: int) -> Intake:
+    """The intake, if the user treats its patient (or reads every patient's): else 403."""
+    intake = get_object_or_404(
         Intake.objects.select_related("patient", "screening", "consent__document"),
         pk=intake_id,
         submitted_at__isnull=False,
     )
+    if not selectors.may_read_clinical(request.user, intake.patient):
+        raise PermissionDenied
+    return intake
 
 
 def _render_detail(request: HttpRequest, intake: Intake, form: ReviewForm) -> HttpResponse:
@@ -51,13 +56,13 @@ def _render_detail(request: HttpRequest, intake: Intake, form: ReviewForm) -> Ht
 
 @staff_required("patients.view_clinical")
 def intake_detail(request: HttpRequest, intake_id: int) -> HttpResponse:
-    return _render_detail(request, _get_intake_for_review(intake_id), ReviewForm())
+    return _render_detail(request, _get_intake_for_review(request, intake_id), ReviewForm())
 
 
 @require_POST
 @staff_required("patients.view_clinical", "patients.review_intake")
 def intake_review(request: HttpRequest, intake_id: int) -> HttpResponse:
-    intake = _get_intake_for_review(intake_id)
+    intake = _get_intake_for_review(request, intake_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, intake, form)

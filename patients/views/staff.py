@@ -1,5 +1,8 @@
 """Staff pages about patients: search, a new patient taken over the phone, the patient page."""
 
+import csv
+import datetime as dt
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +17,7 @@ from clinic.models import Location
 from clinic.navigation import next_or, with_params
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.selectors import intake_statuses
+from patients.selectors import access_log_for, intake_statuses
 from patients.services import access_log_record
 
 
@@ -26,6 +29,10 @@ def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
 @require_GET
 def patients(request: HttpRequest) -> HttpResponse:
     search = PatientSearchForm(request.GET)
+    if terms := request.GET.get("q", "").strip():
+        access_log_record(
+            user=request.user, patient=None, intake=None, record="patient search", detail=terms
+        )
     return render(
         request, "patients/staff/patients.html", {"search": search, "results": search.results()}
     )
@@ -76,3 +83,44 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "locations": Location.objects.filter(is_active=True),
     }
     return render(request, "patients/staff/patient.html", context)
+
+
+@staff_required("patients.view_patientaccesslog")
+@require_GET
+def access_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who viewed this patient's records, where and when: the manager's answer to a
+    patient's request, or to a worry about a colleague."""
+    person = _get_patient_for_user(request, pk)
+    access_log_record(user=request.user, patient=person, intake=None, record="access log")
+    context = {"patient": person, "entries": access_log_for(person)[:500]}
+    return render(request, "patients/staff/access_log.html", context)
+
+
+@staff_required("patients.view_patientaccesslog")
+@require_GET
+def access_log_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole log for this patient as CSV (opens in a spreadsheet)."""
+    person = _get_patient_for_user(request, pk)
+    access_log_record(user=request.user, patient=person, intake=None, record="access log export")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="access-log-patient-{person.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["viewed at (UTC)", "who", "where", "what", "detail"])
+    for entry in access_log_for(person).iterator():
+        who = entry.user.get_username() if entry.user else "the patient"
+        writer.writerow(
+            [
+                entry.viewed_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                _spreadsheet_safe(who),
+                entry.get_via_display(),
+                entry.record,
+                _spreadsheet_safe(entry.detail),
+            ]
+        )
+    return response
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: search terms are typed
+    # by staff, so keep them text.
+    return f"'{value}" if value[:1] in {"=", "+", "-", "@"} else value

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking.models import (
     Appointment,
@@ -144,6 +145,11 @@ def staff_user(
         email = f"{username}@example.com"
         user = create(username=username, email=email, password=password, is_staff=True, **names)
     user.groups.add(Group.objects.get(name=role))
+    # The demo needs no phone: each login has an authenticator already set up, whose
+    # current code `manage.py totp_code <username>` prints (in debug only). A live clinic's
+    # staff set up their own app at their first sign-in.
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
     return user, created
 
 
@@ -409,6 +415,11 @@ class Command(BaseCommand):
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
+        self.stdout.write(
+            "Staff sign-in asks for a code after the password; the demo logins have an "
+            "authenticator set up. Get its current code with:\n"
+            "  DEBUG=true .venv/bin/python manage.py totp_code manager   (or any demo username)"
+        )
         if booked is None:
             self.stdout.write("The demo patients already have appointments; none added.")
         else:

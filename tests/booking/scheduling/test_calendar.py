@@ -200,9 +200,9 @@ def busy_week(clinic, count: int) -> None:
 
 # The patients' intake statuses (patients.selectors.intake_statuses).
 INTAKE = 1
-# The same for every staff page: the session, the user, the user's own permissions and
-# their groups' permissions.
-SIGNED_IN = 4
+# The same for every staff page: the session, the user, the second factor that verified
+# the session (django-otp), the user's own permissions and their groups' permissions.
+SIGNED_IN = 5
 # calendar._load: practitioners, hours (UNION), time off and closures (UNION), rooms,
 # appointments (with patient, service, room and practitioner joined), waitlist entries,
 # the booking policy.

@@ -189,7 +189,7 @@ def test_it_records_a_late_cancellation_inside_the_window(
 ):
     booked = book(clinic, patient, at(10))
     time_machine.move_to(at(8), tick=False)
-    desk.force_login(rita)  # staff sessions last 8 hours
+    factories.signed_in(desk, rita)  # signed in at the desk that morning
 
     desk.post(reverse("staff:appointment_cancel", args=[booked.reference]), {"reason": "Late"})
 
@@ -208,11 +208,12 @@ def test_it_checks_in_completes_and_marks_no_shows_on_the_day(
     first = book(clinic, patient, at(10))
     second = book(clinic, patient, at(14), service=clinic.follow_up)
     time_machine.move_to(at(10, 5), tick=False)
-    desk.force_login(rita)  # staff sessions last 8 hours
+    factories.signed_in(desk, rita)  # signed in at the desk that morning
 
     status(desk, first, "check_in")
     status(desk, first, "complete")
     time_machine.move_to(at(14, 20), tick=False)
+    factories.signed_in(desk, rita)  # signed out after 30 idle minutes: signs in again
     response = status(desk, second, "no_show")
 
     first.refresh_from_db()

@@ -38,7 +38,7 @@ def desk_clients(count: int) -> list[Client]:
     clients = []
     for _ in range(count):
         client = Client()
-        client.force_login(rita)
+        factories.signed_in(client, rita)
         clients.append(client)
     return clients
 

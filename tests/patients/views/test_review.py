@@ -20,15 +20,22 @@ def review(intake) -> str:
     return reverse("patients_staff:review", args=[intake.pk])
 
 
+@pytest.fixture(autouse=True)
+def shared_patients(settings):
+    # These tests are about reviewing; tests/clinic/test_least_privilege.py covers which
+    # practitioner reads which patient's intake.
+    settings.CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS = True
+
+
 @pytest.fixture
 def practitioner_client(client, db):
-    client.force_login(factories.staff(username="pat", role=PRACTITIONER))
+    factories.signed_in(client, factories.staff(username="pat", role=PRACTITIONER))
     return client
 
 
 @pytest.fixture
 def reception_client(client, db):
-    client.force_login(factories.staff(username="rita", role=RECEPTIONIST))
+    factories.signed_in(client, factories.staff(username="rita", role=RECEPTIONIST))
     return client
 
 
@@ -123,11 +130,12 @@ def test_it_shows_the_screening_rules(practitioner_client):
 def test_it_lists_in_constant_queries(practitioner_client, django_assert_num_queries, count):
     for n in range(count):
         submitted_intake(factories.patient(first_name=f"P{n}"), "diabetes")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         # 1. the session
         # 2. the signed-in user
-        # 3. the user's own permissions (staff_required)
-        # 4. the user's permissions through their groups
-        # 5. the awaiting intakes with patient and screening joined
+        # 3. the second factor that verified this session (django-otp)
+        # 4. the user's own permissions (staff_required)
+        # 5. the user's permissions through their groups
+        # 6. the awaiting intakes with patient and screening joined
         r = practitioner_client.get(LIST)
     assert len(r.context["intakes"]) == count

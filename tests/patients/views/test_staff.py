@@ -101,7 +101,7 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
         now=at(10, day=MONDAY + dt.timedelta(days=1)) - dt.timedelta(hours=2),
         by_patient=False,
     )
-    desk.force_login(factories.staff(username="rachel", role=RECEPTIONIST))
+    factories.signed_in(desk, factories.staff(username="rachel", role=RECEPTIONIST))
 
     response = desk.get(reverse("patients_staff:patient", args=[patient.pk]))
 

@@ -1,0 +1,113 @@
+"""The second factor of staff sign-in, on django-otp (docs/decisions/0040): a TOTP app,
+and one-time recovery codes for a lost phone. This module only chooses and counts; the
+factors, their throttles and the codes are django-otp's."""
+
+import logging
+import re
+
+import django_otp
+import segno
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic import ratelimit
+from clinic.ratelimit import LOGIN_WINDOW
+
+security_log = logging.getLogger("clinic.security")
+_TOTP_CODE = re.compile(r"\d{6}")
+
+
+def account_limits(user_id: int, address: str) -> dict[str, int]:
+    """The counter for one account tried from one address: wrong passwords and wrong
+    codes lock that account from that address only (decision 0043)."""
+    return {
+        ratelimit.key("login-account", f"{user_id}|{address}"): (
+            settings.CLINIC_LOGIN_FAILURES_PER_USER
+        )
+    }
+
+
+def refused(limits: dict[str, int]) -> bool:
+    return ratelimit.over_limit(limits, now=timezone.now(), window=LOGIN_WINDOW)
+
+
+def count_failure(limits: dict[str, int]) -> None:
+    ratelimit.record(limits, now=timezone.now())
+
+
+def confirmed_totp(user: AbstractBaseUser) -> TOTPDevice | None:
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+def pending_totp(user: AbstractBaseUser) -> TOTPDevice:
+    """The authenticator being set up: the same secret on every reload of the page."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+def qr_code(device: TOTPDevice) -> str:
+    """The otpauth:// link as an SVG data URI (an <img>, so the strict CSP holds)."""
+    return segno.make(device.config_url, error="m").svg_data_uri(scale=5)
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """The secret in base32, in groups of four, for typing into an app by hand."""
+    secret = re.search(r"secret=([A-Z2-7]+)", device.config_url)
+    assert secret is not None
+    return " ".join(re.findall(".{1,4}", secret.group(1)))
+
+
+def verify(user: AbstractBaseUser, code: str) -> Device | None:
+    """The device that accepts this code: six digits are the app's, anything else a
+    recovery code (used up by django-otp as it matches)."""
+    code = re.sub(r"\s", "", code).lower()
+    if _TOTP_CODE.fullmatch(code):
+        device: Device | None = confirmed_totp(user)
+    else:
+        device = StaticDevice.objects.devices_for_user(user, confirmed=True).first()
+    if device is None:
+        return None
+    return django_otp.verify_token(user, device.persistent_id, code)
+
+
+def wait_message(user: AbstractBaseUser) -> str | None:
+    """django-otp's throttle: after a wrong code each device makes the next try wait."""
+    for device in django_otp.devices_for_user(user):
+        allowed, data = device.verify_is_allowed()
+        if not allowed and data and "locked_until" in data:
+            return "Too many wrong codes: please wait a few seconds before trying again."
+    return None
+
+
+def enrol(device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the app if the code matches it; then issue fresh recovery codes, returned
+    once (only their use is stored afterwards)."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        if locked.confirmed or not locked.verify_token(re.sub(r"\s", "", code)):
+            return None
+        locked.confirmed = True
+        locked.save(update_fields=["confirmed"])
+        device.confirmed = True
+        StaticDevice.objects.filter(user=locked.user).delete()
+        recovery = StaticDevice.objects.create(user=locked.user, name="Recovery codes")
+        codes = [StaticToken.random_token() for _ in range(settings.CLINIC_RECOVERY_CODES)]
+        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+    security_log.info("Two-factor sign-in set up for user %s", locked.user_id)
+    return codes
+
+
+def reset(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:
+    """Remove every second factor of `user`: they set up a new one at their next sign-in
+    (a lost phone). Who did it is logged by the caller in the admin's history too."""
+    with transaction.atomic():
+        for model in django_otp.device_classes():
+            model.objects.filter(user=user).delete()
+    security_log.warning("Two-factor sign-in of user %s reset by user %s", user.pk, by.pk)

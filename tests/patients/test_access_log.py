@@ -1,0 +1,158 @@
+"""The access log is complete (staff pages, admin change pages and searches, the portal),
+append-only, and the manager can read and export it per patient; changes are kept in the
+change history, visible in the admin."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+from django.urls import reverse
+
+from booking import links
+from booking.models import Appointment
+from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
+from patients.models import (
+    AccessLogAppendOnly,
+    AccessVia,
+    ConsentSignature,
+    PatientAccessLog,
+    ScreeningResult,
+)
+from tests import factories
+from tests.factories import NOW, at, book, submitted_intake
+
+
+def admin_url(obj_or_model, view: str, *args) -> str:
+    opts = obj_or_model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def entries(**filters):
+    return list(PatientAccessLog.objects.filter(**filters).values_list("record", "via"))
+
+
+def test_admin_change_pages_of_patient_data_are_logged(admin_client, admin_user, patient):
+    intake = submitted_intake(patient)
+    pages = {
+        ("patient", patient),
+        ("screening", ScreeningResult.objects.get(intake=intake)),
+        ("consent signature", ConsentSignature.objects.get(patient=patient)),
+        ("intake", intake),
+    }
+    for record, obj in pages:
+        assert admin_client.get(admin_url(obj, "change", obj.pk)).status_code == 200
+        assert (record, AccessVia.ADMIN) in entries(user=admin_user, patient=patient), record
+    admin_client.get(admin_url(patient, "history", patient.pk))
+    assert ("patient history", AccessVia.ADMIN) in entries(user=admin_user, patient=patient)
+
+
+def test_admin_searches_are_logged_with_their_terms(admin_client, admin_user, patient):
+    admin_client.get(admin_url(patient, "changelist"), {"q": "Charlie"})
+    logged = PatientAccessLog.objects.get(user=admin_user)
+    assert (logged.record, logged.detail, logged.patient) == ("patient search", "Charlie", None)
+    admin_client.get(admin_url(patient, "changelist"))  # a plain list is not a search
+    assert PatientAccessLog.objects.count() == 1
+
+
+def test_staff_searches_and_appointment_pages_are_logged(client, clinic, patient):
+    rita = factories.staff(username="rita", role=RECEPTIONIST)
+    factories.signed_in(client, rita)
+    appointment = book(clinic, patient, at(10))
+    client.get(reverse("patients_staff:patients"), {"q": "charlie"})
+    client.get(reverse("staff:appointment", args=[appointment.reference]))
+    assert entries(user=rita) == [("appointment", "staff"), ("patient search", "staff")]
+
+
+def test_the_portal_is_logged_as_the_patient(client, clinic, patient):
+    client.post(reverse("booking:portal_enter", args=[links.sign_in_token(patient)]))
+    client.get(reverse("booking:portal"))
+    assert entries(patient=patient, user=None) == [("portal", "portal")]
+
+
+def test_the_manager_sees_who_viewed_a_patient_and_exports_it(client, clinic, patient):
+    reader = factories.staff(username="pat", role=PRACTITIONER)
+    PatientAccessLog.objects.create(user=reader, patient=patient, record="intake")
+    PatientAccessLog.objects.create(user=None, patient=patient, record="portal", via="portal")
+    factories.signed_in(client, factories.staff(username="mona", role=MANAGER))
+    page = client.get(reverse("patients_staff:access_log", args=[patient.pk]))
+    assert page.status_code == 200
+    assert "pat" in page.text
+    assert "the patient" in page.text
+    export = client.get(reverse("patients_staff:access_log_export", args=[patient.pk]))
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[0] == ["viewed at (UTC)", "who", "where", "what", "detail"]
+    # Newest first: the manager's own view of the log, then the export's line is made
+    # before the rows are read, so it is listed too.
+    whats = [(row[1], row[3]) for row in rows[1:]]
+    assert ("pat", "intake") in whats
+    assert ("the patient", "portal") in whats
+    assert ("mona", "access log") in whats
+
+
+def test_others_cannot_read_the_log(client, patient):
+    factories.signed_in(client, factories.staff(username="pat", role=PRACTITIONER))
+    assert client.get(reverse("patients_staff:access_log", args=[patient.pk])).status_code == 403
+    assert client.get(admin_url(PatientAccessLog, "changelist")).status_code == 403
+
+
+def test_the_log_is_append_only(admin_client, patient):
+    entry = PatientAccessLog.objects.create(user=None, patient=patient, record="portal")
+    entry.record = "changed"
+    with pytest.raises(AccessLogAppendOnly):
+        entry.save()
+    with pytest.raises(AccessLogAppendOnly):
+        entry.delete()
+    # In the admin, superusers included: no change, no delete.
+    assert (
+        admin_client.post(admin_url(entry, "change", entry.pk), {"record": "x"}).status_code == 403
+    )
+    assert admin_client.get(admin_url(entry, "delete", entry.pk)).status_code == 403
+    # And in the database, whatever the code does.
+    for sql in (
+        "UPDATE patients_patientaccesslog SET record = 'x'",
+        "DELETE FROM patients_patientaccesslog",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert PatientAccessLog.objects.get().record == "portal"
+
+
+def test_changes_are_kept_in_the_history_with_who_and_from_what(admin_client, admin_user, patient):
+    data = {
+        "first_name": "Charlotte",
+        "last_name": patient.last_name,
+        "email": patient.email,
+        "phone": "+441134960000",
+        "date_of_birth": "1980-05-17",
+        "preferred_contact": "email",
+    }
+    response = admin_client.post(admin_url(patient, "change", patient.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    latest = patient.history.latest()
+    assert latest.history_user == admin_user
+    change = {c.field: (c.old, c.new) for c in latest.diff_against(latest.prev_record).changes}
+    assert change["first_name"] == ("Charlie", "Charlotte")
+    page = admin_client.get(admin_url(patient, "history", patient.pk))
+    assert "Charlotte" in page.text
+
+
+def test_appointment_and_schedule_changes_are_in_the_history(clinic, patient):
+    from booking.services.changes import appointment_cancel
+
+    appointment = book(clinic, patient, at(10))
+    appointment_cancel(appointment=appointment, now=NOW, by_patient=False)
+    statuses = list(
+        Appointment.history.filter(id=appointment.pk)
+        .order_by("history_date")
+        .values_list("status", flat=True)
+    )
+    assert statuses[0] == "confirmed"
+    assert statuses[-1] != "confirmed"
+    assert clinic.alice.weekly_hours.first().history.exists()
