@@ -11,13 +11,14 @@ superusers only (clinic.admin_users), whatever permissions a role holds.
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.management import create_permissions
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import _User as StaffUser
 
-from django.contrib.auth.management import create_permissions
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
 
 RECEPTIONIST = "Receptionist"
 PRACTITIONER = "Practitioner"

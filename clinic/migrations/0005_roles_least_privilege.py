@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("clinic", "0004_rate_limit_hits"),
-        ("booking", "0005_change_history"),
+        ("booking", "0006_change_history"),
         ("patients", "0004_access_log_portal_sign_in_history"),
         ("otp_totp", "0003_add_timestamps"),
         ("otp_static", "0003_add_timestamps"),

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0004_rate_limits_move_to_clinic'),
+        ('booking', '0005_waitlist_booked_has_appointment'),
         ('clinic', '0004_rate_limit_hits'),
         ('patients', '0004_access_log_portal_sign_in_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
