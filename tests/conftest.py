@@ -75,6 +75,7 @@ def admin_client(client, admin_user):
 
 def pytest_configure(config):
     from django.conf import settings
+    from django.core.signals import setting_changed
 
     config.addinivalue_line("markers", "database: the test uses the database (set by conftest)")
     # Real hashing is slow by design; tests only need passwords that work.
@@ -86,6 +87,9 @@ def pytest_configure(config):
         "deferred": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
     }
     settings.DEFERRED_TASK_BACKEND = "deferred"
+    # Importing this conftest already loaded the task modules, and with them the backends:
+    # tell Django's tasks the setting changed, as override_settings would.
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
 
 
 def pytest_collection_modifyitems(items):

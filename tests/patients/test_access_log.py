@@ -3,6 +3,7 @@ append-only, and the manager can read and export it per patient; changes are kep
 change history, visible in the admin."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -155,4 +156,7 @@ def test_appointment_and_schedule_changes_are_in_the_history(clinic, patient):
     )
     assert statuses[0] == "confirmed"
     assert statuses[-1] != "confirmed"
-    assert clinic.alice.weekly_hours.first().history.exists()
+    hours = clinic.alice.weekly_hours.first()
+    hours.end_time = dt.time(11)
+    hours.save()
+    assert hours.history.latest().end_time == dt.time(11)
