@@ -28,6 +28,7 @@ urlpatterns = [
     path("appointment/<str:token>/cancel/", portal.manage_cancel, name="manage_cancel"),
     path("appointment/<str:token>/reschedule/", portal.manage_reschedule, name="manage_reschedule"),
     path("my/", portal.portal, name="portal"),
+    path("my/progress/", portal.portal_progress, name="portal_progress"),
     path("my/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
     path("my/sign-in/<str:token>/", portal.portal_enter, name="portal_enter"),
     path("my/sign-out/", portal.portal_sign_out, name="portal_sign_out"),

@@ -17,6 +17,7 @@ urlpatterns = [
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),
     path("intake/", include("patients.urls")),
+    path("visit/", include("patients.visit_urls")),
     path("staff/login/", signin.StaffLoginView.as_view(), name="login"),
     path("staff/two-factor/", include(two_factor)),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -43,3 +43,28 @@ def patient_from_intake_token(token: str) -> Patient:
     if patient is None:
         raise IntakeLinkError("This link is not valid.")
     return patient
+
+
+# --- Per-appointment links: the pre-visit questions and the check-in after a session ----
+
+PRE_VISIT_SALT = "patients.pre-visit"
+CHECK_IN_SALT = "patients.check-in"
+VISIT_LINK_MAX_AGE = dt.timedelta(days=14)
+
+
+def visit_token(appointment_id: int, *, salt: str) -> str:
+    return signing.dumps({"a": appointment_id}, salt=salt, compress=False)
+
+
+def appointment_id_from_visit_token(token: str, *, salt: str) -> int:
+    """The appointment a pre-visit or check-in link names; IntakeLinkError if tampered
+    with or expired (both kinds expire after two weeks)."""
+    try:
+        data = signing.loads(token, salt=salt, max_age=VISIT_LINK_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise IntakeLinkExpired("This link has expired.") from error
+    except signing.BadSignature as error:
+        raise IntakeLinkError("This link is not valid.") from error
+    if not isinstance(data, dict) or not isinstance(data.get("a"), int):
+        raise IntakeLinkError("This link is not valid.")
+    return data["a"]

@@ -24,6 +24,8 @@ SUBJECTS = {
     "intake": "Your pre-visit forms",
     "sign_in": "Your sign-in link",
     "waitlist_offer": "A time has come free",
+    "aftercare": "After your visit",
+    "check_in": "How are you since your visit?",
 }
 
 
@@ -87,4 +89,22 @@ def waitlist_offer_email(
         "waitlist_offer",
         to=patient.email,
         context={"patient": patient, "offer": offer, "claim_url": claim_url},
+    )
+
+
+def aftercare_email(appointment: Appointment, *, advice: str) -> EmailMultiAlternatives:
+    """The clinic's general aftercare advice (patients.models.AftercareAdvice), the same
+    for everyone: nothing about this patient's treatment."""
+    return _message(
+        "aftercare",
+        to=appointment.patient.email,
+        context={"patient": appointment.patient, "advice": advice},
+    )
+
+
+def check_in_email(appointment: Appointment, *, check_in_path: str) -> EmailMultiAlternatives:
+    return _message(
+        "check_in",
+        to=appointment.patient.email,
+        context={"patient": appointment.patient, "check_in_url": links.absolute(check_in_path)},
     )

@@ -17,8 +17,10 @@ from django.utils import timezone
 from booking.models import Appointment, AppointmentStatus
 from booking.notify import emails, offers
 from booking.selectors.waitlist import FreedTime
-from patients.links import intake_url
-from patients.models import Patient
+from django.urls import reverse
+
+from patients.links import CHECK_IN_SALT, intake_url, visit_token
+from patients.models import AftercareAdvice, CheckIn, Patient
 from patients.selectors import needs_intake
 
 logger = logging.getLogger(__name__)
@@ -103,6 +105,47 @@ def _enqueue_reminder(appointment: Appointment) -> None:
     send_reminder.using(run_after=run_after, backend=settings.DEFERRED_TASK_BACKEND).enqueue(
         appointment_id=appointment.pk, start=appointment.start.isoformat()
     )
+
+
+# The check-in goes a day after the session: inside the 24 to 48 hours of usual soreness.
+CHECK_IN_DELAY = dt.timedelta(hours=24)
+
+
+@task
+def send_aftercare(*, appointment_id: int) -> str:
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.status != AppointmentStatus.COMPLETED:
+        return "skipped: not completed"
+    advice = AftercareAdvice.objects.order_by("-updated_at", "-pk").first()
+    if advice is None:
+        return "skipped: no advice"
+    emails.aftercare_email(appointment, advice=advice.body).send()
+    return "sent"
+
+
+@task
+def send_check_in(*, appointment_id: int) -> str:
+    appointment = _appointment(appointment_id)
+    if appointment is None or appointment.status != AppointmentStatus.COMPLETED:
+        return "skipped: not completed"
+    if CheckIn.objects.filter(visit__appointment_id=appointment_id).exists():
+        return "skipped: answered"
+    token = visit_token(appointment.pk, salt=CHECK_IN_SALT)
+    emails.check_in_email(appointment, check_in_path=reverse("visit_links:check_in", args=[token])).send()
+    return "sent"
+
+
+def after_completed(appointment: Appointment) -> None:
+    """Aftercare advice now, the check-in link a day later."""
+    pk = appointment.pk
+
+    def enqueue() -> None:
+        send_aftercare.enqueue(appointment_id=pk)
+        send_check_in.using(
+            run_after=timezone.now() + CHECK_IN_DELAY, backend=settings.DEFERRED_TASK_BACKEND
+        ).enqueue(appointment_id=pk)
+
+    transaction.on_commit(enqueue)
 
 
 def after_booked(appointment: Appointment) -> None:

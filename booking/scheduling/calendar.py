@@ -21,6 +21,7 @@ from booking.models import (
     RELEASED_STATUSES,
     Appointment,
     AppointmentSource,
+    AppointmentStatus,
     BookingPolicy,
     Practitioner,
     WaitlistEntry,
@@ -31,9 +32,12 @@ from booking.scheduling.rules import booking_rules
 from booking.scheduling.schedule import load_schedule
 from booking.selectors import waitlist
 from clinic.models import Location
+from patients.clinical.reads import rechecks_pending
 from patients.selectors import intake_statuses
 
 ROW_MINUTES = 5
+# Sessions still to come on the day: the ones whose re-check the calendar flags.
+BEFORE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 DAY_MINUTES = 24 * 60
 # The hours shown when nothing that day starts earlier or ends later.
 DEFAULT_FIRST_MINUTE = 8 * 60
@@ -68,6 +72,7 @@ class Placed:
 class AppointmentBlock(Placed):
     appointment: Appointment
     intake: str = ""
+    recheck_due: bool = False  # today's session without its safety re-check yet
     local_start: dt.datetime
     local_end: dt.datetime
 
@@ -290,17 +295,22 @@ def _appointment_block(
 
 
 def _place_appointments(
-    calendar: Calendar, shown: list[_Shown], grid: _Grid, layout: _Layout
+    calendar: Calendar, shown: list[_Shown], grid: _Grid, layout: _Layout, *, now: dt.datetime
 ) -> None:
-    """Blocks for the appointments kept, with each patient's intake status (one query);
-    the cancelled ones go to the list beside the grid."""
+    """Blocks for the appointments kept, with each patient's intake status (one query)
+    and, when today is shown, whether the session still needs its safety re-check (one
+    more query, patients.clinical.reads.rechecks_pending); the cancelled ones go to the
+    list beside the grid."""
     patient_ids = {a.patient_id for a, _, _ in shown}
     intake = intake_statuses(list(patient_ids)) if patient_ids else {}
+    today = now.astimezone(layout.zone).date()
+    due = rechecks_pending(a.pk for a, _, day in shown if day == today and a.status in BEFORE)
     for item in shown:
         a = item[0]
         if a.status in RELEASED_STATUSES:
             calendar.cancelled.append(a)
         elif block := _appointment_block(item, intake.get(a.patient_id, ""), grid, layout):
+            block.recheck_due = a.pk in due
             calendar.blocks.append(block)
 
 
@@ -396,7 +406,7 @@ def _build(
     calendar.hours = _hour_labels(grid)
     for n, column in enumerate(columns, FIRST_COLUMN):
         calendar.shades += _column_shades(n, column, loaded.schedule, grid, layout)
-    _place_appointments(calendar, shown, grid, layout)
+    _place_appointments(calendar, shown, grid, layout, now=now)
     freed_at = _place_freed(calendar, loaded.waiting, now)
     calendar.free = _free_cells(
         loaded,

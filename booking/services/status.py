@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from booking.models import Appointment, AppointmentStatus
+from booking.notify import tasks
 from booking.services.changes import appointment_cancel
 from booking.services.placement import UPCOMING, BookingError, first_visit_required
 
@@ -103,6 +104,8 @@ def appointment_transition(
         locked.status = TRANSITIONS[action].target
         locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
         locked.save()
+        if action == "complete":
+            tasks.after_completed(locked)
     return locked
 
 

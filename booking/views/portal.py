@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,7 +41,8 @@ from booking.services.waitlist import load_claim
 from booking.services.waitlist import waitlist_claim as claim
 from clinic import ratelimit
 from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
-from patients.links import intake_url
+from patients.clinical.reads import patient_episodes
+from patients.links import PRE_VISIT_SALT, intake_url, visit_token
 from patients.models import AccessVia, Patient
 from patients.services import SignInLinkUsed, access_log_record, patient_portal_enter
 
@@ -245,7 +247,11 @@ def portal(request: HttpRequest) -> HttpResponse:
         )
     )
     upcoming = [
-        (appointment, links.manage_path(appointment))
+        (
+            appointment,
+            links.manage_path(appointment),
+            reverse("visit_links:pre_visit", args=[visit_token(appointment.pk, salt=PRE_VISIT_SALT)]),
+        )
         for appointment in appointments
         if appointment.start > now and appointment.status in UPCOMING
     ]
@@ -261,6 +267,17 @@ def portal(request: HttpRequest) -> HttpResponse:
         "has_visited": any(a.status == AppointmentStatus.COMPLETED for a in appointments),
     }
     return render(request, "booking/portal.html", context)
+
+
+def portal_progress(request: HttpRequest) -> HttpResponse:
+    """The signed-in patient's own episodes and charts, and no one else's: the patient
+    comes from the portal session only, never from the URL."""
+    patient = portal_patient(request)
+    if patient is None:
+        return redirect("booking:portal_sign_in")
+    return render(
+        request, "booking/portal_progress.html", {"episodes": patient_episodes(patient)}
+    )
 
 
 # --- Waitlist offers -------------------------------------------------------------------

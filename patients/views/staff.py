@@ -15,6 +15,9 @@ from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
+from clinic.access import staff_user
+from patients.access import can_read_clinical
+from patients.clinical.reads import patient_episodes
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
 from patients.selectors import access_log_for, intake_statuses
@@ -23,6 +26,16 @@ from patients.services import access_log_record
 
 def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(Patient, pk=pk)
+
+
+def _episodes_for_user(request: HttpRequest, person: Patient) -> list | None:
+    """The episodes with their latest change, for those who may read clinical records
+    (logged); None for the front desk, who see none of it."""
+    user = staff_user(request)
+    if not can_read_clinical(user, person):
+        return None
+    access_log_record(user=user, patient=person, intake=None, record="episodes")
+    return patient_episodes(person)
 
 
 @staff_required("patients.view_patient")
@@ -81,6 +94,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("service", "location", "practitioner__user")
         .order_by("-created_at"),
         "locations": Location.objects.filter(is_active=True),
+        "episodes": _episodes_for_user(request, person),
     }
     return render(request, "patients/staff/patient.html", context)
 

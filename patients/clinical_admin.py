@@ -1,0 +1,201 @@
+"""Admin of the clinical records (imported by patients/admin.py).
+
+Signed notes are read-only here as everywhere (the database refuses changes anyway);
+corrections are added as amendments beneath them. Instruments, the needling points and
+the aftercare advice are the clinic's data to edit. Nothing is deleted, and opening a
+record is logged like any other read of clinical data.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from patients.models import (
+    AdverseEvent,
+    AftercareAdvice,
+    CheckIn,
+    Episode,
+    Instrument,
+    NeedlingEntry,
+    NeedlingPoint,
+    NoteAmendment,
+    OutcomeScore,
+    Patient,
+    TreatmentNote,
+    Visit,
+)
+from patients.services import access_log_record
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class LoggedAdmin(NoDeleteAdmin):
+    """Opening one record logs the read against its patient."""
+
+    record = "clinical record"
+
+    def patient_of(self, obj: Any) -> Patient:
+        raise NotImplementedError
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            access_log_record(
+                user=request.user, patient=self.patient_of(obj), intake=None, record=self.record
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ReadOnlyLoggedAdmin(LoggedAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(NoDeleteAdmin):
+    """Licensed instruments (NDI, ODI, QuickDASH...) are added here by a clinic that holds
+    the licence; scores keep the version they were recorded with."""
+
+    list_display = ["name", "version", "direction", "min_value", "max_value", "mcid_points", "mcid_percent", "is_active"]
+    list_filter = ["is_active"]
+
+
+@admin.register(NeedlingPoint)
+class NeedlingPointAdmin(NoDeleteAdmin):
+    list_display = ["name", "region", "near_thorax", "is_active"]
+    list_filter = ["region", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(AftercareAdvice)
+class AftercareAdviceAdmin(NoDeleteAdmin):
+    list_display = ["__str__", "updated_at"]
+
+
+@admin.register(Episode)
+class EpisodeAdmin(LoggedAdmin):
+    list_display = ["patient", "complaint", "started_on", "status", "discharged_on"]
+    list_filter = ["status"]
+    list_select_related = ["patient"]
+    search_fields = ["patient__last_name", "patient__first_name", "complaint"]
+    raw_id_fields = ["patient", "intake"]
+    filter_horizontal = ["practitioners"]
+    record = "episode"
+
+    def patient_of(self, obj: Episode) -> Patient:
+        return obj.patient
+
+
+class NeedlingInline(admin.TabularInline):
+    model = NeedlingEntry
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and not obj.is_signed
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and not obj.is_signed
+
+
+class AmendmentInline(admin.StackedInline):
+    """Amendments are added, never changed: only a signed note takes them."""
+
+    model = NoteAmendment
+    extra = 0
+    can_delete = False
+    fields = ["reason", "text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and obj.is_signed
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TreatmentNote)
+class TreatmentNoteAdmin(LoggedAdmin):
+    list_display = ["visit", "author", "signed_at"]
+    list_select_related = ["visit__appointment__patient", "author"]
+    search_fields = ["visit__appointment__patient__last_name", "visit__appointment__reference"]
+    inlines = [NeedlingInline, AmendmentInline]
+    record = "treatment note"
+    readonly_fields = ["visit", "author", "signed_at", "signed_by"]
+
+    def patient_of(self, obj: TreatmentNote) -> Patient:
+        return obj.visit.appointment.patient
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # notes start from their visit's staff page
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.is_signed:
+            # Every field: the form saves nothing, only the amendments below are added.
+            return [f.name for f in self.model._meta.fields]
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if obj.pk and TreatmentNote.objects.filter(pk=obj.pk, signed_at__isnull=False).exists():
+            return  # signed: nothing of the note itself is saved
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for instance in formset.save(commit=False):
+            if isinstance(instance, NoteAmendment):
+                if instance.pk is None:
+                    instance.author = request.user
+                    instance.created_at = timezone.now()
+                    instance.save()
+            else:
+                instance.save()
+        formset.save_m2m()
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyLoggedAdmin):
+    list_display = ["appointment", "episode", "recheck_at", "cleared_at"]
+    list_select_related = ["appointment", "episode"]
+    record = "visit"
+
+    def patient_of(self, obj: Visit) -> Patient:
+        return obj.episode.patient
+
+
+@admin.register(AdverseEvent)
+class AdverseEventAdmin(ReadOnlyLoggedAdmin):
+    list_display = ["occurred_at", "type", "severity", "source", "closed_at"]
+    list_filter = ["severity", "type", "source"]
+    record = "adverse event"
+
+    def patient_of(self, obj: AdverseEvent) -> Patient:
+        return obj.episode.patient
+
+
+@admin.register(OutcomeScore)
+class OutcomeScoreAdmin(ReadOnlyLoggedAdmin):
+    list_display = ["episode", "instrument", "label", "value", "recorded_at", "source"]
+    list_select_related = ["episode", "instrument"]
+    record = "outcome score"
+
+    def patient_of(self, obj: OutcomeScore) -> Patient:
+        return obj.episode.patient
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ReadOnlyLoggedAdmin):
+    list_display = ["visit", "soreness", "pain_now", "answered_at"]
+    record = "check-in"
+
+    def patient_of(self, obj: CheckIn) -> Patient:
+        return obj.visit.episode.patient
