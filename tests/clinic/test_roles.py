@@ -33,6 +33,7 @@ from booking.models import ClinicClosure, SlotHold, TimeOff, WaitlistEntry
 from clinic import roles
 from clinic.models import Page, RateLimitHit
 from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
+from patients.clinical.events import adverse_event_record
 from patients.models import AccessVia, IntakeReview, PatientAccessLog, ReviewOutcome
 from tests import factories
 from tests.factories import MONDAY, at, book, submitted_intake
@@ -71,6 +72,10 @@ READ_ONLY_ADMIN = {
     "patients.patientaccesslog",
     "clinic.ratelimithit",
     "booking.slothold",
+    "patients.visit",
+    "patients.adverseevent",
+    "patients.outcomescore",
+    "patients.checkin",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -182,6 +187,18 @@ def world(clinic, patient):
         occupied_until=at(16),
         expires_at=at(15),
     )
+    # A clinical record of alice's: an episode, a signed note, an event to review.
+    visit = factories.signed_visit(clinic, patient, 0)
+    event = adverse_event_record(
+        episode=visit.episode,
+        visit=visit,
+        type="fainting",
+        severity="significant",
+        description="Fainted",
+        source="note",
+        reported_by=clinic.alice.user,
+        occurred_at=visit.appointment.start,
+    )
     StaticDevice.objects.create(user=reviewer, name="Recovery codes")
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
     examples = {
@@ -196,6 +213,11 @@ def world(clinic, patient):
     }
     # Where `pk` names something other than a patient.
     by_page = {"staff:waitlist_status": {"pk": entry.pk}}
+    for name in ("episode", "score_new", "event_new", "discharge", "discharge_summary"):
+        by_page[f"patients_staff:{name}"] = {"pk": visit.episode.pk}
+    by_page["patients_staff:event_close"] = {"pk": event.pk}
+    for name in ("visit", "visit_recheck", "visit_clear", "note_save", "note_sign", "note_amend"):
+        by_page[f"patients_staff:{name}"] = {"reference": visit.appointment.reference}
     # The admin's example object per model: a colleague's account, not a superuser's.
     instances = {"auth.user": reviewer}
     return examples, by_page, instances
@@ -348,6 +370,16 @@ SPOT_CHECKS = [
     ("practitioner", "patients_staff:access_log", "forbidden"),
     ("manager", "patients_staff:access_log", "allowed"),
     ("no_role", "staff:day", "forbidden"),
+    # The clinical record: the treating practitioner and the manager, never the front desk;
+    # a recall search across patients is the manager's.
+    ("receptionist", "patients_staff:episode", "forbidden"),
+    ("receptionist", "patients_staff:visit", "forbidden"),
+    ("receptionist", "patients_staff:adverse_events", "forbidden"),
+    ("practitioner", "patients_staff:episode", "allowed"),
+    ("practitioner", "patients_staff:visit", "allowed"),
+    ("practitioner", "patients_staff:lot_search", "forbidden"),
+    ("manager", "patients_staff:lot_search", "allowed"),
+    ("manager", "patients_staff:discharge_summary", "allowed"),
 ]
 
 
@@ -378,10 +410,36 @@ def test_it_requires_csrf_on_state_changes(clinic, world):
 def test_app_models_are_all_in_the_admin_or_inline():
     """Every model of the clinic's apps is reached through the admin registry (or inside
     its parent's page, or as change history), so the matrix sees it."""
-    inline = {"room", "pagesection", "weeklyhours", "extrahours"}
+    inline = {"room", "pagesection", "weeklyhours", "extrahours", "needlingentry", "noteamendment"}
     for app_label in ("clinic", "booking", "patients"):
         for model in apps.get_app_config(app_label).get_models():
             name = model._meta.model_name
             assert (
                 admin.site.is_registered(model) or name in inline or name.startswith("historical")
             ), model
+
+
+CLINICAL_POSTS = (
+    "patients_staff:episode_start",
+    "patients_staff:score_new",
+    "patients_staff:event_new",
+    "patients_staff:discharge",
+    "patients_staff:visit_recheck",
+    "patients_staff:visit_clear",
+    "patients_staff:note_save",
+    "patients_staff:note_sign",
+    "patients_staff:note_amend",
+    "patients_staff:event_close",
+)
+
+
+def test_clinical_state_changes_are_post_only_with_csrf(clinic, world):
+    examples, by_page, _ = world
+    client = client_for("practitioner", clinic)
+    strict = Client(enforce_csrf_checks=True)
+    factories.signed_in(strict, clinic.alice.user)
+    for name in CLINICAL_POSTS:
+        page = next(p for p in site_pages() if p.name == name)
+        url = url_of(page, examples, by_page)
+        assert client.get(url).status_code == 405, name
+        assert strict.post(url).status_code == 403, name
