@@ -12,6 +12,8 @@ from patients.models import (
     AccessVia,
     ConsentDocument,
     ConsentSignature,
+    Episode,
+    EpisodeStatus,
     Intake,
     IntakeReview,
     IntakeStatus,
@@ -79,11 +81,14 @@ def patient_from_details(details: dict[str, str]) -> Patient:
 
 def intake_open(*, patient: Patient) -> Intake:
     """The patient's current intake: the open draft, else the latest submitted one, else a
-    new draft. Locks the patient row so two tabs posting at once share one draft."""
+    new draft. A returning patient whose last episode of care is discharged gets a new
+    draft: a new problem, a new intake and screening. Locks the patient row so two tabs
+    posting at once share one draft."""
     with transaction.atomic():
         Patient.objects.select_for_update().filter(pk=patient.pk).first()
         intake = patient.intakes.order_by("-created_at", "-pk").first()
-        if intake is None:
+        finished = Episode.objects.filter(intake=intake, status=EpisodeStatus.DISCHARGED)
+        if intake is None or (intake.submitted_at is not None and finished.exists()):
             intake = Intake.objects.create(patient=patient)
         return intake
 

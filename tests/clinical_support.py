@@ -15,7 +15,15 @@ NO_CHANGE = {item.code: False for item in ITEMS}
 FIRST_SESSION = dt.datetime(2026, 9, 7, 8, 0, tzinfo=dt.UTC)
 
 
-def session(clinic, patient: Patient, n: int, *, practitioner=None, status=AppointmentStatus.COMPLETED) -> Appointment:
+def session(
+    clinic,
+    patient: Patient,
+    n: int,
+    *,
+    practitioner=None,
+    status=AppointmentStatus.COMPLETED,
+    room: int = 0,
+) -> Appointment:
     """The n-th weekly session (0-based), written directly: the booking service refuses
     the past."""
     start = FIRST_SESSION + dt.timedelta(weeks=n)
@@ -24,7 +32,7 @@ def session(clinic, patient: Patient, n: int, *, practitioner=None, status=Appoi
         practitioner=practitioner or clinic.alice,
         service=clinic.follow_up,
         location=clinic.location,
-        room=clinic.rooms[0],
+        room=clinic.rooms[room],
         start=start,
         end=start + dt.timedelta(minutes=30),
         occupied_until=start + dt.timedelta(minutes=40),

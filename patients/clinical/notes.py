@@ -57,7 +57,11 @@ def note_save_draft(
         note.save()
         # A draft's rows are replaced as a whole: the draft is the practitioner's to edit.
         note.needling.all().delete()
-        rows = [NeedlingEntry(note=note, **row) for row in needling]
+        # Lot numbers are searched case-insensitively (reads.lot_search); stray spaces go.
+        rows = [
+            NeedlingEntry(note=note, **(row | {"lot_number": str(row["lot_number"]).strip()}))
+            for row in needling
+        ]
         for row in rows:
             try:
                 row.full_clean(exclude=["note"])
