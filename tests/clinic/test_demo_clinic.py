@@ -204,3 +204,32 @@ def test_it_migrates_the_pages_forward_and_back_safely():
     migration.delete_pages(apps, None)
     assert not Page.objects.filter(slug__in=["home", "about-dry-needling"]).exists()
     assert not PageSection.objects.filter(page__slug__in=["home", "about-dry-needling"]).exists()
+
+
+@pytest.mark.django_db
+def test_it_includes_clinical_records_with_a_chart_at_once():
+    from django.test import Client
+    from django.urls import reverse
+
+    from patients.clinical.reads import patient_episodes
+    from patients.models import AdverseEvent, Episode, NoteAmendment
+
+    run_demo("--password", PASSWORD)
+    run_demo("--password", PASSWORD)  # again: no second set of records
+
+    episodes = list(Episode.objects.select_related("patient"))
+    assert len(episodes) == 4
+    for episode in episodes:
+        signed = episode.visits.filter(note__signed_at__isnull=False).count()
+        assert signed >= 3, episode
+        progress = patient_episodes(episode.patient)[0].progress
+        assert progress and all(series.change.meaningful for series in progress)
+    assert NoteAmendment.objects.exists()
+    assert AdverseEvent.objects.filter(severity="mild").exists()
+
+    episode = episodes[0]
+    practitioner = episode.practitioners.first()
+    client = Client()
+    client.force_login(practitioner)
+    page = client.get(reverse("patients_staff:episode", args=[episode.pk])).content.decode()
+    assert "<svg" in page and "Meaningful improvement reached" in page and "Amendment" in page

@@ -36,6 +36,7 @@ from booking.services.booking import appointment_book
 from booking.services.placement import BookingError
 from clinic import roles
 from clinic.models import Location, Room
+from patients.demo import seed_clinical_records
 from patients.models import Patient
 from patients.services import patient_find_or_create
 
@@ -411,6 +412,8 @@ class Command(BaseCommand):
                     )
                     for number, patient in enumerate(patients)
                 )
+            # Episodes, signed notes and scores for a few patients (patients/demo.py).
+            seed_clinical_records(patients=patients, now=now)
         self.report(booked=booked, created=created, password=password)
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
