@@ -66,7 +66,16 @@ class InstrumentAdmin(NoDeleteAdmin):
     """Licensed instruments (NDI, ODI, QuickDASH...) are added here by a clinic that holds
     the licence; scores keep the version they were recorded with."""
 
-    list_display = ["name", "version", "direction", "min_value", "max_value", "mcid_points", "mcid_percent", "is_active"]
+    list_display = [
+        "name",
+        "version",
+        "direction",
+        "min_value",
+        "max_value",
+        "mcid_points",
+        "mcid_percent",
+        "is_active",
+    ]
     list_filter = ["is_active"]
 
 

@@ -8,8 +8,6 @@ from django import forms
 from patients.models import (
     AdverseEvent,
     Episode,
-    EventSeverity,
-    EventType,
     Instrument,
     NeedlingEntry,
     NeedlingPoint,
@@ -85,7 +83,9 @@ class NeedlingForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        estim = [cleaned.get(n) for n in ("estim_frequency_hz", "estim_intensity_ma", "estim_minutes")]
+        estim = [
+            cleaned.get(n) for n in ("estim_frequency_hz", "estim_intensity_ma", "estim_minutes")
+        ]
         if any(v is not None for v in estim) and not all(v is not None for v in estim):
             raise forms.ValidationError(
                 "Electrical stimulation needs its frequency, intensity and minutes, or none."
@@ -135,7 +135,9 @@ class CloseEventForm(forms.Form):
 class ScoreForm(forms.Form):
     instrument = forms.ModelChoiceField(queryset=Instrument.objects.filter(is_active=True))
     label = forms.CharField(
-        required=False, max_length=200, label="Activity, or joint and movement (PSFS, range of motion)"
+        required=False,
+        max_length=200,
+        label="Activity, or joint and movement (PSFS, range of motion)",
     )
     value = forms.DecimalField(max_digits=6, decimal_places=1)
 
@@ -157,7 +159,9 @@ class CheckInForm(forms.Form):
         choices=Soreness.choices,
         widget=forms.RadioSelect,
     )
-    bruising_spreading = forms.BooleanField(required=False, label="I have bruising that is spreading")
+    bruising_spreading = forms.BooleanField(
+        required=False, label="I have bruising that is spreading"
+    )
     fainted = forms.BooleanField(required=False, label="I fainted or nearly fainted")
     breathless_or_chest_pain = forms.BooleanField(
         required=False, label="I have been breathless or had chest pain"
@@ -169,8 +173,8 @@ class CheckInForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comments = forms.CharField(
-        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         label="Anything else you want us to know",
     )
-
-

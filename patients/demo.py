@@ -92,7 +92,10 @@ def _treat(patient: Patient, sessions: list, complaint: tuple, rng: random.Rando
     first = sessions[0]
     intake = _intake(patient, complaint=complaint, at=first.start - dt.timedelta(days=3), rng=rng)
     episode = episodes.episode_start(
-        patient=patient, intake=intake, practitioner=first.practitioner.user, now=intake.submitted_at
+        patient=patient,
+        intake=intake,
+        practitioner=first.practitioner.user,
+        now=intake.submitted_at or first.start,
     )
     nprs, psfs = scores.instrument("nprs"), scores.instrument("psfs")
     pain, function = Decimal(intake.pain_now or 7), Decimal(intake.psfs_score_1 or 3)

@@ -38,7 +38,9 @@ def gate(
     estim = screening_estim_allowed and result.estim_allowed
     if intake_on_hold:
         return Gate(
-            False, estim, "The patient's screening is on hold until a practitioner clears it.",
+            False,
+            estim,
+            "The patient's screening is on hold until a practitioner clears it.",
             result.flagged,
         )
     if result.outcome is Outcome.HOLD and not cleared:

@@ -57,12 +57,16 @@ def needling_row(**overrides: object) -> dict:
     return row | overrides
 
 
-def signed_visit(clinic, patient: Patient, n: int, *, user=None, lot: str = "LOT-A1", practitioner=None) -> Visit:
+def signed_visit(
+    clinic, patient: Patient, n: int, *, user=None, lot: str = "LOT-A1", practitioner=None
+) -> Visit:
     """A completed session with its re-check (nothing changed), a signed note and one
     needling row."""
     appointment = session(clinic, patient, n, practitioner=practitioner)
     author = user or (practitioner or clinic.alice).user
-    visit = visits.recheck_record(appointment=appointment, answers=NO_CHANGE, by=author, now=appointment.start)
+    visit = visits.recheck_record(
+        appointment=appointment, answers=NO_CHANGE, by=author, now=appointment.start
+    )
     note = notes.note_save_draft(
         visit=visit,
         author=author,
@@ -73,7 +77,9 @@ def signed_visit(clinic, patient: Patient, n: int, *, user=None, lot: str = "LOT
     return Visit.objects.get(pk=visit.pk)
 
 
-def episode_with_intake(patient: Patient, *yes: str, at: dt.datetime = FIRST_SESSION - dt.timedelta(days=3), user=None) -> Episode:
+def episode_with_intake(
+    patient: Patient, *yes: str, at: dt.datetime = FIRST_SESSION - dt.timedelta(days=3), user=None
+) -> Episode:
     """An intake (NPRS 4 now; PSFS when given) turned into an episode."""
     intake = submitted_intake(patient, *yes, at=at)
     return episodes.episode_start(patient=patient, intake=intake, practitioner=user, now=at)
@@ -85,5 +91,3 @@ def nprs(episode: Episode, value: int, at: dt.datetime) -> None:
     scores.score_record(
         episode=episode, instrument=measure, value=Decimal(value), source=ScoreSource.DESK, now=at
     )
-
-

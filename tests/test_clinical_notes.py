@@ -83,7 +83,11 @@ def test_the_database_allows_editing_a_draft(clinic, patient):
 
 def test_amendments_are_added_never_changed(clinic, signed):
     first = notes.note_amend(
-        note=signed, author=clinic.alice.user, reason="Wrong side", text="Left, not right", now=LATER
+        note=signed,
+        author=clinic.alice.user,
+        reason="Wrong side",
+        text="Left, not right",
+        now=LATER,
     )
     notes.note_amend(
         note=signed,

@@ -5,6 +5,7 @@ discharge summary shows what the patient may see."""
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -117,4 +118,4 @@ def test_the_discharge_summary_shows_what_the_patient_may_see(clinic, patient):
     assert "Discharge summary" in text and "Walk daily" in text
     assert "1 session of dry needling" in text
     assert "LOT-SECRET" not in text and "Session 0" not in text  # no working notes
-    assert "@media print" in open("static/clinic/clinical.css").read()
+    assert "@media print" in Path("static/clinic/clinical.css").read_text()

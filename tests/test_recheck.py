@@ -33,7 +33,9 @@ def test_the_gate_needs_a_recheck_and_clearance_of_absolute_items():
     blocked = recheck.gate(answers=absolute, cleared=False, **kwargs)
     assert not blocked.needling_allowed and blocked.needs_clearance
     assert recheck.gate(answers=absolute, cleared=True, **kwargs).needling_allowed
-    held = recheck.gate(answers=NO_CHANGE, cleared=False, intake_on_hold=True, screening_estim_allowed=True)
+    held = recheck.gate(
+        answers=NO_CHANGE, cleared=False, intake_on_hold=True, screening_estim_allowed=True
+    )
     assert not held.needling_allowed
 
 

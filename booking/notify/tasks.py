@@ -12,13 +12,12 @@ from dataclasses import asdict
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Appointment, AppointmentStatus
 from booking.notify import emails, offers
 from booking.selectors.waitlist import FreedTime
-from django.urls import reverse
-
 from patients.links import CHECK_IN_SALT, intake_url, visit_token
 from patients.models import AftercareAdvice, CheckIn, Patient
 from patients.selectors import needs_intake
@@ -131,7 +130,9 @@ def send_check_in(*, appointment_id: int) -> str:
     if CheckIn.objects.filter(visit__appointment_id=appointment_id).exists():
         return "skipped: answered"
     token = visit_token(appointment.pk, salt=CHECK_IN_SALT)
-    emails.check_in_email(appointment, check_in_path=reverse("visit_links:check_in", args=[token])).send()
+    emails.check_in_email(
+        appointment, check_in_path=reverse("visit_links:check_in", args=[token])
+    ).send()
     return "sent"
 
 

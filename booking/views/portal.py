@@ -250,7 +250,9 @@ def portal(request: HttpRequest) -> HttpResponse:
         (
             appointment,
             links.manage_path(appointment),
-            reverse("visit_links:pre_visit", args=[visit_token(appointment.pk, salt=PRE_VISIT_SALT)]),
+            reverse(
+                "visit_links:pre_visit", args=[visit_token(appointment.pk, salt=PRE_VISIT_SALT)]
+            ),
         )
         for appointment in appointments
         if appointment.start > now and appointment.status in UPCOMING
@@ -275,9 +277,7 @@ def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
     if patient is None:
         return redirect("booking:portal_sign_in")
-    return render(
-        request, "booking/portal_progress.html", {"episodes": patient_episodes(patient)}
-    )
+    return render(request, "booking/portal_progress.html", {"episodes": patient_episodes(patient)})
 
 
 # --- Waitlist offers -------------------------------------------------------------------

@@ -90,7 +90,8 @@ def check_in_answer(
                 visit=visit,
                 type=kind,
                 severity=severity,
-                description=description + (f"\nPatient's words: {check_in.comments}" if check_in.comments else ""),
+                description=description
+                + (f"\nPatient's words: {check_in.comments}" if check_in.comments else ""),
                 source=EventSource.CHECK_IN,
                 reported_by=None,
                 occurred_at=now,

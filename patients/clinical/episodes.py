@@ -91,4 +91,3 @@ def episode_discharge(*, episode: Episode, advice: str, now: dt.datetime) -> Epi
         locked.full_clean()
         locked.save()
     return locked
-

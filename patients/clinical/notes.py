@@ -28,7 +28,10 @@ def _check_needling(visit: Visit, needling: Sequence[dict[str, Any]]) -> None:
     gate = visit_gate(visit)
     if not gate.needling_allowed:
         raise ClinicalError(gate.reason)
-    if any(row.get("estim_frequency_hz") is not None for row in needling) and not gate.estim_allowed:
+    if (
+        any(row.get("estim_frequency_hz") is not None for row in needling)
+        and not gate.estim_allowed
+    ):
         raise ClinicalError(
             "Electrical stimulation is ruled out for this patient (pacemaker or ICD): "
             "record the needling without it."
@@ -80,7 +83,7 @@ def note_sign(*, note: TreatmentNote, by: "StaffUser", now: dt.datetime) -> Trea
         # The visit may have changed since the draft (a new re-check): check again.
         _check_needling(
             locked.visit,
-            list(locked.needling.values("estim_frequency_hz")),
+            [dict(row) for row in locked.needling.values("estim_frequency_hz")],
         )
         locked.signed_at = now
         locked.signed_by = by

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-
 from patients import charts, outcomes
 from patients.models import (
     AdverseEvent,
@@ -134,9 +133,7 @@ def episode_record(episode: Episode) -> EpisodeRecord:
         )
         .order_by("appointment__start", "pk")
     )
-    records = {
-        v.pk: VisitRecord(v, v.note if _has_note(v) else None) for v in visits
-    }
+    records = {v.pk: VisitRecord(v, v.note if _has_note(v) else None) for v in visits}
     for row in NeedlingEntry.objects.filter(note__visit__episode=episode).select_related(
         "point", "note"
     ):
@@ -221,5 +218,3 @@ def rechecks_pending(appointment_ids: Iterable[int]) -> set[int]:
         "appointment_id", flat=True
     )
     return ids - set(done)
-
-

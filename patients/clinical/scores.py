@@ -64,7 +64,9 @@ def link_intake_scores(*, episode: Episode, intake: Intake, now: dt.datetime) ->
     if nprs is not None and intake.pain_now is not None:
         wanted.append((nprs, "", intake.pain_now))
     if psfs is not None:
-        wanted.extend((psfs, activity, score) for activity, score in intake.psfs if score is not None)
+        wanted.extend(
+            (psfs, activity, score) for activity, score in intake.psfs if score is not None
+        )
     linked = []
     with transaction.atomic():
         for measure, label, value in wanted:

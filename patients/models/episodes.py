@@ -91,8 +91,7 @@ class Visit(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(cleared_at__isnull=True, cleared_by__isnull=True)
-                | Q(cleared_at__isnull=False, cleared_by__isnull=False)
-                & ~Q(clearance_reason=""),
+                | Q(cleared_at__isnull=False, cleared_by__isnull=False) & ~Q(clearance_reason=""),
                 name="visit_clearance_has_author_and_reason",
             ),
         ]

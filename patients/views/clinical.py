@@ -41,9 +41,7 @@ def _get_episode_for_user(request: HttpRequest, pk: int, record: str) -> Episode
 
 def _get_appointment_for_user(request: HttpRequest, reference: str) -> Appointment:
     appointment = get_object_or_404(
-        Appointment.objects.select_related(
-            "patient", "service", "location", "practitioner__user"
-        ),
+        Appointment.objects.select_related("patient", "service", "location", "practitioner__user"),
         reference=reference,
     )
     _check(request, appointment.patient, "visit")
@@ -91,7 +89,11 @@ def episode_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def visit(request: HttpRequest, reference: str) -> HttpResponse:
     appointment = _get_appointment_for_user(request, reference)
-    current = Visit.objects.select_related("episode", "cleared_by").filter(appointment=appointment).first()
+    current = (
+        Visit.objects.select_related("episode", "cleared_by")
+        .filter(appointment=appointment)
+        .first()
+    )
     note = TreatmentNote.objects.filter(visit=current).first() if current else None
     context: dict[str, object] = {
         "appointment": appointment,
@@ -148,7 +150,10 @@ def visit_recheck(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect(_visit_url(appointment))
     try:
         visits.recheck_record(
-            appointment=appointment, answers=form.answers(), by=staff_user(request), now=timezone.now()
+            appointment=appointment,
+            answers=form.answers(),
+            by=staff_user(request),
+            now=timezone.now(),
         )
     except ClinicalError as error:
         return _fail(request, error, _visit_url(appointment))
@@ -236,7 +241,9 @@ def note_amend(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ClinicalError("Give both the reason and the correction.")
-        notes.note_amend(note=note, author=staff_user(request), now=timezone.now(), **form.cleaned_data)
+        notes.note_amend(
+            note=note, author=staff_user(request), now=timezone.now(), **form.cleaned_data
+        )
     except ClinicalError as error:
         return _fail(request, error, _visit_url(appointment))
     messages.success(request, "Amendment added.")
@@ -247,14 +254,23 @@ def note_amend(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def event_new(request: HttpRequest, pk: int) -> HttpResponse:
     current = _get_episode_for_user(request, pk, "adverse event")
-    linked = Visit.objects.filter(episode=current, pk=request.POST.get("visit") or None).first()
+    visit_id = request.POST.get("visit", "")
+    linked = (
+        Visit.objects.filter(episode=current, pk=int(visit_id)).first()
+        if visit_id.isdigit()
+        else None
+    )
     back = _visit_url(linked.appointment) if linked else _episode_url(current)
     form = forms.AdverseEventForm(request.POST)
     try:
         if not form.is_valid():
-            raise ClinicalError("Check the event: " + "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
-            ))
+            raise ClinicalError(
+                "Check the event: "
+                + "; ".join(
+                    f"{field}: {' '.join(str(e) for e in errors)}"
+                    for field, errors in form.errors.items()
+                )
+            )
         events.adverse_event_record(
             episode=current,
             visit=linked,
@@ -276,7 +292,9 @@ def adverse_events(request: HttpRequest) -> HttpResponse:
     for patient in {event.episode.patient for event in found}:
         access_log_record(user=user, patient=patient, intake=None, record="adverse events")
     return render(
-        request, "patients/staff/adverse_events.html", {"events": found, "form": forms.CloseEventForm()}
+        request,
+        "patients/staff/adverse_events.html",
+        {"events": found, "form": forms.CloseEventForm()},
     )
 
 
@@ -290,7 +308,10 @@ def event_close(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             raise ClinicalError("Write what the review found before closing the event.")
         events.adverse_event_close(
-            event=event, by=staff_user(request), review_note=form.cleaned_data["review_note"], now=timezone.now()
+            event=event,
+            by=staff_user(request),
+            review_note=form.cleaned_data["review_note"],
+            now=timezone.now(),
         )
     except ClinicalError as error:
         return _fail(request, error, reverse("patients_staff:adverse_events"))

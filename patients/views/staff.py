@@ -15,7 +15,6 @@ from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
-from clinic.access import staff_user
 from patients.access import can_read_clinical
 from patients.clinical.reads import patient_episodes
 from patients.forms import PatientForm, PatientSearchForm

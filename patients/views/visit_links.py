@@ -23,13 +23,18 @@ from patients.models import CheckIn, Visit
 BEFORE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 
 
-def _appointment(request: HttpRequest, token: str, *, salt: str, statuses: tuple) -> Appointment | HttpResponse:
+def _appointment(
+    request: HttpRequest, token: str, *, salt: str, statuses: tuple
+) -> Appointment | HttpResponse:
     try:
         appointment_id = appointment_id_from_visit_token(token, salt=salt)
     except IntakeLinkError as error:
         expired = isinstance(error, IntakeLinkExpired)
         return render(
-            request, "patients/intake_link_invalid.html", {"expired": expired}, status=410 if expired else 400
+            request,
+            "patients/intake_link_invalid.html",
+            {"expired": expired},
+            status=410 if expired else 400,
         )
     appointment = (
         Appointment.objects.select_related("patient", "practitioner__user")
@@ -63,12 +68,16 @@ def pre_visit(request: HttpRequest, token: str) -> HttpResponse:
     if done:
         return render(request, "patients/visit_link_done.html", {"kind": "before"})
     status = 400 if form.errors else 200
-    return render(request, "patients/visit_link.html", {"form": form, "kind": "before"}, status=status)
+    return render(
+        request, "patients/visit_link.html", {"form": form, "kind": "before"}, status=status
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, token: str) -> HttpResponse:
-    found = _appointment(request, token, salt=CHECK_IN_SALT, statuses=(AppointmentStatus.COMPLETED,))
+    found = _appointment(
+        request, token, salt=CHECK_IN_SALT, statuses=(AppointmentStatus.COMPLETED,)
+    )
     if isinstance(found, HttpResponse):
         return found
     if CheckIn.objects.filter(visit__appointment=found).exists():
@@ -78,4 +87,6 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
         checkins.check_in_answer(appointment=found, now=timezone.now(), **form.cleaned_data)
         return render(request, "patients/visit_link_done.html", {"kind": "after"})
     status = 400 if form.errors else 200
-    return render(request, "patients/visit_link.html", {"form": form, "kind": "after"}, status=status)
+    return render(
+        request, "patients/visit_link.html", {"form": form, "kind": "after"}, status=status
+    )
