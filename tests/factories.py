@@ -10,6 +10,7 @@ constraints, side effects), for tests that rely on what the service guarantees;
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.contrib.auth import get_user_model
@@ -33,7 +34,17 @@ from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
 from clinic.models import Location, Room
 from clinic.roles import ROLES
 from patients import services as patient_services
-from patients.models import ConsentDocument, Intake, Patient
+from patients.clinical import episodes, notes, scores, visits
+from patients.models import (
+    ConsentDocument,
+    Episode,
+    Intake,
+    NeedlingPoint,
+    OutcomeScore,
+    Patient,
+    ScoreSource,
+    Visit,
+)
 from patients.screening import ITEMS
 from tests.patients.intake_posts import QUESTIONNAIRE
 
@@ -323,3 +334,98 @@ def submitted_intake(patient: Patient, /, *yes: str, at: dt.datetime = NOW) -> I
     )
     intake.refresh_from_db()
     return intake
+
+
+# --- Clinical records ----------------------------------------------------------------------
+
+# The re-check with nothing changed since the last visit.
+NO_CHANGE = {item.code: False for item in ITEMS}
+# 08:00 UTC on Mondays from 2026-09-07, one session a week: all before NOW.
+FIRST_SESSION = dt.datetime(2026, 9, 7, 8, 0, tzinfo=dt.UTC)
+
+
+def past_session(
+    clinic: Clinic,
+    patient: Patient,
+    n: int,
+    /,
+    *,
+    practitioner: Practitioner | None = None,
+    status: str = "completed",
+    room: int = 0,
+) -> Appointment:
+    """The n-th weekly follow-up (0-based) from FIRST_SESSION, written as a row: the
+    booking service refuses the past."""
+    return appointment(
+        clinic,
+        patient,
+        FIRST_SESSION + dt.timedelta(weeks=n),
+        practitioner=practitioner,
+        service=clinic.follow_up,
+        room=clinic.rooms[room],
+        source=AppointmentSource.FRONT_DESK,
+        status=status,
+    )
+
+
+def needling_row(**overrides: Any) -> dict[str, Any]:
+    """One row of a needling log, as the note service takes it."""
+    row = {
+        "point": NeedlingPoint.objects.get(name="Upper trapezius"),
+        "side": "right",
+        "needle_count": 2,
+        "needle_length_mm": 30,
+        "needle_gauge_mm": Decimal("0.25"),
+        "technique": "pistoning",
+        "twitch_response": True,
+        "lot_number": "LOT-A1",
+    }
+    return row | overrides
+
+
+def signed_visit(
+    clinic: Clinic,
+    patient: Patient,
+    n: int,
+    /,
+    *,
+    lot: str = "LOT-A1",
+    practitioner: Practitioner | None = None,
+) -> Visit:
+    """A completed session with its re-check (nothing changed), a signed note ("Session
+    n", plan "Continue") and one needling row with needles from `lot`."""
+    session = past_session(clinic, patient, n, practitioner=practitioner)
+    author = (practitioner or clinic.alice).user
+    visit = visits.recheck_record(
+        appointment=session, answers=NO_CHANGE, by=author, now=session.start
+    )
+    note = notes.note_save_draft(
+        visit=visit,
+        author=author,
+        fields={"subjective": f"Session {n}", "plan": "Continue"},
+        needling=[needling_row(lot_number=lot)],
+    )
+    notes.note_sign(note=note, by=author, now=session.end)
+    return Visit.objects.get(pk=visit.pk)
+
+
+def episode(
+    patient: Patient,
+    /,
+    *yes: str,
+    at: dt.datetime = FIRST_SESSION - dt.timedelta(days=3),
+    user: Any = None,
+) -> Episode:
+    """An episode started from a submitted intake (pain now 4: the NPRS baseline),
+    answering yes to the screening items in `yes`."""
+    intake = submitted_intake(patient, *yes, at=at)
+    return episodes.episode_start(patient=patient, intake=intake, practitioner=user, now=at)
+
+
+def nprs_score(episode: Episode, value: int, *, at: dt.datetime) -> OutcomeScore:
+    """A pain score taken at the desk."""
+    measure = scores.instrument("nprs")
+    assert measure is not None
+    return scores.score_record(
+        episode=episode, instrument=measure, value=Decimal(value), source=ScoreSource.DESK, now=at
+    )

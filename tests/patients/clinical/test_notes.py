@@ -8,18 +8,18 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from clinic.roles import MANAGER, PRACTITIONER
 from patients.clinical import notes
 from patients.clinical.errors import ClinicalError
 from patients.models import NeedlingEntry, NoteAmendment, TreatmentNote
-from tests.clinical_support import needling_row, session, signed_visit
-from tests.test_staff_support import MANAGER, PRACTITIONER, in_role, make_staff
+from tests import factories
 
 LATER = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def signed(clinic, patient) -> TreatmentNote:
-    return signed_visit(clinic, patient, 0).note
+    return factories.signed_visit(clinic, patient, 0).note
 
 
 def test_it_refuses_a_signed_note_in_the_service(clinic, signed):
@@ -56,24 +56,29 @@ def test_the_database_refuses_changes_to_a_signed_notes_needling_log(signed):
     with pytest.raises(IntegrityError), transaction.atomic():
         row.delete()
     with pytest.raises(IntegrityError), transaction.atomic():
-        NeedlingEntry.objects.create(note=signed, **needling_row())
+        NeedlingEntry.objects.create(note=signed, **factories.needling_row())
 
     assert list(signed.needling.values_list("lot_number", flat=True)) == ["LOT-A1"]
 
 
 def test_the_database_allows_editing_a_draft(clinic, patient):
     from patients.clinical import visits
-    from tests.clinical_support import NO_CHANGE
 
-    appointment = session(clinic, patient, 0)
+    appointment = factories.past_session(clinic, patient, 0)
     visit = visits.recheck_record(
-        appointment=appointment, answers=NO_CHANGE, by=clinic.alice.user, now=LATER
+        appointment=appointment, answers=factories.NO_CHANGE, by=clinic.alice.user, now=LATER
     )
     draft = notes.note_save_draft(
-        visit=visit, author=clinic.alice.user, fields={"plan": "a"}, needling=[needling_row()]
+        visit=visit,
+        author=clinic.alice.user,
+        fields={"plan": "a"},
+        needling=[factories.needling_row()],
     )
     notes.note_save_draft(
-        visit=visit, author=clinic.alice.user, fields={"plan": "b"}, needling=[needling_row()] * 2
+        visit=visit,
+        author=clinic.alice.user,
+        fields={"plan": "b"},
+        needling=[factories.needling_row()] * 2,
     )
 
     draft.refresh_from_db()
@@ -107,10 +112,12 @@ def test_amendments_are_added_never_changed(clinic, signed):
 
 def test_a_draft_cannot_be_amended(clinic, patient):
     from patients.clinical import visits
-    from tests.clinical_support import NO_CHANGE
 
     visit = visits.recheck_record(
-        appointment=session(clinic, patient, 0), answers=NO_CHANGE, by=None, now=LATER
+        appointment=factories.past_session(clinic, patient, 0),
+        answers=factories.NO_CHANGE,
+        by=None,
+        now=LATER,
     )
     draft = notes.note_save_draft(visit=visit, author=clinic.alice.user, fields={}, needling=[])
 
@@ -128,7 +135,7 @@ def test_the_pages_show_the_original_and_its_amendments_in_order(clinic, signed)
         now=LATER + dt.timedelta(days=1),
     )
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
     reference = signed.visit.appointment.reference
 
     for url in (
@@ -142,7 +149,7 @@ def test_the_pages_show_the_original_and_its_amendments_in_order(clinic, signed)
 
 def test_the_staff_page_amends_rather_than_edits(clinic, signed):
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
     reference = signed.visit.appointment.reference
 
     edit = client.post(
@@ -163,7 +170,7 @@ def test_the_staff_page_amends_rather_than_edits(clinic, signed):
 
 
 def test_the_admin_shows_a_signed_note_read_only_and_takes_amendments(clinic, signed):
-    manager = make_staff("mona", MANAGER)
+    manager = factories.staff(username="mona", role=MANAGER)
     manager.is_superuser = True
     manager.save()
     client = Client()

@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from booking.views.portal import PORTAL_KEY
+from clinic.roles import PRACTITIONER
 from patients.clinical import notes
-from tests.clinical_support import FIRST_SESSION, episode_with_intake, nprs, signed_visit
-from tests.test_staff_support import PRACTITIONER, in_role
+from tests import factories
 
 # The same for every staff page: the session, the user, the user's own permissions and
 # their groups' permissions.
@@ -29,9 +29,9 @@ PORTAL = 4
 
 
 def seed(clinic, patient, visits: int):
-    episode = episode_with_intake(patient, user=clinic.alice.user)
+    episode = factories.episode(patient, user=clinic.alice.user)
     for n in range(visits):
-        visit = signed_visit(clinic, patient, n, lot=f"LOT-{n}")
+        visit = factories.signed_visit(clinic, patient, n, lot=f"LOT-{n}")
         notes.note_amend(
             note=visit.note,
             author=clinic.alice.user,
@@ -39,7 +39,8 @@ def seed(clinic, patient, visits: int):
             text="More",
             now=visit.appointment.end,
         )
-        nprs(episode, max(0, 6 - n), FIRST_SESSION + dt.timedelta(weeks=n, hours=1))
+        at = factories.FIRST_SESSION + dt.timedelta(weeks=n, hours=1)
+        factories.nprs_score(episode, max(0, 6 - n), at=at)
     return episode
 
 
@@ -49,7 +50,7 @@ def test_the_episode_page_costs_the_same_for_any_number_of_visits(
 ):
     episode = seed(clinic, patient, visits)
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
 
     with django_assert_num_queries(SIGNED_IN + EPISODE_ACCESS + EPISODE_RECORD + SCORE_FORM):
         response = client.get(reverse("patients_staff:episode", args=[episode.pk]))

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from clinic.roles import PRACTITIONER
 from patients import recheck
 from patients.clinical import notes, visits
 from patients.clinical.errors import ClinicalError
-from tests.clinical_support import NO_CHANGE, episode_with_intake, needling_row, session
-from tests.test_staff_support import PRACTITIONER, in_role
+from tests import factories
 
 NOW = dt.datetime(2026, 9, 7, 8, 0, tzinfo=dt.UTC)
 ESTIM = {
@@ -26,25 +26,33 @@ ESTIM = {
 def test_the_gate_needs_a_recheck_and_clearance_of_absolute_items():
     kwargs = {"intake_on_hold": False, "screening_estim_allowed": True}
     assert not recheck.gate(answers=None, cleared=False, **kwargs).needling_allowed
-    assert recheck.gate(answers=NO_CHANGE, cleared=False, **kwargs).needling_allowed
-    relative = recheck.gate(answers=NO_CHANGE | {"pregnancy": True}, cleared=False, **kwargs)
+    assert recheck.gate(answers=factories.NO_CHANGE, cleared=False, **kwargs).needling_allowed
+    relative = recheck.gate(
+        answers=factories.NO_CHANGE | {"pregnancy": True}, cleared=False, **kwargs
+    )
     assert relative.needling_allowed and relative.flagged == ("pregnancy",)
-    absolute = NO_CHANGE | {"acute_emergency": True}
+    absolute = factories.NO_CHANGE | {"acute_emergency": True}
     blocked = recheck.gate(answers=absolute, cleared=False, **kwargs)
     assert not blocked.needling_allowed and blocked.needs_clearance
     assert recheck.gate(answers=absolute, cleared=True, **kwargs).needling_allowed
     held = recheck.gate(
-        answers=NO_CHANGE, cleared=False, intake_on_hold=True, screening_estim_allowed=True
+        answers=factories.NO_CHANGE,
+        cleared=False,
+        intake_on_hold=True,
+        screening_estim_allowed=True,
     )
     assert not held.needling_allowed
 
 
 def test_the_gate_refuses_estim_for_a_pacemaker_whatever_the_clearance():
     at_intake = recheck.gate(
-        answers=NO_CHANGE, cleared=True, intake_on_hold=False, screening_estim_allowed=False
+        answers=factories.NO_CHANGE,
+        cleared=True,
+        intake_on_hold=False,
+        screening_estim_allowed=False,
     )
     since = recheck.gate(
-        answers=NO_CHANGE | {"pacemaker": True},
+        answers=factories.NO_CHANGE | {"pacemaker": True},
         cleared=True,
         intake_on_hold=False,
         screening_estim_allowed=True,
@@ -54,25 +62,29 @@ def test_the_gate_refuses_estim_for_a_pacemaker_whatever_the_clearance():
 
 
 def test_an_absolute_item_blocks_needling_until_cleared(clinic, patient):
-    episode_with_intake(patient)
-    appointment = session(clinic, patient, 0)
+    factories.episode(patient)
+    appointment = factories.past_session(clinic, patient, 0)
     visit = visits.recheck_record(
         appointment=appointment,
-        answers=NO_CHANGE | {"acute_emergency": True},
+        answers=factories.NO_CHANGE | {"acute_emergency": True},
         by=clinic.alice.user,
         now=NOW,
     )
     author = clinic.alice.user
 
     with pytest.raises(ClinicalError, match="clearance"):
-        notes.note_save_draft(visit=visit, author=author, fields={}, needling=[needling_row()])
+        notes.note_save_draft(
+            visit=visit, author=author, fields={}, needling=[factories.needling_row()]
+        )
     # Writing the note without needling is fine.
     notes.note_save_draft(visit=visit, author=author, fields={"plan": "Sent to GP"}, needling=[])
     with pytest.raises(ClinicalError, match="reason"):
         visits.recheck_clear(visit=visit, by=author, reason="  ", now=NOW)
 
     visits.recheck_clear(visit=visit, by=author, reason="Settled; spoke to GP", now=NOW)
-    note = notes.note_save_draft(visit=visit, author=author, fields={}, needling=[needling_row()])
+    note = notes.note_save_draft(
+        visit=visit, author=author, fields={}, needling=[factories.needling_row()]
+    )
 
     assert note.needling.count() == 1
     visit.refresh_from_db()
@@ -80,19 +92,22 @@ def test_an_absolute_item_blocks_needling_until_cleared(clinic, patient):
 
 
 def test_needling_waits_for_the_recheck(clinic, patient):
-    episode_with_intake(patient)
-    visit = visits.visit_open(appointment=session(clinic, patient, 0), now=NOW)
+    factories.episode(patient)
+    visit = visits.visit_open(appointment=factories.past_session(clinic, patient, 0), now=NOW)
 
     with pytest.raises(ClinicalError, match="re-check"):
         notes.note_save_draft(
-            visit=visit, author=clinic.alice.user, fields={}, needling=[needling_row()]
+            visit=visit, author=clinic.alice.user, fields={}, needling=[factories.needling_row()]
         )
 
 
 def test_nothing_to_clear_is_refused(clinic, patient):
-    episode_with_intake(patient)
+    factories.episode(patient)
     visit = visits.recheck_record(
-        appointment=session(clinic, patient, 0), answers=NO_CHANGE, by=None, now=NOW
+        appointment=factories.past_session(clinic, patient, 0),
+        answers=factories.NO_CHANGE,
+        by=None,
+        now=NOW,
     )
 
     with pytest.raises(ClinicalError, match="Nothing"):
@@ -100,39 +115,47 @@ def test_nothing_to_clear_is_refused(clinic, patient):
 
 
 def test_estim_is_refused_when_the_screening_disallows_it(clinic, patient):
-    episode_with_intake(patient, "pacemaker")
+    factories.episode(patient, "pacemaker")
     visit = visits.recheck_record(
-        appointment=session(clinic, patient, 0), answers=NO_CHANGE, by=None, now=NOW
+        appointment=factories.past_session(clinic, patient, 0),
+        answers=factories.NO_CHANGE,
+        by=None,
+        now=NOW,
     )
     author = clinic.alice.user
 
     with pytest.raises(ClinicalError, match="pacemaker"):
         notes.note_save_draft(
-            visit=visit, author=author, fields={}, needling=[needling_row(**ESTIM)]
+            visit=visit, author=author, fields={}, needling=[factories.needling_row(**ESTIM)]
         )
-    note = notes.note_save_draft(visit=visit, author=author, fields={}, needling=[needling_row()])
+    note = notes.note_save_draft(
+        visit=visit, author=author, fields={}, needling=[factories.needling_row()]
+    )
     assert note.needling.get().uses_estim is False
 
 
 def test_estim_is_recorded_when_allowed(clinic, patient):
-    episode_with_intake(patient)
+    factories.episode(patient)
     visit = visits.recheck_record(
-        appointment=session(clinic, patient, 0), answers=NO_CHANGE, by=None, now=NOW
+        appointment=factories.past_session(clinic, patient, 0),
+        answers=factories.NO_CHANGE,
+        by=None,
+        now=NOW,
     )
 
     note = notes.note_save_draft(
-        visit=visit, author=clinic.alice.user, fields={}, needling=[needling_row(**ESTIM)]
+        visit=visit, author=clinic.alice.user, fields={}, needling=[factories.needling_row(**ESTIM)]
     )
 
     assert note.needling.get().estim_minutes == 10
 
 
 def test_the_visit_page_blocks_and_clears(clinic, patient):
-    episode_with_intake(patient)
-    appointment = session(clinic, patient, 0)
+    factories.episode(patient)
+    appointment = factories.past_session(clinic, patient, 0)
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
-    answers = {code: "yes" if code == "needle_phobia" else "no" for code in NO_CHANGE}
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    answers = {code: "yes" if code == "needle_phobia" else "no" for code in factories.NO_CHANGE}
     url = reverse("patients_staff:visit", args=[appointment.reference])
 
     client.post(reverse("patients_staff:visit_recheck", args=[appointment.reference]), answers)
@@ -140,7 +163,7 @@ def test_the_visit_page_blocks_and_clears(clinic, patient):
     row = {
         "needling-TOTAL_FORMS": "1",
         "needling-INITIAL_FORMS": "0",
-        "needling-0-point": needling_row()["point"].pk,
+        "needling-0-point": factories.needling_row()["point"].pk,
         "needling-0-side": "left",
         "needling-0-needle_count": "2",
         "needling-0-needle_length_mm": "30",

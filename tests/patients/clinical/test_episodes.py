@@ -14,19 +14,18 @@ from django.urls import reverse
 
 from booking.models import AppointmentStatus
 from booking.scheduling import calendar
+from clinic.roles import PRACTITIONER
 from patients.clinical import episodes, visits
 from patients.clinical.errors import ClinicalError
 from patients.links import PRE_VISIT_SALT, visit_token
 from patients.models import EpisodeStatus, OutcomeScore, ScoreSource
-from tests.clinical_support import NO_CHANGE, episode_with_intake, session, signed_visit
-from tests.intake_support import make_patient, submitted_intake
-from tests.test_staff_support import PRACTITIONER, in_role
+from tests import factories
 
 NOW = dt.datetime(2026, 9, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def test_the_intake_scores_are_the_baseline(patient):
-    intake = submitted_intake(patient, at=NOW)
+    intake = factories.submitted_intake(patient, at=NOW)
     intake.psfs_activity_1, intake.psfs_score_1 = "Reversing the car", 3
     intake.save()
 
@@ -44,14 +43,14 @@ def test_the_intake_scores_are_the_baseline(patient):
 
 
 def test_visits_join_the_active_episode_and_a_new_problem_starts_a_new_one(clinic, patient):
-    first = episode_with_intake(patient)
-    one = visits.visit_open(appointment=session(clinic, patient, 0), now=NOW)
+    first = factories.episode(patient)
+    one = visits.visit_open(appointment=factories.past_session(clinic, patient, 0), now=NOW)
     episodes.episode_discharge(episode=first, advice="Keep up the exercises", now=NOW)
     with pytest.raises(ClinicalError):
         episodes.episode_discharge(episode=first, advice="", now=NOW)
 
-    submitted_intake(patient, at=NOW + dt.timedelta(days=60))
-    two = visits.visit_open(appointment=session(clinic, patient, 10), now=NOW)
+    factories.submitted_intake(patient, at=NOW + dt.timedelta(days=60))
+    two = visits.visit_open(appointment=factories.past_session(clinic, patient, 10), now=NOW)
 
     assert one.episode == first
     assert two.episode != first and two.episode.intake is not None
@@ -61,10 +60,10 @@ def test_visits_join_the_active_episode_and_a_new_problem_starts_a_new_one(clini
 
 
 def test_the_pre_visit_link_records_the_recheck_and_pain(clinic, patient):
-    episode_with_intake(patient)
-    appointment = session(clinic, patient, 0, status=AppointmentStatus.CONFIRMED)
+    factories.episode(patient)
+    appointment = factories.past_session(clinic, patient, 0, status=AppointmentStatus.CONFIRMED)
     url = reverse("visit_links:pre_visit", args=[visit_token(appointment.pk, salt=PRE_VISIT_SALT)])
-    answers = {code: "no" for code in NO_CHANGE} | {"lymphoedema": "yes", "pain_now": "6"}
+    answers = {code: "no" for code in factories.NO_CHANGE} | {"lymphoedema": "yes", "pain_now": "6"}
 
     page = Client().get(url)
     response = Client().post(url, answers)
@@ -82,13 +81,13 @@ def test_the_pre_visit_link_records_the_recheck_and_pain(clinic, patient):
 def test_the_day_calendar_marks_todays_sessions_still_needing_the_recheck(
     clinic, patient, django_assert_num_queries
 ):
-    episode_with_intake(patient)
-    done = session(clinic, patient, 0, status=AppointmentStatus.CONFIRMED)
-    dana = make_patient("Dana", "dana@example.com")
-    due = session(
+    factories.episode(patient)
+    done = factories.past_session(clinic, patient, 0, status=AppointmentStatus.CONFIRMED)
+    dana = factories.patient(first_name="Dana", email="dana@example.com")
+    due = factories.past_session(
         clinic, dana, 0, status=AppointmentStatus.CONFIRMED, practitioner=clinic.bob, room=1
     )
-    visits.recheck_record(appointment=done, answers=NO_CHANGE, by=None, now=NOW)
+    visits.recheck_record(appointment=done, answers=factories.NO_CHANGE, by=None, now=NOW)
     day = done.start.date()
     clinic.location.refresh_from_db()
 
@@ -100,17 +99,17 @@ def test_the_day_calendar_marks_todays_sessions_still_needing_the_recheck(
     assert flags == {done.pk: False, due.pk: True}
     with time_machine.travel(done.start, tick=False):
         client = Client()
-        client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+        client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
         page = client.get(reverse("staff:day", args=[clinic.location.slug]) + f"?date={day}")
     assert page.content.decode().count("re-check due") == 1
 
 
 def test_the_discharge_summary_shows_what_the_patient_may_see(clinic, patient):
-    episode = episode_with_intake(patient, user=clinic.alice.user)
-    signed_visit(clinic, patient, 0, lot="LOT-SECRET")
+    episode = factories.episode(patient, user=clinic.alice.user)
+    factories.signed_visit(clinic, patient, 0, lot="LOT-SECRET")
     episodes.episode_discharge(episode=episode, advice="Walk daily", now=NOW)
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
 
     page = client.get(reverse("patients_staff:discharge_summary", args=[episode.pk]))
 

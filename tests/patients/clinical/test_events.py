@@ -16,12 +16,11 @@ from django.urls import reverse
 from booking.models import AppointmentStatus
 from booking.notify.tasks import send_check_in
 from booking.services.status import appointment_transition
+from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
 from patients.clinical import events
 from patients.clinical.errors import ClinicalError
 from patients.models import AdverseEvent, AftercareAdvice, CheckIn, EventSeverity, PatientAccessLog
-from tests.clinical_support import episode_with_intake, session, signed_visit
-from tests.intake_support import make_patient
-from tests.test_staff_support import MANAGER, PRACTITIONER, RECEPTIONIST, in_role, make_staff
+from tests import factories
 
 NOW = dt.datetime(2026, 9, 7, 9, 0, tzinfo=dt.UTC)  # an hour after the first session
 CLINICAL_WORDS = re.compile(r"pneumothorax|faint|bruis|needl|pain|sore|screening", re.I)
@@ -42,7 +41,7 @@ def deferred():
 
 
 def complete(clinic, patient, capture):
-    appointment = session(clinic, patient, 0, status=AppointmentStatus.CHECKED_IN)
+    appointment = factories.past_session(clinic, patient, 0, status=AppointmentStatus.CHECKED_IN)
     with capture(execute=True):
         appointment_transition(appointment=appointment, action="complete", now=NOW)
     return appointment
@@ -74,7 +73,7 @@ def test_check_in_answers_suggesting_an_event_create_one_and_alert_the_manager(
     clinic, patient, deferred, django_capture_on_commit_callbacks, mailoutbox, settings
 ):
     settings.CLINIC_NOTIFY_EMAIL = "manager@clinic.example"
-    episode_with_intake(patient)
+    factories.episode(patient)
     appointment = complete(clinic, patient, django_capture_on_commit_callbacks)
     [check_in] = [r for r in deferred.results if r.task.name == "send_check_in"]
     mailoutbox.clear()
@@ -103,7 +102,7 @@ def test_check_in_answers_suggesting_an_event_create_one_and_alert_the_manager(
 def test_a_mild_event_alerts_no_one_and_a_significant_one_is_listed_until_closed(
     clinic, patient, django_capture_on_commit_callbacks, mailoutbox
 ):
-    visit = signed_visit(clinic, patient, 0)
+    visit = factories.signed_visit(clinic, patient, 0)
     kwargs = {
         "episode": visit.episode,
         "visit": visit,
@@ -127,7 +126,7 @@ def test_a_mild_event_alerts_no_one_and_a_significant_one_is_listed_until_closed
     assert len(mailoutbox) == 1
 
     client = Client()
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
     url = reverse("patients_staff:adverse_events")
     listed = client.get(url).content.decode()
     assert "Breathless after upper trapezius" in listed
@@ -145,13 +144,13 @@ def test_a_mild_event_alerts_no_one_and_a_significant_one_is_listed_until_closed
 
 
 def test_the_lot_search_finds_every_patient_needled_with_a_lot(clinic, patient):
-    dana = make_patient("Dana", "dana@example.com")
-    erin = make_patient("Erin", "erin@example.com")
-    signed_visit(clinic, patient, 0, lot="RECALL-7")
-    signed_visit(clinic, patient, 1, lot="OTHER-1")
-    signed_visit(clinic, dana, 2, lot="recall-7 ", practitioner=clinic.bob)
-    signed_visit(clinic, erin, 3, lot="OTHER-1")
-    manager = make_staff("mona", MANAGER)
+    dana = factories.patient(first_name="Dana", email="dana@example.com")
+    erin = factories.patient(first_name="Erin", email="erin@example.com")
+    factories.signed_visit(clinic, patient, 0, lot="RECALL-7")
+    factories.signed_visit(clinic, patient, 1, lot="OTHER-1")
+    factories.signed_visit(clinic, dana, 2, lot="recall-7 ", practitioner=clinic.bob)
+    factories.signed_visit(clinic, erin, 3, lot="OTHER-1")
+    manager = factories.staff(username="mona", role=MANAGER)
     client = Client()
     client.force_login(manager)
 
@@ -167,5 +166,5 @@ def test_the_lot_search_finds_every_patient_needled_with_a_lot(clinic, patient):
     logged = PatientAccessLog.objects.filter(user=manager, record="lot search")
     assert {entry.patient_id for entry in logged} == {patient.pk, dana.pk}
     desk = Client()
-    desk.force_login(make_staff("rita", RECEPTIONIST))
+    desk.force_login(factories.staff(username="rita", role=RECEPTIONIST))
     assert desk.get(reverse("patients_staff:lot_search"), {"lot": "RECALL-7"}).status_code == 403

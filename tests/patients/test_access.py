@@ -8,21 +8,20 @@ from django.test import Client
 from django.urls import reverse
 
 from booking.views.portal import PORTAL_KEY
+from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
 from patients.access import can_read_clinical
 from patients.models import PatientAccessLog
-from tests.clinical_support import FIRST_SESSION, episode_with_intake, nprs, signed_visit
-from tests.intake_support import make_patient
-from tests.test_staff_support import MANAGER, PRACTITIONER, RECEPTIONIST, in_role, make_staff
+from tests import factories
 
 
 @pytest.fixture
 def treated(clinic, patient):
     """Charlie: an episode from his intake (NPRS 4), two signed sessions with alice, and
     a pain score of 1 since: a meaningful improvement."""
-    episode = episode_with_intake(patient, user=clinic.alice.user)
-    signed_visit(clinic, patient, 0)
-    signed_visit(clinic, patient, 1)
-    nprs(episode, 1, FIRST_SESSION + dt.timedelta(weeks=2))
+    episode = factories.episode(patient, user=clinic.alice.user)
+    factories.signed_visit(clinic, patient, 0)
+    factories.signed_visit(clinic, patient, 1)
+    factories.nprs_score(episode, 1, at=factories.FIRST_SESSION + dt.timedelta(weeks=2))
     return episode
 
 
@@ -33,20 +32,20 @@ def client_for(user) -> Client:
 
 
 def test_the_rule_follows_the_treatment(clinic, patient, treated, settings):
-    alice = in_role(clinic.alice.user, PRACTITIONER)
-    bob = in_role(clinic.bob.user, PRACTITIONER)
+    alice = factories.in_role(clinic.alice.user, PRACTITIONER)
+    bob = factories.in_role(clinic.bob.user, PRACTITIONER)
 
     assert can_read_clinical(alice, patient)
     assert not can_read_clinical(bob, patient)
-    assert can_read_clinical(make_staff("mona", MANAGER), patient)
-    assert not can_read_clinical(make_staff("rita", RECEPTIONIST), patient)
+    assert can_read_clinical(factories.staff(username="mona", role=MANAGER), patient)
+    assert not can_read_clinical(factories.staff(username="rita", role=RECEPTIONIST), patient)
     settings.CLINIC_PRACTITIONERS_SEE_ALL = True
     assert can_read_clinical(bob, patient)
-    assert not can_read_clinical(make_staff("rosa", RECEPTIONIST), patient)
+    assert not can_read_clinical(factories.staff(username="rosa", role=RECEPTIONIST), patient)
 
 
 def test_being_named_on_the_episode_is_treating(clinic, patient, treated):
-    bob = in_role(clinic.bob.user, PRACTITIONER)
+    bob = factories.in_role(clinic.bob.user, PRACTITIONER)
     treated.practitioners.add(bob)
 
     assert can_read_clinical(bob, patient)
@@ -59,8 +58,8 @@ def test_another_practitioner_is_refused_and_the_reads_are_logged(clinic, patien
         reverse("patients_staff:visit", args=[reference]),
         reverse("patients_staff:discharge_summary", args=[treated.pk]),
     ]
-    bob = client_for(in_role(clinic.bob.user, PRACTITIONER))
-    alice = client_for(in_role(clinic.alice.user, PRACTITIONER))
+    bob = client_for(factories.in_role(clinic.bob.user, PRACTITIONER))
+    alice = client_for(factories.in_role(clinic.alice.user, PRACTITIONER))
 
     assert [bob.get(url).status_code for url in urls] == [403, 403, 403]
     assert not PatientAccessLog.objects.filter(user=clinic.bob.user).exists()
@@ -75,8 +74,8 @@ def test_another_practitioner_is_refused_and_the_reads_are_logged(clinic, patien
 
 def test_the_patient_page_lists_episodes_only_for_clinical_readers(clinic, patient, treated):
     url = reverse("patients_staff:patient", args=[patient.pk])
-    desk = client_for(make_staff("rita", RECEPTIONIST)).get(url).content.decode()
-    alice = client_for(in_role(clinic.alice.user, PRACTITIONER)).get(url).content.decode()
+    desk = client_for(factories.staff(username="rita", role=RECEPTIONIST)).get(url).content.decode()
+    alice = client_for(factories.in_role(clinic.alice.user, PRACTITIONER)).get(url).content.decode()
 
     assert "Episodes of care" not in desk
     assert treated.complaint not in desk
@@ -85,8 +84,8 @@ def test_the_patient_page_lists_episodes_only_for_clinical_readers(clinic, patie
 
 
 def test_the_portal_shows_a_patient_only_their_own_progress(clinic, patient, treated):
-    dana = make_patient("Dana", "dana@example.com")
-    own = episode_with_intake(dana)
+    dana = factories.patient(first_name="Dana", email="dana@example.com")
+    own = factories.episode(dana)
     own.complaint = "Dana's sore knee"
     own.save()
     client = Client()
