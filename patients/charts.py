@@ -14,6 +14,7 @@ LEFT = 48  # room for the value labels
 RIGHT = 16
 TOP = 16
 BOTTOM = 40  # room for the date labels
+MAX_LABELS = 8  # date labels under the axis; more would overlap (the table has them all)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Point:
     y: float
     value: Decimal
     label: str
+    show_label: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,14 @@ def chart(
     evenly spaced: the chart reads visit by visit, and the table gives the dates."""
     inner = WIDTH - LEFT - RIGHT
     gap = inner / (len(values) - 1) if len(values) > 1 else 0
+    every = -(-len(values) // MAX_LABELS)  # ceiling division
     points = tuple(
         Point(
             x=round(LEFT + (index * gap if len(values) > 1 else inner / 2), 1),
             y=_scale(value, low, high),
             value=value,
             label=label,
+            show_label=index % every == 0 or index == len(values) - 1,
         )
         for index, (label, value) in enumerate(values)
     )

@@ -88,3 +88,14 @@ def test_it_draws_points_inside_the_chart_with_the_lines():
     assert chart.ticks[0].y == chart.bottom and chart.ticks[-1].y == chart.top
     assert chart.points[0].y < chart.threshold_y < chart.points[2].y
     assert chart.polyline.count(",") == 3
+
+
+def test_it_labels_at_most_eight_dates_and_always_the_last():
+    values = [(f"day {n}", D(n % 10)) for n in range(30)]
+
+    chart = charts.chart(values, low=D(0), high=D(10))
+
+    labelled = [p.label for p in chart.points if p.show_label]
+    assert len(labelled) <= 9
+    assert labelled[0] == "day 0" and labelled[-1] == "day 29"
+    assert len(chart.points) == 30

@@ -200,3 +200,34 @@ def test_the_admin_shows_a_signed_note_read_only_and_takes_amendments(clinic, si
     amendment = signed.amendments.get()
     assert (amendment.text, amendment.author) == ("Added in the admin", manager)
     assert client.get(url.replace("change", "delete")).status_code == 403
+
+
+def test_a_new_note_can_start_from_the_last_signed_one(clinic, patient, signed):
+    from patients.clinical import visits
+
+    later = factories.past_session(clinic, patient, 1)
+    visits.recheck_record(
+        appointment=later, answers=factories.NO_CHANGE, by=clinic.alice.user, now=LATER
+    )
+    client = Client()
+    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    url = reverse("patients_staff:visit", args=[later.reference])
+
+    blank = client.get(url).content.decode()
+    copied = client.get(url + "?from_last=1").content.decode()
+
+    assert "Session 0" not in blank
+    assert "Session 0" in copied and 'value="LOT-A1"' in copied
+    assert not TreatmentNote.objects.filter(visit__appointment=later).exists()  # only a copy
+
+
+def test_the_admin_logs_who_opened_a_note(clinic, signed):
+    from patients.models import PatientAccessLog
+
+    manager = factories.staff(username="mona", role=MANAGER)
+    client = Client()
+    client.force_login(manager)
+
+    client.get(reverse("admin:patients_treatmentnote_change", args=[signed.pk]))
+
+    assert PatientAccessLog.objects.filter(user=manager, record="treatment note").exists()
