@@ -17,7 +17,8 @@ from patients.models import Patient
 from tests import factories
 
 # Shown only inside their parents' admins.
-INLINE_ONLY = {"Room", "PageSection", "WeeklyHours", "ExtraHours"}
+# A treatment note's needling rows and amendments are shown (and amendments added) inline.
+INLINE_ONLY = {"Room", "PageSection", "WeeklyHours", "ExtraHours", "NeedlingEntry", "NoteAmendment"}
 
 
 def admin_url(obj_or_model, view: str, *args) -> str:
