@@ -6,12 +6,15 @@ the aftercare advice are the clinic's data to edit. Nothing is deleted, and open
 record is logged like any other read of clinical data.
 """
 
-from typing import Any
+from typing import Any, override
 
 from django.contrib import admin
+from django.db.models import Model
+from django.forms import BaseModelFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from clinic.access import staff_user
 from patients.models import (
     AdverseEvent,
     AftercareAdvice,
@@ -30,7 +33,8 @@ from patients.services import access_log_record
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -39,25 +43,35 @@ class LoggedAdmin(NoDeleteAdmin):
 
     record = "clinical record"
 
-    def patient_of(self, obj: Any) -> Patient:
+    def patient_of(self, obj: Model) -> Patient:
         raise NotImplementedError
 
+    @override
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if obj is not None:
             access_log_record(
-                user=request.user, patient=self.patient_of(obj), intake=None, record=self.record
+                user=staff_user(request),
+                patient=self.patient_of(obj),
+                intake=None,
+                record=self.record,
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ReadOnlyLoggedAdmin(LoggedAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -101,7 +115,8 @@ class EpisodeAdmin(LoggedAdmin):
     filter_horizontal = ["practitioners"]
     record = "episode"
 
-    def patient_of(self, obj: Episode) -> Patient:
+    @override
+    def patient_of(self, obj: Episode) -> Patient:  # type: ignore[override]
         return obj.patient
 
 
@@ -110,11 +125,13 @@ class NeedlingInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and not obj.is_signed
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return isinstance(obj, TreatmentNote) and not obj.is_signed
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and not obj.is_signed
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return isinstance(obj, TreatmentNote) and not obj.is_signed
 
 
 class AmendmentInline(admin.StackedInline):
@@ -126,10 +143,12 @@ class AmendmentInline(admin.StackedInline):
     fields = ["reason", "text", "author", "created_at"]
     readonly_fields = ["author", "created_at"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and obj.is_signed
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return isinstance(obj, TreatmentNote) and obj.is_signed
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -142,28 +161,39 @@ class TreatmentNoteAdmin(LoggedAdmin):
     record = "treatment note"
     readonly_fields = ["visit", "author", "signed_at", "signed_by"]
 
-    def patient_of(self, obj: TreatmentNote) -> Patient:
+    @override
+    def patient_of(self, obj: TreatmentNote) -> Patient:  # type: ignore[override]
         return obj.visit.appointment.patient
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # notes start from their visit's staff page
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is not None and obj.is_signed:
+    @override
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> list[str] | tuple[str, ...]:
+        if isinstance(obj, TreatmentNote) and obj.is_signed:
             # Every field: the form saves nothing, only the amendments below are added.
             return [f.name for f in self.model._meta.fields]
-        return self.readonly_fields
+        return list(self.readonly_fields)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    @override
+    def save_model(
+        self, request: HttpRequest, obj: TreatmentNote, form: ModelForm, change: bool
+    ) -> None:
         if obj.pk and TreatmentNote.objects.filter(pk=obj.pk, signed_at__isnull=False).exists():
             return  # signed: nothing of the note itself is saved
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+    @override
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseModelFormSet, change: bool
+    ) -> None:
         for instance in formset.save(commit=False):
             if isinstance(instance, NoteAmendment):
                 if instance.pk is None:
-                    instance.author = request.user
+                    instance.author = staff_user(request)
                     instance.created_at = timezone.now()
                     instance.save()
             else:
@@ -177,7 +207,8 @@ class VisitAdmin(ReadOnlyLoggedAdmin):
     list_select_related = ["appointment", "episode"]
     record = "visit"
 
-    def patient_of(self, obj: Visit) -> Patient:
+    @override
+    def patient_of(self, obj: Visit) -> Patient:  # type: ignore[override]
         return obj.episode.patient
 
 
@@ -187,7 +218,8 @@ class AdverseEventAdmin(ReadOnlyLoggedAdmin):
     list_filter = ["severity", "type", "source"]
     record = "adverse event"
 
-    def patient_of(self, obj: AdverseEvent) -> Patient:
+    @override
+    def patient_of(self, obj: AdverseEvent) -> Patient:  # type: ignore[override]
         return obj.episode.patient
 
 
@@ -197,7 +229,8 @@ class OutcomeScoreAdmin(ReadOnlyLoggedAdmin):
     list_select_related = ["episode", "instrument"]
     record = "outcome score"
 
-    def patient_of(self, obj: OutcomeScore) -> Patient:
+    @override
+    def patient_of(self, obj: OutcomeScore) -> Patient:  # type: ignore[override]
         return obj.episode.patient
 
 
@@ -206,5 +239,6 @@ class CheckInAdmin(ReadOnlyLoggedAdmin):
     list_display = ["visit", "soreness", "pain_now", "answered_at"]
     record = "check-in"
 
-    def patient_of(self, obj: CheckIn) -> Patient:
+    @override
+    def patient_of(self, obj: CheckIn) -> Patient:  # type: ignore[override]
         return obj.visit.episode.patient

@@ -223,7 +223,8 @@ def test_it_includes_clinical_records_with_a_chart_at_once():
         signed = episode.visits.filter(note__signed_at__isnull=False).count()
         assert signed >= 3, episode
         progress = patient_episodes(episode.patient)[0].progress
-        assert progress and all(series.change.meaningful for series in progress)
+        assert progress
+        assert all(series.change.meaningful for series in progress)
     assert NoteAmendment.objects.exists()
     assert AdverseEvent.objects.filter(severity="mild").exists()
 
@@ -232,4 +233,6 @@ def test_it_includes_clinical_records_with_a_chart_at_once():
     client = Client()
     client.force_login(practitioner)
     page = client.get(reverse("patients_staff:episode", args=[episode.pk])).content.decode()
-    assert "<svg" in page and "Meaningful improvement reached" in page and "Amendment" in page
+    assert "<svg" in page
+    assert "Meaningful improvement reached" in page
+    assert "Amendment" in page

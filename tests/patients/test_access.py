@@ -97,7 +97,8 @@ def test_the_portal_shows_a_patient_only_their_own_progress(clinic, patient, tre
 
     assert "Dana&#x27;s sore knee" in page
     assert treated.complaint not in page
-    assert "<svg" in page and "<table" in page
+    assert "<svg" in page
+    assert "<table" in page
     assert Client().get(reverse("booking:portal_progress")).status_code == 302
 
 
@@ -110,7 +111,8 @@ def test_the_portal_chart_marks_baseline_threshold_and_verdict(clinic, patient, 
     page = client.get(reverse("booking:portal_progress")).content.decode()
 
     assert "Meaningful improvement reached" in page
-    assert 'class="chart-baseline"' in page and 'class="chart-threshold"' in page
+    assert 'class="chart-baseline"' in page
+    assert 'class="chart-threshold"' in page
     assert "(baseline)" in page
     assert "style=" not in page  # strict CSP: no inline styles
     assert "<script" not in page

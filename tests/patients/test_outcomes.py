@@ -85,7 +85,8 @@ def test_it_draws_points_inside_the_chart_with_the_lines():
     assert chart.points[0].y == chart.baseline_y
     # Higher scores are higher up (smaller y); 10 is at the top, 0 at the bottom.
     assert chart.points[2].y > chart.points[0].y
-    assert chart.ticks[0].y == chart.bottom and chart.ticks[-1].y == chart.top
+    assert chart.ticks[0].y == chart.bottom
+    assert chart.ticks[-1].y == chart.top
     assert chart.points[0].y < chart.threshold_y < chart.points[2].y
     assert chart.polyline.count(",") == 3
 
@@ -97,5 +98,6 @@ def test_it_labels_at_most_eight_dates_and_always_the_last():
 
     labelled = [p.label for p in chart.points if p.show_label]
     assert len(labelled) <= 9
-    assert labelled[0] == "day 0" and labelled[-1] == "day 29"
+    assert labelled[0] == "day 0"
+    assert labelled[-1] == "day 29"
     assert len(chart.points) == 30

@@ -53,7 +53,8 @@ def test_visits_join_the_active_episode_and_a_new_problem_starts_a_new_one(clini
     two = visits.visit_open(appointment=factories.past_session(clinic, patient, 10), now=NOW)
 
     assert one.episode == first
-    assert two.episode != first and two.episode.intake is not None
+    assert two.episode != first
+    assert two.episode.intake is not None
     assert two.episode.practitioners.get() == clinic.alice.user
     first.refresh_from_db()
     assert first.status == EpisodeStatus.DISCHARGED
@@ -68,10 +69,12 @@ def test_the_pre_visit_link_records_the_recheck_and_pain(clinic, patient):
     page = Client().get(url)
     response = Client().post(url, answers)
 
-    assert page.status_code == 200 and patient.last_name not in page.content.decode()
+    assert page.status_code == 200
+    assert patient.last_name not in page.content.decode()
     assert response.status_code == 200
     visit = appointment.visit
-    assert visit.recheck_by is None and visit.recheck_answers["lymphoedema"] is True
+    assert visit.recheck_by is None
+    assert visit.recheck_answers["lymphoedema"] is True
     assert visits.visit_gate(visit).needs_clearance
     assert visit.scores.get().value == 6
     forged = url.replace("/before/", "x/before/")
@@ -114,7 +117,9 @@ def test_the_discharge_summary_shows_what_the_patient_may_see(clinic, patient):
     page = client.get(reverse("patients_staff:discharge_summary", args=[episode.pk]))
 
     text = page.content.decode()
-    assert "Discharge summary" in text and "Walk daily" in text
+    assert "Discharge summary" in text
+    assert "Walk daily" in text
     assert "1 session of dry needling" in text
-    assert "LOT-SECRET" not in text and "Session 0" not in text  # no working notes
-    assert "@media print" in Path("static/clinic/clinical.css").read_text()
+    assert "LOT-SECRET" not in text
+    assert "Session 0" not in text
+    assert "@media print" in Path("assets/scss/_clinical.scss").read_text()

@@ -162,7 +162,9 @@ def test_the_lot_search_finds_every_patient_needled_with_a_lot(clinic, patient):
         "Dana",
     ]
     page = response.content.decode()
-    assert "Charlie Patient" in page and "Dana Patient" in page and "Erin" not in page
+    assert "Charlie Patient" in page
+    assert "Dana Patient" in page
+    assert "Erin" not in page
     logged = PatientAccessLog.objects.filter(user=manager, record="lot search")
     assert {entry.patient_id for entry in logged} == {patient.pk, dana.pk}
     desk = Client()

@@ -217,7 +217,8 @@ def test_a_new_note_can_start_from_the_last_signed_one(clinic, patient, signed):
     copied = client.get(url + "?from_last=1").content.decode()
 
     assert "Session 0" not in blank
-    assert "Session 0" in copied and 'value="LOT-A1"' in copied
+    assert "Session 0" in copied
+    assert 'value="LOT-A1"' in copied
     assert not TreatmentNote.objects.filter(visit__appointment=later).exists()  # only a copy
 
 

@@ -30,10 +30,12 @@ def test_the_gate_needs_a_recheck_and_clearance_of_absolute_items():
     relative = recheck.gate(
         answers=factories.NO_CHANGE | {"pregnancy": True}, cleared=False, **kwargs
     )
-    assert relative.needling_allowed and relative.flagged == ("pregnancy",)
+    assert relative.needling_allowed
+    assert relative.flagged == ("pregnancy",)
     absolute = factories.NO_CHANGE | {"acute_emergency": True}
     blocked = recheck.gate(answers=absolute, cleared=False, **kwargs)
-    assert not blocked.needling_allowed and blocked.needs_clearance
+    assert not blocked.needling_allowed
+    assert blocked.needs_clearance
     assert recheck.gate(answers=absolute, cleared=True, **kwargs).needling_allowed
     held = recheck.gate(
         answers=factories.NO_CHANGE,
@@ -57,8 +59,10 @@ def test_the_gate_refuses_estim_for_a_pacemaker_whatever_the_clearance():
         intake_on_hold=False,
         screening_estim_allowed=True,
     )
-    assert at_intake.needling_allowed and not at_intake.estim_allowed
-    assert since.needling_allowed and not since.estim_allowed
+    assert at_intake.needling_allowed
+    assert not at_intake.estim_allowed
+    assert since.needling_allowed
+    assert not since.estim_allowed
 
 
 def test_an_absolute_item_blocks_needling_until_cleared(clinic, patient):
