@@ -13,6 +13,7 @@ from django.urls import reverse
 from booking import links
 from booking.models import Appointment, AppointmentStatus
 from booking.notify import ics
+from patients.links import PRE_VISIT_SALT, visit_token
 from patients.models import Patient
 
 SUBJECTS = {
@@ -47,11 +48,12 @@ def _message(kind: str, *, to: str, context: dict[str, object]) -> EmailMultiAlt
 def appointment_email(appointment: Appointment, kind: str) -> EmailMultiAlternatives:
     """booked, requested, rescheduled, cancelled or reminder."""
     manage_url = links.absolute(links.manage_path(appointment))
-    message = _message(
-        kind,
-        to=appointment.patient.email,
-        context={"appointment": appointment, "manage_url": manage_url},
-    )
+    context: dict[str, object] = {"appointment": appointment, "manage_url": manage_url}
+    if kind == "reminder":
+        # The questions before the visit (what has changed, pain today): the re-check.
+        token = visit_token(appointment.pk, salt=PRE_VISIT_SALT)
+        context["pre_visit_url"] = links.absolute(reverse("visit_links:pre_visit", args=[token]))
+    message = _message(kind, to=appointment.patient.email, context=context)
     if appointment.status != AppointmentStatus.REQUESTED and kind != "reminder":
         message.attach(
             "appointment.ics",

@@ -101,3 +101,26 @@ def test_it_sends_no_reminder_for_a_session_inside_the_lead(
     tuesday = NOW.date() + dt.timedelta(days=1)  # 5 January, 24 h from now at most
     book(clinic, patient, at(9, day=tuesday), django_capture_on_commit_callbacks)
     assert reminders(deferred) == []
+
+
+def test_the_reminder_links_the_questions_before_the_visit(
+    clinic, patient, deferred, django_capture_on_commit_callbacks, mailoutbox
+):
+    import re
+
+    from django.test import Client
+
+    appointment = book(clinic, patient, at(9), django_capture_on_commit_callbacks)
+    mailoutbox.clear()
+    [reminder] = reminders(deferred)
+    with time_machine.travel(reminder.task.run_after, tick=False):
+        send_reminder.call(**reminder.kwargs)
+        path = re.search(r"https?://[^/]+(/visit/\S+/before/)", mailoutbox[0].body).group(1)
+        page = Client().get(path)
+
+    assert page.status_code == 200
+    assert "Since your last visit" in page.content.decode()
+    answers = {item: "no" for item in factories.NO_CHANGE} | {"pain_now": "5"}
+    with time_machine.travel(reminder.task.run_after, tick=False):
+        Client().post(path, answers)
+    assert appointment.visit.recheck_by is None  # answered by the patient
