@@ -258,9 +258,7 @@ CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
 CLINIC_LOGIN_FAILURES_PER_USER = env_int("CLINIC_LOGIN_FAILURES_PER_USER", 5, minimum=1)
 CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minimum=1)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
-# Clinical records: practitioners read only their own patients' unless the clinic allows
-# all; significant adverse events alert this address (no clinical details in the email).
-CLINIC_PRACTITIONERS_SEE_ALL = env_bool("CLINIC_PRACTITIONERS_SEE_ALL", False)
+# Significant and serious adverse events alert this address (no clinical details in the email).
 CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is

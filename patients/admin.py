@@ -293,7 +293,3 @@ class PatientAccessLogAdmin(ReadOnlyAdmin):
     list_select_related = ["user", "patient"]
     search_fields = ["patient__last_name", "user__username", "detail"]
     actions = None
-
-
-# The clinical records' admin lives in its own module.
-from patients import clinical_admin  # noqa: E402, F401

@@ -1,20 +1,22 @@
-"""Admin of the clinical records (imported by patients/admin.py).
+"""Admin of the clinical records (imported at the end of patients/admin.py).
 
 Signed notes are read-only here as everywhere (the database refuses changes anyway);
 corrections are added as amendments beneath them. Instruments, the needling points and
-the aftercare advice are the clinic's data to edit. Nothing is deleted, and opening a
-record is logged like any other read of clinical data.
+the aftercare advice are the clinic's data to edit. Nothing is deleted. Clinical records
+follow the clinic's one access rule and log every record opened, through
+ClinicalScopeAdmin (patients/admin.py).
 """
 
-from typing import Any, override
+from typing import override
 
 from django.contrib import admin
 from django.db.models import Model
 from django.forms import BaseModelFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.access import staff_user
+from patients.admin import ClinicalScopeAdmin
 from patients.models import (
     AdverseEvent,
     AftercareAdvice,
@@ -25,11 +27,9 @@ from patients.models import (
     NeedlingPoint,
     NoteAmendment,
     OutcomeScore,
-    Patient,
     TreatmentNote,
     Visit,
 )
-from patients.services import access_log_record
 
 
 class NoDeleteAdmin(admin.ModelAdmin):
@@ -38,34 +38,11 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return False
 
 
-class LoggedAdmin(NoDeleteAdmin):
-    """Opening one record logs the read against its patient."""
-
-    record = "clinical record"
-
-    def patient_of(self, obj: Model) -> Patient:
-        raise NotImplementedError
-
-    @override
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        obj = self.get_object(request, object_id)
-        if obj is not None:
-            access_log_record(
-                user=staff_user(request),
-                patient=self.patient_of(obj),
-                intake=None,
-                record=self.record,
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+class RecordAdmin(NoDeleteAdmin, ClinicalScopeAdmin):
+    """A clinical record: in the reader's scope, each opening logged, never deleted."""
 
 
-class ReadOnlyLoggedAdmin(LoggedAdmin):
+class ReadOnlyRecordAdmin(RecordAdmin):
     @override
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -106,18 +83,14 @@ class AftercareAdviceAdmin(NoDeleteAdmin):
 
 
 @admin.register(Episode)
-class EpisodeAdmin(LoggedAdmin):
+class EpisodeAdmin(RecordAdmin):
     list_display = ["patient", "complaint", "started_on", "status", "discharged_on"]
     list_filter = ["status"]
     list_select_related = ["patient"]
     search_fields = ["patient__last_name", "patient__first_name", "complaint"]
     raw_id_fields = ["patient", "intake"]
     filter_horizontal = ["practitioners"]
-    record = "episode"
-
-    @override
-    def patient_of(self, obj: Episode) -> Patient:  # type: ignore[override]
-        return obj.patient
+    access_record = "episode"
 
 
 class NeedlingInline(admin.TabularInline):
@@ -153,17 +126,14 @@ class AmendmentInline(admin.StackedInline):
 
 
 @admin.register(TreatmentNote)
-class TreatmentNoteAdmin(LoggedAdmin):
+class TreatmentNoteAdmin(RecordAdmin):
     list_display = ["visit", "author", "signed_at"]
     list_select_related = ["visit__appointment__patient", "author"]
     search_fields = ["visit__appointment__patient__last_name", "visit__appointment__reference"]
     inlines = [NeedlingInline, AmendmentInline]
-    record = "treatment note"
+    access_record = "treatment note"
+    patient_field = "visit__appointment__patient"
     readonly_fields = ["visit", "author", "signed_at", "signed_by"]
-
-    @override
-    def patient_of(self, obj: TreatmentNote) -> Patient:  # type: ignore[override]
-        return obj.visit.appointment.patient
 
     @override
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -202,43 +172,31 @@ class TreatmentNoteAdmin(LoggedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(ReadOnlyLoggedAdmin):
+class VisitAdmin(ReadOnlyRecordAdmin):
     list_display = ["appointment", "episode", "recheck_at", "cleared_at"]
     list_select_related = ["appointment", "episode"]
-    record = "visit"
-
-    @override
-    def patient_of(self, obj: Visit) -> Patient:  # type: ignore[override]
-        return obj.episode.patient
+    access_record = "visit"
+    patient_field = "episode__patient"
 
 
 @admin.register(AdverseEvent)
-class AdverseEventAdmin(ReadOnlyLoggedAdmin):
+class AdverseEventAdmin(ReadOnlyRecordAdmin):
     list_display = ["occurred_at", "type", "severity", "source", "closed_at"]
     list_filter = ["severity", "type", "source"]
-    record = "adverse event"
-
-    @override
-    def patient_of(self, obj: AdverseEvent) -> Patient:  # type: ignore[override]
-        return obj.episode.patient
+    access_record = "adverse event"
+    patient_field = "episode__patient"
 
 
 @admin.register(OutcomeScore)
-class OutcomeScoreAdmin(ReadOnlyLoggedAdmin):
+class OutcomeScoreAdmin(ReadOnlyRecordAdmin):
     list_display = ["episode", "instrument", "label", "value", "recorded_at", "source"]
     list_select_related = ["episode", "instrument"]
-    record = "outcome score"
-
-    @override
-    def patient_of(self, obj: OutcomeScore) -> Patient:  # type: ignore[override]
-        return obj.episode.patient
+    access_record = "outcome score"
+    patient_field = "episode__patient"
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(ReadOnlyLoggedAdmin):
+class CheckInAdmin(ReadOnlyRecordAdmin):
     list_display = ["visit", "soreness", "pain_now", "answered_at"]
-    record = "check-in"
-
-    @override
-    def patient_of(self, obj: CheckIn) -> Patient:  # type: ignore[override]
-        return obj.visit.episode.patient
+    access_record = "check-in"
+    patient_field = "visit__episode__patient"

@@ -277,6 +277,9 @@ def portal_progress(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
     if patient is None:
         return redirect("booking:portal_sign_in")
+    access_log_record(
+        user=None, patient=patient, intake=None, record="progress", via=AccessVia.PORTAL
+    )
     return render(request, "booking/portal_progress.html", {"episodes": patient_episodes(patient)})
 
 

@@ -1,7 +1,7 @@
 """Treatment notes: save a draft with its needling log, sign it, amend it once signed.
 
 A signed note never changes. This module refuses first, with a clear message; the
-database triggers (migration 0005) refuse whatever gets past it.
+database triggers (migration 0006) refuse whatever gets past it.
 """
 
 import datetime as dt

@@ -5,6 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from patients import charts, outcomes
 from patients.models import (
@@ -19,6 +20,10 @@ from patients.models import (
     TreatmentNote,
     Visit,
 )
+from patients.selectors import in_clinical_scope
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as StaffUser
 
 
 @dataclass
@@ -194,14 +199,14 @@ def lot_search(lot_number: str) -> list[NeedlingEntry]:
     )
 
 
-def events_to_review(readable: object) -> list[AdverseEvent]:
-    """Open significant and serious events, oldest first, limited to the patients the
-    reader may see (`readable`: access.readable_patients, None for all)."""
-    events = AdverseEvent.objects.filter(closed_at__isnull=True).exclude(
-        severity=EventSeverity.MILD
+def events_to_review(user: "StaffUser") -> list[AdverseEvent]:
+    """Open significant and serious events, oldest first, of the patients the user may
+    read (patients.selectors.in_clinical_scope)."""
+    events = in_clinical_scope(
+        AdverseEvent.objects.filter(closed_at__isnull=True).exclude(severity=EventSeverity.MILD),
+        user,
+        "episode__patient",
     )
-    if readable is not None:
-        events = events.filter(episode__patient__in=Patient.objects.filter(readable))
     return list(
         events.select_related("episode__patient", "visit__appointment").order_by(
             "occurred_at", "pk"

@@ -27,6 +27,8 @@ from patients.models.notes import (
 )
 from patients.models.records import (
     SCORE_FIELDS,
+    AccessLogAppendOnly,
+    AccessVia,
     BodyRegion,
     ConsentDocument,
     ConsentSignature,
@@ -44,6 +46,8 @@ from patients.models.scores import Direction, Instrument, OutcomeScore, ScoreSou
 
 __all__ = [
     "SCORE_FIELDS",
+    "AccessLogAppendOnly",
+    "AccessVia",
     "AdverseEvent",
     "AftercareAdvice",
     "BodyRegion",

@@ -44,9 +44,6 @@ class Episode(models.Model):
 
     class Meta:
         ordering = ["-started_on", "-pk"]
-        permissions = [
-            ("view_all_clinical", "Can read the clinical record of every patient"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status=EpisodeStatus.ACTIVE, discharged_on__isnull=True)

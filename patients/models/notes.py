@@ -1,7 +1,7 @@
 """Treatment notes with their structured needling log, and amendments to signed notes.
 
 A signed note and its needling rows never change: the service refuses, the admin shows
-them read-only, and the database itself refuses (triggers in migration 0005). A
+them read-only, and the database itself refuses (triggers in migration 0006). A
 correction is a NoteAmendment, itself never changed.
 """
 

@@ -2,7 +2,7 @@
 amendments), adverse events, scores, discharge, the lot-number search.
 
 Every page needs patients.view_clinical, then passes the one access rule
-(patients.access.can_read_clinical), and logs the read. State changes are POST-only.
+(patients.selectors.may_read_clinical), and logs the read. State changes are POST-only.
 """
 
 from django.contrib import messages
@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 from booking.models import Appointment
 from clinic.access import staff_required, staff_user
 from patients import clinical_forms as forms
-from patients.access import can_read_clinical, readable_patients
 from patients.clinical import episodes, events, notes, reads, scores, visits
 from patients.clinical.errors import ClinicalError
 from patients.models import AdverseEvent, Episode, Patient, ScoreSource, TreatmentNote, Visit
+from patients.selectors import may_read_clinical
 from patients.services import access_log_record
 
 CLINICAL = "patients.view_clinical"
@@ -28,7 +28,7 @@ CLINICAL = "patients.view_clinical"
 def _check(request: HttpRequest, patient: Patient, record: str) -> None:
     """The one access rule, then the access log."""
     user = staff_user(request)
-    if not can_read_clinical(user, patient):
+    if not may_read_clinical(user, patient):
         raise PermissionDenied
     access_log_record(user=user, patient=patient, intake=None, record=record)
 
@@ -288,7 +288,7 @@ def event_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def adverse_events(request: HttpRequest) -> HttpResponse:
     user = staff_user(request)
-    found = reads.events_to_review(readable_patients(user))
+    found = reads.events_to_review(user)
     for patient in {event.episode.patient for event in found}:
         access_log_record(user=user, patient=patient, intake=None, record="adverse events")
     return render(

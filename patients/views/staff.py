@@ -15,11 +15,10 @@ from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
-from patients.access import can_read_clinical
 from patients.clinical.reads import patient_episodes
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.selectors import access_log_for, intake_statuses
+from patients.selectors import access_log_for, intake_statuses, may_read_clinical
 from patients.services import access_log_record
 
 
@@ -31,7 +30,7 @@ def _episodes_for_user(request: HttpRequest, person: Patient) -> list | None:
     """The episodes with their latest change, for those who may read clinical records
     (logged); None for the front desk, who see none of it."""
     user = staff_user(request)
-    if not can_read_clinical(user, person):
+    if not may_read_clinical(user, person):
         return None
     access_log_record(user=user, patient=person, intake=None, record="episodes")
     return patient_episodes(person)

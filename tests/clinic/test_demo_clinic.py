@@ -213,6 +213,7 @@ def test_it_includes_clinical_records_with_a_chart_at_once():
 
     from patients.clinical.reads import patient_episodes
     from patients.models import AdverseEvent, Episode, NoteAmendment
+    from tests import factories
 
     run_demo("--password", PASSWORD)
     run_demo("--password", PASSWORD)  # again: no second set of records
@@ -231,7 +232,7 @@ def test_it_includes_clinical_records_with_a_chart_at_once():
     episode = episodes[0]
     practitioner = episode.practitioners.first()
     client = Client()
-    client.force_login(practitioner)
+    factories.signed_in(client, practitioner)
     page = client.get(reverse("patients_staff:episode", args=[episode.pk])).content.decode()
     assert "<svg" in page
     assert "Meaningful improvement reached" in page

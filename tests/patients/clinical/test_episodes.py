@@ -102,7 +102,7 @@ def test_the_day_calendar_marks_todays_sessions_still_needing_the_recheck(
     assert flags == {done.pk: False, due.pk: True}
     with time_machine.travel(done.start, tick=False):
         client = Client()
-        client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+        factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
         page = client.get(reverse("staff:day", args=[clinic.location.slug]) + f"?date={day}")
     assert page.content.decode().count("re-check due") == 1
 
@@ -112,7 +112,7 @@ def test_the_discharge_summary_shows_what_the_patient_may_see(clinic, patient):
     factories.signed_visit(clinic, patient, 0, lot="LOT-SECRET")
     episodes.episode_discharge(episode=episode, advice="Walk daily", now=NOW)
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
 
     page = client.get(reverse("patients_staff:discharge_summary", args=[episode.pk]))
 

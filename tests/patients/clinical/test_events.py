@@ -126,7 +126,7 @@ def test_a_mild_event_alerts_no_one_and_a_significant_one_is_listed_until_closed
     assert len(mailoutbox) == 1
 
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
     url = reverse("patients_staff:adverse_events")
     listed = client.get(url).content.decode()
     assert "Breathless after upper trapezius" in listed
@@ -152,7 +152,7 @@ def test_the_lot_search_finds_every_patient_needled_with_a_lot(clinic, patient):
     factories.signed_visit(clinic, erin, 3, lot="OTHER-1")
     manager = factories.staff(username="mona", role=MANAGER)
     client = Client()
-    client.force_login(manager)
+    factories.signed_in(client, manager)
 
     response = client.get(reverse("patients_staff:lot_search"), {"lot": "RECALL-7"})
 
@@ -168,5 +168,5 @@ def test_the_lot_search_finds_every_patient_needled_with_a_lot(clinic, patient):
     logged = PatientAccessLog.objects.filter(user=manager, record="lot search")
     assert {entry.patient_id for entry in logged} == {patient.pk, dana.pk}
     desk = Client()
-    desk.force_login(factories.staff(username="rita", role=RECEPTIONIST))
+    factories.signed_in(desk, factories.staff(username="rita", role=RECEPTIONIST))
     assert desk.get(reverse("patients_staff:lot_search"), {"lot": "RECALL-7"}).status_code == 403

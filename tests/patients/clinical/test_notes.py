@@ -135,7 +135,7 @@ def test_the_pages_show_the_original_and_its_amendments_in_order(clinic, signed)
         now=LATER + dt.timedelta(days=1),
     )
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
     reference = signed.visit.appointment.reference
 
     for url in (
@@ -149,7 +149,7 @@ def test_the_pages_show_the_original_and_its_amendments_in_order(clinic, signed)
 
 def test_the_staff_page_amends_rather_than_edits(clinic, signed):
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
     reference = signed.visit.appointment.reference
 
     edit = client.post(
@@ -174,7 +174,7 @@ def test_the_admin_shows_a_signed_note_read_only_and_takes_amendments(clinic, si
     manager.is_superuser = True
     manager.save()
     client = Client()
-    client.force_login(manager)
+    factories.signed_in(client, manager)
     url = reverse("admin:patients_treatmentnote_change", args=[signed.pk])
 
     page = client.get(url)
@@ -210,7 +210,7 @@ def test_a_new_note_can_start_from_the_last_signed_one(clinic, patient, signed):
         appointment=later, answers=factories.NO_CHANGE, by=clinic.alice.user, now=LATER
     )
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
     url = reverse("patients_staff:visit", args=[later.reference])
 
     blank = client.get(url).content.decode()
@@ -227,7 +227,7 @@ def test_the_admin_logs_who_opened_a_note(clinic, signed):
 
     manager = factories.staff(username="mona", role=MANAGER)
     client = Client()
-    client.force_login(manager)
+    factories.signed_in(client, manager)
 
     client.get(reverse("admin:patients_treatmentnote_change", args=[signed.pk]))
 

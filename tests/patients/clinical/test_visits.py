@@ -158,7 +158,7 @@ def test_the_visit_page_blocks_and_clears(clinic, patient):
     factories.episode(patient)
     appointment = factories.past_session(clinic, patient, 0)
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
     answers = {code: "yes" if code == "needle_phobia" else "no" for code in factories.NO_CHANGE}
     url = reverse("patients_staff:visit", args=[appointment.reference])
 

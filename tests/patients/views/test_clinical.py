@@ -50,7 +50,7 @@ def test_the_episode_page_costs_the_same_for_any_number_of_visits(
 ):
     episode = seed(clinic, patient, visits)
     client = Client()
-    client.force_login(factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
 
     with django_assert_num_queries(SIGNED_IN + EPISODE_ACCESS + EPISODE_RECORD + SCORE_FORM):
         response = client.get(reverse("patients_staff:episode", args=[episode.pk]))

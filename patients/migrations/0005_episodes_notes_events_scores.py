@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('booking', '0004_rate_limits_move_to_clinic'),
-        ('patients', '0003_consent_text_and_roles'),
+        ('patients', '0004_access_log_portal_sign_in_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -58,7 +58,6 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-started_on', '-pk'],
-                'permissions': [('view_all_clinical', 'Can read the clinical record of every patient')],
             },
         ),
         migrations.CreateModel(

@@ -121,6 +121,6 @@ def drop_guards(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("patients", "0004_episodes_notes_events_scores")]
+    dependencies = [("patients", "0005_episodes_notes_events_scores")]
 
     operations = [migrations.RunPython(create_guards, drop_guards)]

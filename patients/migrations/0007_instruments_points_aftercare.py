@@ -137,7 +137,7 @@ def seed(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0005_signed_note_guards"),
+        ("patients", "0006_signed_note_guards"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
