@@ -12,9 +12,9 @@ from clinic.roles import PRACTITIONER
 from patients.clinical import notes
 from tests import factories
 
-# The same for every staff page: the session, the user, the user's own permissions and
-# their groups' permissions.
-SIGNED_IN = 4
+# The same for every staff page: the session, the user, the second factor that verified
+# the session (django-otp), the user's own permissions and their groups' permissions.
+SIGNED_IN = 5
 # The episode (with patient and intake); can_read_clinical (treats the patient?); the
 # access log insert.
 EPISODE_ACCESS = 3
@@ -24,8 +24,9 @@ EPISODE_ACCESS = 3
 EPISODE_RECORD = 6
 # The score form's instrument choices.
 SCORE_FORM = 1
-# The portal: the session, the patient; patient_episodes: episodes, scores.
-PORTAL = 4
+# The portal: the session, the patient, the access-log entry; patient_episodes: episodes,
+# scores; then the session's "last seen" time saved (savepoint, update, release).
+PORTAL = 8
 
 
 def seed(clinic, patient, visits: int):
