@@ -96,10 +96,10 @@ def test_it_loads_the_day_page_in_constant_queries(
     BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
     _grow(clinic, patient, practitioners=practitioners, bookings=bookings)
     params = {"date": "2027-01-06", "practitioner": "any" if who == "any" else clinic.alice.pk}
-    # 1 the team offering the service here, with the service, location and policy;
-    # load_schedule for the day and its week: 2 hours (weekly UNION extra),
-    # 3 time off UNION closures, 4 rooms, 5 appointments UNION holds.
-    with django_assert_num_queries(5):
+    # 1 the team offering the service here, with the service and the location; 2 the
+    # booking policy; load_schedule for the day and its week: 3 hours (weekly UNION
+    # extra), 4 time off UNION closures, 5 rooms, 6 appointments UNION holds.
+    with django_assert_num_queries(6):
         page = client.get(times_url(clinic), params)
     assert page.status_code == 200
     assert page.context["times"]  # the afternoon is free: no search for a next day
@@ -116,10 +116,10 @@ def test_it_loads_the_month_view_in_constant_queries(
     BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
     _grow(clinic, patient, practitioners=practitioners, bookings=bookings)
     params = {"month": "2027-01", "practitioner": "any" if who == "any" else clinic.alice.pk}
-    # 1 the team offering the service here, with the service, location and policy;
-    # load_schedule for the month's bookable days: 2 hours (weekly UNION extra),
-    # 3 time off UNION closures, 4 rooms, 5 appointments UNION holds.
-    with django_assert_num_queries(5):
+    # 1 the team offering the service here, with the service and the location; 2 the
+    # booking policy; load_schedule for the month's bookable days: 3 hours (weekly UNION
+    # extra), 4 time off UNION closures, 5 rooms, 6 appointments UNION holds.
+    with django_assert_num_queries(6):
         page = client.get(month_url(clinic), params)
     assert page.status_code == 200
     assert page.context["times"]
@@ -137,9 +137,9 @@ def test_it_searches_past_the_week_in_chunks_only_when_it_must(
         ends_at=dt.datetime(2027, 2, 10, tzinfo=dt.UTC),
         reason="Refurbishment",
     )
-    # 1 the offer; 2-5 the day and its week (6-12 January); 6-9 the next 28 days
-    # (13 January - 9 February); 10-13 the 28 after (from 10 February), where it stops.
-    with django_assert_num_queries(13):
+    # 1 the team, 2 the policy; 3-6 the day and its week (6-12 January); 7-10 the next
+    # 28 days (13 January - 9 February); 11-14 the 28 after (from 10 February): found.
+    with django_assert_num_queries(14):
         page = client.get(times_url(clinic), {"date": "2027-01-06"})
     assert page.context["next_day"] == dt.date(2027, 2, 10)
     assert "date=2027-02-10" in page.text

@@ -45,7 +45,10 @@ class DayForm(forms.Form):
         self.fields["practitioner"] = PractitionerChoiceField(
             practitioners=practitioners, required=False, label="With"
         )
-        self.fields["date"].widget.attrs.update(min=first_day.isoformat(), max=last_day.isoformat())
+        self.fields["date"].widget.attrs.update(
+            min=first_day.isoformat(), max=last_day.isoformat(), **{"class": "form-control"}
+        )
+        self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.order_fields(["practitioner", "date"])
 
     def clean_date(self) -> dt.date:
@@ -72,6 +75,7 @@ class MonthForm(forms.Form):
         self.fields["practitioner"] = PractitionerChoiceField(
             practitioners=practitioners, required=False, label="With"
         )
+        self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.fields["month"].widget = forms.HiddenInput()
         self.fields["date"].widget = forms.HiddenInput()
         self.order_fields(["practitioner", "month", "date"])

@@ -39,12 +39,13 @@ def _instance[M: models.Model](model: type[M], row: Practitioner, prefix: str) -
 
 
 def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
-    """What every booking page looks up first, in one query: the team offering the
-    service at the location, each row carrying the service's, the location's and the
-    policy's columns. None if the service or the location is not bookable, or nobody
-    offers one at the other."""
-    policy_fields = [f.attname for f in BookingPolicy._meta.concrete_fields]
-    policy = BookingPolicy.objects.filter(pk=1)
+    """What every booking page looks up first, in two queries: the team offering the
+    service at the location, each row carrying the service's and the location's columns;
+    and the policy. None if the service or the location is not bookable, or nobody
+    offers one at the other.
+
+    (The policy as scalar subqueries of the first query would save a round trip but cost
+    more: compiling seven subqueries takes several times as long as a plain query.)"""
     team = list(
         Practitioner.objects.filter(
             is_active=True,
@@ -58,7 +59,6 @@ def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
         .annotate(
             **_columns(Service, "services", "offer_service_"),
             **_columns(Location, "locations", "offer_location_"),
-            **{f"offer_policy_{name}": Subquery(policy.values(name)) for name in policy_fields},
         )
     )
     if not team:
@@ -68,8 +68,5 @@ def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
         service=_instance(Service, first, "offer_service_"),
         location=_instance(Location, first, "offer_location_"),
         team=team,
-        # The policy row is made on first use; until then, load() makes it.
-        policy=_instance(BookingPolicy, first, "offer_policy_")
-        if getattr(first, "offer_policy_id", None) is not None
-        else BookingPolicy.load(),
+        policy=BookingPolicy.load(),
     )
