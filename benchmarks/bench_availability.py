@@ -26,13 +26,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from benchmarks.scratch import scratch_database  # noqa: E402
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from clinic.models import Location
 
 SCRATCH_DB = "clinic_bench_availability"
 RUNS = int(os.environ.get("RUNS", "7"))
@@ -136,8 +141,10 @@ def seed(today: dt.date) -> dict[str, Any]:
     return shapes
 
 
-def counter(counted: list[int]) -> Callable[..., Any]:
-    def count(execute, sql, params, many, context):
+def counter(counted: list[int]) -> Callable[..., object]:
+    def count(
+        execute: Callable[..., object], sql: str, params: object, many: bool, context: object
+    ) -> object:
         counted.append(1)
         return execute(sql, params, many, context)
 
@@ -161,7 +168,7 @@ def timed_runs(run: Callable[[], int]) -> tuple[float, int]:
     return statistics.median(samples), queries
 
 
-def walk(client, url: str, pages: list[dict[str, str]]) -> Callable[[], int]:
+def walk(client: "Client", url: str, pages: list[dict[str, str]]) -> Callable[[], int]:
     def run() -> int:
         for params in pages:
             response = client.get(url, params)
@@ -199,9 +206,9 @@ def measure(shapes: dict[str, Any]) -> list[Figure]:
         ("month view, 1 practitioner", "solo", "0", "month", month_pages),
         ("month view, any of 10 practitioners", "team", "any", "month", month_pages),
     ]
-    for label, slug, who, page, params in walks:
+    for label, slug, which, page, params in walks:
         location, team = shapes[slug]
-        who = str(team[int(who)].pk) if who.isdigit() else who
+        who = str(team[int(which)].pk) if which.isdigit() else which
         url = reverse(f"booking:{page}", args=[service.slug, location.slug])
         seconds, queries = timed_runs(walk(client, url, params(who)))
         requests = len(params(who))
@@ -212,10 +219,10 @@ def measure(shapes: dict[str, Any]) -> list[Figure]:
     url = reverse("booking:times", args=[service.slug, location.slug])
     per_horizon: dict[int, list[float]] = {31: [], 365: []}
     for _ in range(3):
-        for horizon in per_horizon:
+        for horizon, samples in per_horizon.items():
             BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon)
             seconds, queries = timed_runs(walk(client, url, pages(str(team[0].pk))))
-            per_horizon[horizon].append(seconds)
+            samples.append(seconds)
     BookingPolicy.objects.filter(pk=1).update(horizon_days=DAYS + 1)
     for horizon, samples in per_horizon.items():
         figures.append(
@@ -235,7 +242,9 @@ def measure(shapes: dict[str, Any]) -> list[Figure]:
         location, team = shapes[slug]
         practitioner_id = None if chosen is None else team[chosen].pk
 
-        def engine(location=location, practitioner_id=practitioner_id) -> int:
+        def engine(
+            location: "Location" = location, practitioner_id: int | None = practitioner_id
+        ) -> int:
             now = dt.datetime.now(dt.UTC)
             loaded = load_schedule(
                 service=service,

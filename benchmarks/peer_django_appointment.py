@@ -18,6 +18,7 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 
 from appointment.models import (
     Appointment,
@@ -80,8 +81,10 @@ for member in team:
                 )
 
 
-def counter(counted: list) -> object:
-    def count(execute, sql, params, many, context):
+def counter(counted: list[int]) -> Callable[..., object]:
+    def count(
+        execute: Callable[..., object], sql: str, params: object, many: bool, context: object
+    ) -> object:
         counted.append(1)
         return execute(sql, params, many, context)
 
@@ -92,7 +95,7 @@ def walk(members: list[StaffMember]) -> dict:
     client = Client()
     times, queries, requests = [], 0, 0
     for run in range(RUNS + 1):
-        counted = []
+        counted: list[int] = []
         started = time.perf_counter()
         # Counted by a wrapper: the debug query log keeps only the last 9,000.
         with connection.execute_wrapper(counter(counted)):

@@ -69,7 +69,14 @@ class MonthForm(forms.Form):
     month = forms.DateField(input_formats=["%Y-%m"], required=False)
     date = forms.DateField(required=False)
 
-    def __init__(self, *args, practitioners, first_day: dt.date, last_day: dt.date, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        practitioners: Iterable[Practitioner],
+        first_day: dt.date,
+        last_day: dt.date,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.first_day, self.last_day = first_day, last_day
         self.fields["practitioner"] = PractitionerChoiceField(
