@@ -6,7 +6,8 @@
 
 The data shape is the peer's (see peer_django_appointment.py): Mon-Fri 09:00-17:00, a
 45-minute service, a 15-minute grid, 7 booked 45-minute appointments each weekday at
-09:00, 10:00 ... 15:00, for the 30 days from tomorrow; here for one practitioner at one
+09:00, 10:00 ... 15:00, for the 30 days from tomorrow (here 37, for the week strips of
+the walk's last days); for one practitioner at one
 location, and for ten practitioners (ten rooms) at another. Every figure is the median
 of RUNS timed walks after one warm-up, through Django's test client like the peer's.
 
@@ -94,6 +95,9 @@ def seed(today: dt.date) -> dict[str, Any]:
         },
     )
     days = [today + dt.timedelta(days=n) for n in range(1, DAYS + 1)]
+    # Booked a week further than the walk, so every week strip it shows is a booked one,
+    # whatever the horizon.
+    booked = [today + dt.timedelta(days=n) for n in range(1, DAYS + 8)]
     shapes: dict[str, Any] = {"service": service, "days": days}
     for slug, size in (("solo", 1), ("team", TEAM)):
         location = Location.objects.create(
@@ -133,7 +137,7 @@ def seed(today: dt.date) -> dict[str, Any]:
                 source=AppointmentSource.FRONT_DESK,
             )
             for p, room in zip(team, rooms, strict=True)
-            for day in days
+            for day in booked
             if day.weekday() < 5
             for hour in range(9, 16)
         )
