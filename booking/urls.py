@@ -13,6 +13,7 @@ urlpatterns = [
     path("book/confirmed/", views.book_confirmed, name="confirmed"),
     path("book/<slug:service_slug>/", views.book_where, name="where"),
     path("book/<slug:service_slug>/<slug:location_slug>/", views.book_times, name="times"),
+    path("book/<slug:service_slug>/<slug:location_slug>/month/", views.book_month, name="month"),
     path("book/<slug:service_slug>/<slug:location_slug>/hold/", views.book_hold, name="hold"),
     path(
         "book/<slug:service_slug>/<slug:location_slug>/details/",

@@ -45,7 +45,10 @@ class DayForm(forms.Form):
         self.fields["practitioner"] = PractitionerChoiceField(
             practitioners=practitioners, required=False, label="With"
         )
-        self.fields["date"].widget.attrs.update(min=first_day.isoformat(), max=last_day.isoformat())
+        self.fields["date"].widget.attrs.update(
+            min=first_day.isoformat(), max=last_day.isoformat(), **{"class": "form-control"}
+        )
+        self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.order_fields(["practitioner", "date"])
 
     def clean_date(self) -> dt.date:
@@ -58,6 +61,53 @@ class DayForm(forms.Form):
                 "please choose an earlier day."
             )
         return day
+
+
+class MonthForm(forms.Form):
+    """The month whose days with free times are shown, with whom, and the day opened."""
+
+    month = forms.DateField(input_formats=["%Y-%m"], required=False)
+    date = forms.DateField(required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        practitioners: Iterable[Practitioner],
+        first_day: dt.date,
+        last_day: dt.date,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_day, self.last_day = first_day, last_day
+        self.fields["practitioner"] = PractitionerChoiceField(
+            practitioners=practitioners, required=False, label="With"
+        )
+        self.fields["practitioner"].widget.attrs["class"] = "form-select"
+        self.fields["month"].widget = forms.HiddenInput()
+        self.fields["date"].widget = forms.HiddenInput()
+        self.order_fields(["practitioner", "month", "date"])
+
+    def clean_month(self) -> dt.date:
+        month = self.cleaned_data["month"] or self.first_day.replace(day=1)
+        if month < self.first_day.replace(day=1):
+            raise forms.ValidationError("That month has passed; please choose a later one.")
+        if month > self.last_day.replace(day=1):
+            raise forms.ValidationError(
+                f"Online booking is open until {self.last_day:%-d %B %Y}; "
+                "please choose an earlier month."
+            )
+        return month
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        day, month = cleaned.get("date"), cleaned.get("month")
+        if (
+            day is not None
+            and month is not None
+            and (day.replace(day=1) != month or not self.first_day <= day <= self.last_day)
+        ):
+            self.add_error("date", "Please choose a day of this month that is open for booking.")
+        return cleaned
 
 
 class SlotForm(forms.Form):

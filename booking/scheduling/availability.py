@@ -173,13 +173,24 @@ class _Diary:
         }
         self.busy = {pid: _Intervals(booked[pid]) for pid in schedule.practitioner_ids}
         self.rooms = {rid: _Intervals(room_booked[rid]) for rid in sorted(schedule.room_ids)}
+        self._grids: dict[tuple, list[tuple[dt.datetime, dt.datetime]]] = {}
 
     def grid(
         self, practitioner_id: int, day: dt.date, interval: int
-    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
         """Each grid start inside the practitioner's hours that day, with its block's end."""
         blocks = self.weekly[practitioner_id, day.weekday()] + self.dated[practitioner_id, day]
-        for block_start, block_stop in _merge_wall_clock(blocks):
+        merged = tuple(_merge_wall_clock(blocks))
+        # Colleagues mostly share their hours: each day's grid is worked out once.
+        key = (day, merged, interval)
+        if key not in self._grids:
+            self._grids[key] = list(self._grid(day, merged, interval))
+        return self._grids[key]
+
+    def _grid(
+        self, day: dt.date, merged: tuple[tuple[dt.time, dt.time], ...], interval: int
+    ) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        for block_start, block_stop in merged:
             block_end = _block_edge(day, block_stop, self.zone)
             first_minute = -(-_minutes(block_start) // interval) * interval
             for minute in range(first_minute, _minutes(block_stop), interval):

@@ -114,9 +114,11 @@ def load_schedule(
     hold_token: str | None = None,
     now: dt.datetime | None = None,
     with_appointments: bool = False,
+    practitioners: list[Practitioner] | None = None,
 ) -> LoadedSchedule:
     """Everything the engine needs for these local days, in five queries whatever the
-    number of days, practitioners or appointments.
+    number of days, practitioners or appointments; four when the caller has already
+    read ``practitioners`` (those who offer the service here, as the booking pages do).
 
     With a ``service``, the practitioners who offer it here; without, every active
     practitioner who works here (the front desk's calendar). Other patients' live slot
@@ -126,14 +128,14 @@ def load_schedule(
     """
     window_start, window_end = local_day_bounds(first_day, last_day, location)
 
-    # Query 1: the practitioners who offer this service here (or all who work here).
-    if service is None:
-        practitioners = Practitioner.objects.filter(is_active=True, locations=location)
-    else:
-        practitioners = Practitioner.objects.bookable(service=service, location=location)
-    if practitioner_id is not None:
-        practitioners = practitioners.filter(pk=practitioner_id)
-    by_id = {p.pk: p for p in practitioners.select_related("user")}
+    if practitioners is None:
+        # Query 1: the practitioners who offer this service here (or all who work here).
+        if service is None:
+            query = Practitioner.objects.filter(is_active=True, locations=location)
+        else:
+            query = Practitioner.objects.bookable(service=service, location=location)
+        practitioners = list(query.select_related("user"))
+    by_id = {p.pk: p for p in practitioners if practitioner_id is None or p.pk == practitioner_id}
     ids = list(by_id)
 
     hours = working_hours(  # query 2

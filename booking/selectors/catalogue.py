@@ -1,8 +1,11 @@
 """What the public can book, and where."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from booking.models import Service
+from django.db import models
+from django.db.models import F, QuerySet
+
+from booking.models import BookingPolicy, Practitioner, Service
 from clinic.models import Location
 
 
@@ -14,3 +17,56 @@ def bookable_locations(service: Service) -> QuerySet[Location]:
     return Location.objects.filter(
         is_active=True, practitioners__services=service, practitioners__is_active=True
     ).distinct()
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A bookable service at an active location, with whom, under which policy."""
+
+    service: Service
+    location: Location
+    team: list[Practitioner]  # the active practitioners who offer it there, by name
+    policy: BookingPolicy
+
+
+def _columns(model: type[models.Model], path: str, prefix: str) -> dict[str, F]:
+    return {f"{prefix}{f.attname}": F(f"{path}__{f.attname}") for f in model._meta.concrete_fields}
+
+
+def _instance[M: models.Model](model: type[M], row: Practitioner, prefix: str) -> M:
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db("default", names, [getattr(row, f"{prefix}{n}") for n in names])
+
+
+def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
+    """What every booking page looks up first, in two queries: the team offering the
+    service at the location, each row carrying the service's and the location's columns;
+    and the policy. None if the service or the location is not bookable, or nobody
+    offers one at the other.
+
+    (The policy as scalar subqueries of the first query would save a round trip but cost
+    more: compiling seven subqueries takes several times as long as a plain query.)"""
+    team = list(
+        Practitioner.objects.filter(
+            is_active=True,
+            services__slug=service_slug,
+            services__is_active=True,
+            services__is_online_bookable=True,
+            locations__slug=location_slug,
+            locations__is_active=True,
+        )
+        .select_related("user")
+        .annotate(
+            **_columns(Service, "services", "offer_service_"),
+            **_columns(Location, "locations", "offer_location_"),
+        )
+    )
+    if not team:
+        return None
+    first = team[0]
+    return Offer(
+        service=_instance(Service, first, "offer_service_"),
+        location=_instance(Location, first, "offer_location_"),
+        team=team,
+        policy=BookingPolicy.load(),
+    )

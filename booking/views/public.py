@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from booking.forms.public import (
     ANY,
     DayForm,
+    MonthForm,
     PatientDetailsForm,
     PractitionerChoiceField,
     SlotForm,
@@ -35,11 +36,10 @@ from booking.models import (
     Service,
     SlotHold,
 )
-from booking.scheduling import availability
 from booking.scheduling.availability import format_start, parse_start
 from booking.scheduling.rules import booking_rules
-from booking.scheduling.schedule import load_schedule
-from booking.selectors.catalogue import bookable_locations, bookable_services
+from booking.scheduling.times import Question, day_page, month_page
+from booking.selectors.catalogue import Offer, bookable_locations, bookable_offer, bookable_services
 from booking.services.booking import appointment_book, online_booking_make
 from booking.services.holds import SESSION_KEY as HOLD_KEY
 from booking.services.holds import hold_token_for, slot_hold
@@ -51,7 +51,6 @@ from patients.models import Patient
 
 SESSION_KEY = "booking"
 CONFIRMED_KEY = "booking_confirmed"
-DAYS_AHEAD_SHOWN = 7
 
 
 def services(request: HttpRequest) -> HttpResponse:
@@ -97,14 +96,15 @@ def _offering(service: Service) -> Prefetch:
 
 
 def _get_offer(service_slug: str, location_slug: str) -> tuple[Service, Location, list]:
-    service = get_object_or_404(bookable_services(), slug=service_slug)
-    location = get_object_or_404(Location, slug=location_slug, is_active=True)
-    team = list(
-        Practitioner.objects.bookable(service=service, location=location).select_related("user")
-    )
-    if not team:
-        raise Http404("Nobody offers this service here.")
-    return service, location, team
+    offer = _offer(service_slug, location_slug)
+    return offer.service, offer.location, offer.team
+
+
+def _offer(service_slug: str, location_slug: str) -> Offer:
+    offer = bookable_offer(service_slug=service_slug, location_slug=location_slug)
+    if offer is None:
+        raise Http404("This service is not offered here.")
+    return offer
 
 
 def _bookable_days(
@@ -115,8 +115,8 @@ def _bookable_days(
 
 
 def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
-    service, location, team = _get_offer(service_slug, location_slug)
-    policy = BookingPolicy.load()
+    offer = _offer(service_slug, location_slug)
+    service, location, team, policy = offer.service, offer.location, offer.team, offer.policy
     now = timezone.now()
     first_day, last_day = _bookable_days(location, policy, now)
     data = request.GET.copy()
@@ -128,34 +128,73 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
 
     day = form.cleaned_data["date"]
     chosen = form.cleaned_data["practitioner"]
-    loaded = load_schedule(
-        service=service,
-        location=location,
-        first_day=day,
-        last_day=last_day,
-        practitioner_id=chosen.pk if chosen else None,
-        hold_token=request.session.get(HOLD_KEY),
-        now=now,
-    )
-    rules = booking_rules(service=service, policy=policy, now=now, source=AppointmentSource.ONLINE)
-    slots = availability.free_slots(loaded.schedule, rules, day, last_day)
-    by_day: dict[dt.date, list[dt.datetime]] = {}
-    for start in availability.slots_by_start(slots):
-        by_day.setdefault(start.astimezone(location.zone).date(), []).append(start)
-    times = by_day.get(day, [])
-    next_day = next((d for d in sorted(by_day) if d > day), None)
-    week = [day + dt.timedelta(days=n) for n in range(DAYS_AHEAD_SHOWN)]
+    question = _question(request, service, location, [chosen] if chosen else team, policy, now)
+    page = day_page(question, day, last_day)
     context.update(
         day=day,
         practitioner_param=chosen.pk if chosen else ANY,
         chosen=chosen,
-        times=[(start, format_start(start)) for start in times],
-        next_day=None if times else next_day,
-        week=[(d, len(by_day.get(d, []))) for d in week if d <= last_day],
+        times=[(start, format_start(start)) for start in page.times],
+        next_day=page.next_day,
+        week=page.week,
         previous_day=day - dt.timedelta(days=1) if day > first_day else None,
         following_day=day + dt.timedelta(days=1) if day < last_day else None,
     )
     return render(request, "booking/book_times.html", context)
+
+
+def book_month(request: HttpRequest, service_slug: str, location_slug: str) -> HttpResponse:
+    """A month at a glance: which days have free times, and the times of the day opened
+    (by default the first with any), all from one pass of the engine over the month."""
+    offer = _offer(service_slug, location_slug)
+    service, location, team, policy = offer.service, offer.location, offer.team, offer.policy
+    now = timezone.now()
+    first_day, last_day = _bookable_days(location, policy, now)
+    form = MonthForm(request.GET, practitioners=team, first_day=first_day, last_day=last_day)
+    context = {"service": service, "location": location, "form": form}
+    if not form.is_valid():
+        return render(request, "booking/book_month.html", context, status=400)
+
+    month, chosen = form.cleaned_data["month"], form.cleaned_data["practitioner"]
+    question = _question(request, service, location, [chosen] if chosen else team, policy, now)
+    weeks, by_day = month_page(question, month, first_day, last_day)
+    day = form.cleaned_data["date"] or min(by_day, default=None)
+    context.update(
+        month=month,
+        weeks=weeks,
+        day=day,
+        chosen=chosen,
+        practitioner_param=chosen.pk if chosen else ANY,
+        times=[(start, format_start(start)) for start in by_day.get(day, [])] if day else [],
+        previous_month=(month - dt.timedelta(days=1)).replace(day=1)
+        if month > first_day.replace(day=1)
+        else None,
+        next_month=(month + dt.timedelta(days=31)).replace(day=1)
+        if month < last_day.replace(day=1)
+        else None,
+    )
+    return render(request, "booking/book_month.html", context)
+
+
+def _question(
+    request: HttpRequest,
+    service: Service,
+    location: Location,
+    practitioners: list[Practitioner],
+    policy: BookingPolicy,
+    now: dt.datetime,
+) -> Question:
+    """Whose times the visitor asks about; their own slot hold does not hide its time."""
+    return Question(
+        service=service,
+        location=location,
+        practitioners=practitioners,
+        rules=booking_rules(
+            service=service, policy=policy, now=now, source=AppointmentSource.ONLINE
+        ),
+        hold_token=request.session.get(HOLD_KEY),
+        now=now,
+    )
 
 
 def _hold(

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from booking.models import Appointment, AppointmentStatus, BookingPolicy
+from booking.models import Appointment, AppointmentStatus
 from patients.models import Patient
 from tests import factories
 from tests.booking.views.public_flow import DETAILS, choose, details_url
@@ -195,42 +195,3 @@ def test_it_sends_an_empty_review_back_to_the_start(client, clinic):
     assert client.get(reverse("booking:review")).url == reverse("booking:book")
     assert client.post(reverse("booking:review")).url == reverse("booking:book")
     assert client.get(reverse("booking:confirmed")).url == reverse("booking:book")
-
-
-def _fill_diary(clinic, patient, count: int) -> None:
-    """`count` sessions spread over the weeks ahead, alternating practitioners and rooms."""
-    appointments = []
-    for n in range(count):
-        day = MONDAY + dt.timedelta(days=n // 12)
-        start = factories.at(9, day=day) + dt.timedelta(minutes=40 * (n % 6))
-        practitioner, room = (
-            (clinic.alice, clinic.rooms[0]) if n % 12 < 6 else (clinic.bob, clinic.rooms[1])
-        )
-        appointments.append(
-            factories.appointment(
-                clinic,
-                patient,
-                start,
-                practitioner=practitioner,
-                room=room,
-                service=clinic.follow_up,
-                reference=f"R{n:05d}",
-                save=False,
-            )
-        )
-    Appointment.objects.bulk_create(appointments)
-
-
-@pytest.mark.parametrize("horizon_days", [1, 60])
-@pytest.mark.parametrize("bookings", [0, 500])
-def test_it_loads_the_times_page_in_constant_queries(
-    client, clinic, patient, django_assert_num_queries, horizon_days, bookings
-):
-    BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
-    _fill_diary(clinic, patient, bookings)
-    # 1 service, 2 location, 3 practitioners offering it there, 4 booking policy;
-    # load_schedule: 5 practitioners, 6 hours (weekly UNION extra),
-    # 7 time off UNION closures, 8 rooms, 9 appointments.
-    with django_assert_num_queries(9):
-        page = client.get(times_url(clinic), {"date": "2027-01-05"})
-    assert page.status_code == 200

@@ -1,0 +1,1 @@
+"""Timing scripts (not tests); run each as a script, see its docstring."""
