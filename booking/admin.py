@@ -18,6 +18,7 @@ from booking.models import (
     Appointment,
     BookingPolicy,
     ClinicClosure,
+    Course,
     ExtraHours,
     Practitioner,
     Service,
@@ -303,6 +304,7 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         "local_end",
         "local_occupied_until",
         "source",
+        "course",
         "cancellation_reason",
         "created_at",
         "updated_at",
@@ -435,4 +437,41 @@ class SlotHoldAdmin(admin.ModelAdmin):
 
     @override
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+class CourseAppointmentInline(admin.TabularInline):
+    model = Appointment
+    fields = readonly_fields = ("reference", "start", "practitioner", "room", "status")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
+        return False
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    """Read-only: a course is booked, and its rest cancelled, from the front-desk pages,
+    where the booking checks and locks apply."""
+
+    list_display = ["__str__", "service", "location", "every_days", "source", "created_at"]
+    list_select_related = ["service", "location"]
+    fields = readonly_fields = (
+        "patient",
+        "service",
+        "location",
+        "practitioner",
+        "every_days",
+        "source",
+        "booked_by",
+        "created_at",
+    )
+    inlines = [CourseAppointmentInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
         return False

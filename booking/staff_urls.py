@@ -1,5 +1,6 @@
 from django.urls import path
 
+from booking.views import courses
 from booking.views import staff as views
 
 app_name = "staff"
@@ -25,6 +26,13 @@ urlpatterns = [
         name="appointment_reschedule",
     ),
     path("patients/<int:pk>/waitlist/", views.waitlist_new, name="waitlist_new"),
+    path(
+        "calendar/<slug:location_slug>/course/<int:patient_id>/",
+        courses.course_new,
+        name="course_new",
+    ),
+    path("courses/<int:pk>/", courses.course_detail, name="course"),
+    path("courses/<int:pk>/cancel/", courses.course_cancel, name="course_cancel"),
     path("waitlist/", views.waitlist_list, name="waitlist"),
     path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import portal
+from booking.views import portal, portal_courses
 from booking.views import public as views
 
 app_name = "booking"
@@ -30,6 +30,7 @@ urlpatterns = [
     path("appointment/<str:token>/reschedule/", portal.manage_reschedule, name="manage_reschedule"),
     path("my/", portal.portal, name="portal"),
     path("my/progress/", portal.portal_progress, name="portal_progress"),
+    path("my/course/<slug:location_slug>/", portal_courses.portal_course, name="portal_course"),
     path("my/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
     path("my/sign-in/<str:token>/", portal.portal_enter, name="portal_enter"),
     path("my/sign-out/", portal.portal_sign_out, name="portal_sign_out"),

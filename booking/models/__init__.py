@@ -11,6 +11,7 @@ from booking.models.appointments import (
     TsTzRange,
     new_reference,
 )
+from booking.models.courses import Course
 from booking.models.practitioners import Practitioner, PractitionerQuerySet, Service
 from booking.models.schedule import (
     BookingPolicy,
@@ -31,6 +32,7 @@ __all__ = [
     "AppointmentStatus",
     "BookingPolicy",
     "ClinicClosure",
+    "Course",
     "ExtraHours",
     "Practitioner",
     "PractitionerQuerySet",

@@ -102,6 +102,14 @@ class Appointment(models.Model):
     hours_override = models.BooleanField(
         default=False, help_text="Booked by staff outside the practitioner's published hours."
     )
+    course = models.ForeignKey(
+        "booking.Course",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="The course this session was booked in, if any.",
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -158,6 +158,16 @@ class BookingPolicy(models.Model):
         validators=[MinValueValidator(1)],
         help_text="How many upcoming appointments one patient may hold through online booking.",
     )
+    course_min_gap_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MaxValueValidator(336)],
+        help_text="Courses keep at least this many hours from the end of one session to the "
+        "start of the next.",
+    )
+    courses_online = models.BooleanField(
+        default=False,
+        help_text="Returning patients may book a whole course in the portal.",
+    )
     late_cancellation_text = models.TextField(
         blank=True,
         default="Appointments cancelled inside the cancellation window, or missed, may be charged.",

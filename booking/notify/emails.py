@@ -27,6 +27,8 @@ SUBJECTS = {
     "waitlist_offer": "A time has come free",
     "aftercare": "After your visit",
     "check_in": "How are you since your visit?",
+    "course_booked": "Your course of appointments is booked",
+    "course_cancelled": "Your remaining appointments are cancelled",
 }
 
 
@@ -60,6 +62,21 @@ def appointment_email(appointment: Appointment, kind: str) -> EmailMultiAlternat
             ics.appointment_ics(appointment, manage_url=manage_url, cancel=kind == "cancelled"),
             "text/calendar; method=" + ("CANCEL" if kind == "cancelled" else "REQUEST"),
         )
+    return message
+
+
+def course_email(appointments: list[Appointment], kind: str) -> EmailMultiAlternatives:
+    """course_booked or course_cancelled: every session in one email, with one calendar
+    file holding them all (each event with the UID of its own appointment)."""
+    sessions = [(a, links.absolute(links.manage_path(a))) for a in appointments]
+    patient = appointments[0].patient
+    message = _message(kind, to=patient.email, context={"patient": patient, "sessions": sessions})
+    cancel = kind == "course_cancelled"
+    message.attach(
+        "course.ics",
+        ics.appointments_ics(sessions, cancel=cancel),
+        "text/calendar; method=" + ("CANCEL" if cancel else "REQUEST"),
+    )
     return message
 
 

@@ -33,14 +33,19 @@ def _local(instant: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return local
 
 
-def appointment_ics(appointment: Appointment, *, manage_url: str, cancel: bool = False) -> bytes:
-    """The appointment as an iTIP REQUEST, or as a CANCEL of the same event."""
-    zone = appointment.location.zone
+def _calendar(method: str | None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.CLINIC_NAME}//Appointments//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancel else "REQUEST")
+    if method:
+        calendar.add("method", method)
+    return calendar
 
+
+def event(appointment: Appointment, *, summary: str, description: str, cancel: bool) -> Event:
+    """The appointment's event: the same UID and times in the patient's emails and the
+    practitioner's feed, so each calendar holds it once and follows its changes."""
+    zone = appointment.location.zone
     event = Event()
     event.add("uid", uid(appointment))
     # Seconds since booking: grows with every change, as SEQUENCE must.
@@ -48,20 +53,42 @@ def appointment_ics(appointment: Appointment, *, manage_url: str, cancel: bool =
     event.add("dtstamp", appointment.updated_at.astimezone(dt.UTC))
     event.add("dtstart", _local(appointment.start, zone))
     event.add("dtend", _local(appointment.end, zone))
-    event.add("summary", f"{appointment.service.name} at {settings.CLINIC_NAME}")
+    event.add("summary", summary)
     event.add("location", f"{appointment.location.name}, {appointment.location.address}")
-    event.add(
-        "description",
-        f"With {appointment.practitioner.name}. Reference {appointment.reference}.\n"
-        f"Change or cancel: {manage_url}\nCall us: {settings.CLINIC_PHONE}",
-    )
+    event.add("description", description)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+    return event
+
+
+def _patient_event(appointment: Appointment, *, manage_url: str, cancel: bool) -> Event:
+    patient_event = event(
+        appointment,
+        summary=f"{appointment.service.name} at {settings.CLINIC_NAME}",
+        description=(
+            f"With {appointment.practitioner.name}. Reference {appointment.reference}.\n"
+            f"Change or cancel: {manage_url}\nCall us: {settings.CLINIC_PHONE}"
+        ),
+        cancel=cancel,
+    )
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
     organizer.params["cn"] = vText(settings.CLINIC_NAME)
-    event.add("organizer", organizer)
+    patient_event.add("organizer", organizer)
     attendee = vCalAddress(f"mailto:{appointment.patient.email}")
     attendee.params["rsvp"] = vText("FALSE")
-    event.add("attendee", attendee)
-    calendar.add_component(event)
+    patient_event.add("attendee", attendee)
+    return patient_event
+
+
+def appointment_ics(appointment: Appointment, *, manage_url: str, cancel: bool = False) -> bytes:
+    """The appointment as an iTIP REQUEST, or as a CANCEL of the same event."""
+    return appointments_ics([(appointment, manage_url)], cancel=cancel)
+
+
+def appointments_ics(appointments: list[tuple[Appointment, str]], *, cancel: bool = False) -> bytes:
+    """Several appointments (a course), each with its manage link, in one calendar file:
+    one event per appointment, with the same UID as its own emails' file."""
+    calendar = _calendar("CANCEL" if cancel else "REQUEST")
+    for appointment, manage_url in appointments:
+        calendar.add_component(_patient_event(appointment, manage_url=manage_url, cancel=cancel))
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -15,7 +15,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, Course
 from booking.notify import emails, offers
 from booking.selectors.waitlist import FreedTime
 from patients.links import CHECK_IN_SALT, intake_url, visit_token
@@ -41,6 +41,19 @@ def send_appointment_email(*, appointment_id: int, kind: str) -> str:
     if appointment is None:
         return "missing"
     emails.appointment_email(appointment, kind).send()
+    return "sent"
+
+
+@task
+def send_course_email(*, appointment_ids: list[int], kind: str) -> str:
+    appointments = list(
+        Appointment.objects.select_related(
+            "service", "location", "practitioner__user", "patient"
+        ).filter(pk__in=appointment_ids)
+    )
+    if not appointments:
+        return "missing"
+    emails.course_email(appointments, kind).send()
     return "sent"
 
 
@@ -179,5 +192,31 @@ def after_cancelled(appointment: Appointment) -> None:
     def enqueue() -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind="cancelled")
         _enqueue_offer(freed)
+
+    transaction.on_commit(enqueue)
+
+
+def after_course_booked(course: Course, appointments: list[Appointment]) -> None:
+    """One email for the whole course; a reminder before each session."""
+    ids, patient_id = [a.pk for a in appointments], course.patient_id
+
+    def enqueue() -> None:
+        send_course_email.enqueue(appointment_ids=ids, kind="course_booked")
+        send_intake_request.enqueue(patient_id=patient_id)
+        for appointment in appointments:
+            _enqueue_reminder(appointment)
+
+    transaction.on_commit(enqueue)
+
+
+def after_course_cancelled(appointments: list[Appointment]) -> None:
+    """One email for the cancelled sessions; each freed time is offered to the waitlist."""
+    ids = [a.pk for a in appointments]
+    freed = [FreedTime.of(a) for a in appointments]
+
+    def enqueue() -> None:
+        send_course_email.enqueue(appointment_ids=ids, kind="course_cancelled")
+        for time in freed:
+            _enqueue_offer(time)
 
     transaction.on_commit(enqueue)

@@ -122,27 +122,41 @@ def appointment_cancel(
     policy = BookingPolicy.load()
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status not in UPCOMING:
-            raise BookingError(
-                f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
-                code="status",
-            )
-        if locked.start <= now:
-            raise BookingError(
-                "An appointment that has started cannot be cancelled; mark it as a no-show "
-                "or complete it instead.",
-                code="past",
-            )
-        late = inside_cancellation_window(locked, policy=policy, now=now)
-        if late and by_patient:
-            raise BookingError(
-                f"It is too late to cancel online; please call us on {settings.CLINIC_PHONE}.",
-                code="window",
-            )
-        locked.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
-        locked.cancelled_at = now
-        locked.cancellation_reason = reason.strip()[:200]
-        locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
-        locked.save()
+        cancel_locked(locked, policy=policy, now=now, by_patient=by_patient, reason=reason)
         tasks.after_cancelled(locked)
+    return locked
+
+
+def cancel_locked(
+    locked: Appointment,
+    *,
+    policy: BookingPolicy,
+    now: dt.datetime,
+    by_patient: bool,
+    reason: str,
+) -> Appointment:
+    """Cancel an appointment the caller has locked (select_for_update); the caller tells
+    the patient. Shared by a single cancellation and a course's "cancel the rest"."""
+    if locked.status not in UPCOMING:
+        raise BookingError(
+            f"A {locked.get_status_display().lower()} appointment cannot be cancelled.",
+            code="status",
+        )
+    if locked.start <= now:
+        raise BookingError(
+            "An appointment that has started cannot be cancelled; mark it as a no-show "
+            "or complete it instead.",
+            code="past",
+        )
+    late = inside_cancellation_window(locked, policy=policy, now=now)
+    if late and by_patient:
+        raise BookingError(
+            f"It is too late to cancel online; please call us on {settings.CLINIC_PHONE}.",
+            code="window",
+        )
+    locked.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+    locked.cancelled_at = now
+    locked.cancellation_reason = reason.strip()[:200]
+    locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room", "course"})
+    locked.save()
     return locked

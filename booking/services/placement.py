@@ -228,7 +228,9 @@ def place(
 def save_appointment(appointment: Appointment) -> None:
     # The related rows were checked by the caller and are locked; the overlap constraints
     # are the database's to enforce (see constraint_lost), not another query's.
-    appointment.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+    appointment.full_clean(
+        exclude={"patient", "practitioner", "service", "location", "room", "course"}
+    )
     appointment.save()
 
 

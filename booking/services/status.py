@@ -102,7 +102,9 @@ def appointment_transition(
         if action == "confirm":
             first_visit_required(patient=locked.patient, service=locked.service, start=locked.start)
         locked.status = TRANSITIONS[action].target
-        locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+        locked.full_clean(
+            exclude={"patient", "practitioner", "service", "location", "room", "course"}
+        )
         locked.save()
         if action == "complete":
             tasks.after_completed(locked)

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,6 +42,7 @@ from booking.services.waitlist import load_claim
 from booking.services.waitlist import waitlist_claim as claim
 from clinic import ratelimit
 from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
+from clinic.models import Location
 from patients.clinical.reads import patient_episodes
 from patients.links import PRE_VISIT_SALT, intake_url, visit_token
 from patients.models import AccessVia, Patient
@@ -55,6 +57,13 @@ def portal_patient(request: HttpRequest) -> Patient | None:
     if patient_id is None:
         return None
     return Patient.objects.filter(pk=patient_id, is_archived=False).first()
+
+
+def _course_locations() -> list[Location]:
+    """Where a returning patient may book a course online; none unless the clinic allows
+    it. One query."""
+    allowed = BookingPolicy.objects.filter(courses_online=True)
+    return list(Location.objects.filter(Exists(allowed), is_active=True).order_by("name", "pk"))
 
 
 # --- The manage link -------------------------------------------------------------------
@@ -261,12 +270,14 @@ def portal(request: HttpRequest) -> HttpResponse:
     access_log_record(
         user=None, patient=patient, intake=None, record="portal", via=AccessVia.PORTAL
     )
+    has_visited = any(a.status == AppointmentStatus.COMPLETED for a in appointments)
     context = {
         "patient": patient,
         "upcoming": upcoming,
         "past": past,
         "intake_url": intake_url(patient),
-        "has_visited": any(a.status == AppointmentStatus.COMPLETED for a in appointments),
+        "has_visited": has_visited,
+        "course_locations": _course_locations() if has_visited else [],
     }
     return render(request, "booking/portal.html", context)
 
