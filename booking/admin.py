@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from booking.models import (
     Appointment,
     BookingPolicy,
+    CalendarFeed,
     ClinicClosure,
     Course,
     ExtraHours,
@@ -475,3 +476,23 @@ class CourseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
         return False
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    """Feeds are made by practitioners on their staff page (the URL is shown once); the
+    manager can see them and revoke any."""
+
+    list_display = ["practitioner", "created_at", "revoked_at"]
+    list_select_related = ["practitioner__user"]
+    list_filter = ["revoked_at"]
+    fields = readonly_fields = ("practitioner", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected feeds", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} feeds.", messages.SUCCESS)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import courses
+from booking.views import courses, feeds
 from booking.views import staff as views
 
 app_name = "staff"
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/cancel/", courses.course_cancel, name="course_cancel"),
+    path("calendar-feed/", feeds.my_feed, name="my_feed"),
     path("waitlist/", views.waitlist_list, name="waitlist"),
     path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),
 ]

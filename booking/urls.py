@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import portal, portal_courses
+from booking.views import feeds, portal, portal_courses
 from booking.views import public as views
 
 app_name = "booking"
@@ -34,5 +34,6 @@ urlpatterns = [
     path("my/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
     path("my/sign-in/<str:token>/", portal.portal_enter, name="portal_enter"),
     path("my/sign-out/", portal.portal_sign_out, name="portal_sign_out"),
+    path("calendar/<str:token>.ics", feeds.feed, name="calendar_feed"),
     path("waitlist/claim/<str:token>/", portal.waitlist_claim, name="waitlist_claim"),
 ]

@@ -12,6 +12,7 @@ from booking.models.appointments import (
     new_reference,
 )
 from booking.models.courses import Course
+from booking.models.feeds import CalendarFeed, feed_token_hash
 from booking.models.practitioners import Practitioner, PractitionerQuerySet, Service
 from booking.models.schedule import (
     BookingPolicy,
@@ -31,6 +32,7 @@ __all__ = [
     "AppointmentSource",
     "AppointmentStatus",
     "BookingPolicy",
+    "CalendarFeed",
     "ClinicClosure",
     "Course",
     "ExtraHours",
@@ -45,5 +47,6 @@ __all__ = [
     "WaitlistStatus",
     "Weekday",
     "WeeklyHours",
+    "feed_token_hash",
     "new_reference",
 ]

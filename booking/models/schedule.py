@@ -168,6 +168,11 @@ class BookingPolicy(models.Model):
         default=False,
         help_text="Returning patients may book a whole course in the portal.",
     )
+    feed_patient_names = models.BooleanField(
+        default=False,
+        help_text="Practitioners' calendar feeds show patients' names (otherwise only the "
+        "service, room and reference).",
+    )
     late_cancellation_text = models.TextField(
         blank=True,
         default="Appointments cancelled inside the cancellation window, or missed, may be charged.",

@@ -92,3 +92,27 @@ def appointments_ics(appointments: list[tuple[Appointment, str]], *, cancel: boo
         calendar.add_component(_patient_event(appointment, manage_url=manage_url, cancel=cancel))
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def practitioner_feed_ics(
+    practitioner_name: str, appointments: list[Appointment], *, names: bool
+) -> bytes:
+    """A practitioner's diary as a published calendar: time, service, room and reference,
+    and the patient's name only if the clinic enables it. The events share their UIDs
+    with the patients' emails (and nothing clinical is in them)."""
+    calendar = _calendar("PUBLISH")
+    calendar.add("x-wr-calname", f"{practitioner_name} · {settings.CLINIC_NAME}")
+    for appointment in appointments:
+        summary = appointment.service.name
+        if names:
+            summary = f"{appointment.patient.full_name}: {summary}"
+        calendar.add_component(
+            event(
+                appointment,
+                summary=summary,
+                description=f"{appointment.room.name}. Reference {appointment.reference}.",
+                cancel=False,
+            )
+        )
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
