@@ -15,6 +15,9 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from booking.models import (
+    ApiKey,
+    ApiKeyUse,
+    ApiScope,
     Appointment,
     BookingPolicy,
     CalendarFeed,
@@ -29,6 +32,7 @@ from booking.models import (
     WaitlistStatus,
     WeeklyHours,
 )
+from booking.services.api_keys import api_key_create
 from booking.services.placement import BookingError
 from booking.services.status import ACTIONS, appointment_status_change, available_actions
 from booking.services.waitlist import waitlist_set_status
@@ -496,3 +500,72 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, f"Revoked {count} feeds.", messages.SUCCESS)
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ["name", "scopes"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """The manager makes keys here; the key is shown once, in the message after saving.
+    Only its hash is kept. Revoking is an action; keys are never deleted (their uses
+    stay in the log)."""
+
+    form = ApiKeyForm
+    list_display = ["name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("name", "scopes")
+        return ("name", "scopes", *self.readonly_fields)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name", "scopes"])
+            return
+        key, raw = api_key_create(
+            name=obj.name,
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user if request.user.is_authenticated else None,
+        )
+        obj.pk, obj.key_hash, obj.prefix = key.pk, key.key_hash, key.prefix
+        obj._state.adding = False
+        self.message_user(
+            request, f"The new key (shown only now; copy it): {raw}", messages.WARNING
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Revoked {count} keys.", messages.SUCCESS)
+
+
+@admin.register(ApiKeyUse)
+class ApiKeyUseAdmin(admin.ModelAdmin):
+    list_display = ["at", "key", "method", "path", "status"]
+    list_select_related = ["key"]
+    list_filter = ["status", "key"]
+    date_hierarchy = "at"
+    fields = readonly_fields = ("at", "key", "method", "path", "status")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
+        return False

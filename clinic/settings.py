@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "simple_history",
+    "ninja",  # its docs page's JS and CSS, served by staticfiles (no CDN)
     "clinic",
     "patients",
     "booking",
@@ -260,6 +261,12 @@ CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minim
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 # Significant and serious adverse events alert this address (no clinical details in the email).
 CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL", DEFAULT_FROM_EMAIL)
+# JSON API requests allowed per key per minute.
+CLINIC_API_PER_MINUTE = env_int("CLINIC_API_PER_MINUTE", 120, minimum=1)
+# Webhook deliveries: attempts before giving up, and the first retry's delay in seconds
+# (doubling each time).
+CLINIC_WEBHOOK_ATTEMPTS = env_int("CLINIC_WEBHOOK_ATTEMPTS", 5, minimum=1, maximum=20)
+CLINIC_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
 
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
 # made (any logger, any handler), and the filter guards the handlers besides.

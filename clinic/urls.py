@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from booking.api.site import urls as api_urls
 from clinic import signin, views
 
 two_factor = (
@@ -23,5 +24,6 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),
+    path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

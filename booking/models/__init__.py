@@ -1,5 +1,6 @@
 """Booking models, by sub-domain; importable from ``booking.models`` as one namespace."""
 
+from booking.models.api import ApiKey, ApiKeyUse, ApiScope, api_key_hash
 from booking.models.appointments import (
     REFERENCE_ALPHABET,
     RELEASED_STATUSES,
@@ -27,6 +28,9 @@ from booking.models.waitlist import TimeOfDay, WaitlistEntry, WaitlistStatus
 __all__ = [
     "REFERENCE_ALPHABET",
     "RELEASED_STATUSES",
+    "ApiKey",
+    "ApiKeyUse",
+    "ApiScope",
     "Appointment",
     "AppointmentQuerySet",
     "AppointmentSource",
@@ -47,6 +51,7 @@ __all__ = [
     "WaitlistStatus",
     "Weekday",
     "WeeklyHours",
+    "api_key_hash",
     "feed_token_hash",
     "new_reference",
 ]

@@ -1,0 +1,210 @@
+"""The JSON API: a valid OpenAPI schema and a local docs page, scoped hashed keys, every
+use logged, the same engine and services as the pages, and never a 5xx."""
+
+import datetime as dt
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+import schemathesis
+import time_machine
+from django.urls import reverse
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+
+from booking.api.site import api
+from booking.models import ApiKey, ApiKeyUse, ApiScope, Appointment
+from booking.services.api_keys import api_key_create, api_key_revoke
+from tests.test_staff_support import MONDAY, NOW, at, book
+
+ALL_SCOPES = list(ApiScope.values)
+BASE = "/api/v1"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def make_key(scopes=ALL_SCOPES) -> str:
+    return api_key_create(name="Website", scopes=list(scopes), created_by=None)[1]
+
+
+def bearer(key: str) -> dict:
+    return {"authorization": f"Bearer {key}"}
+
+
+def post(client, path: str, body: dict, key: str):
+    return client.post(
+        BASE + path,
+        json.dumps(body, default=str),
+        content_type="application/json",
+        headers=bearer(key),
+    )
+
+
+def booking_body(clinic, patient, start=None) -> dict:
+    return {
+        "patient_id": patient.pk,
+        "service": clinic.initial.slug,
+        "location": clinic.location.slug,
+        "practitioner_id": clinic.alice.pk,
+        "start": (start or at(10)).isoformat(),
+    }
+
+
+def test_the_openapi_schema_validates(client, db):
+    response = client.get(BASE + "/openapi.json")
+
+    assert response.status_code == 200
+    validate(response.json())
+    assert {"/api/v1/availability", "/api/v1/appointments"} <= set(response.json()["paths"])
+
+
+def test_the_docs_page_is_served_locally_under_the_strict_policy(client, db):
+    response = client.get(BASE + "/docs")
+
+    assert response.status_code == 200
+    scripts = re.findall(r"<script([^>]*)>", response.text)
+    for attributes in scripts:  # no inline script: every one is a file or plain JSON data
+        assert "src=" in attributes or 'type="application/json"' in attributes
+    assert "/static/ninja/swagger-ui-bundle.js" in response.text
+    assert "cdn" not in response.text.lower()
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_key_without_the_booking_scope_gets_403(client, clinic, patient):
+    key = make_key([ApiScope.AVAILABILITY_READ, ApiScope.APPOINTMENTS_READ])
+
+    response = post(client, "/appointments", booking_body(clinic, patient), key)
+
+    assert response.status_code == 403
+    assert "bookings:write" in response.json()["detail"]
+    assert not Appointment.objects.exists()
+
+
+def test_no_key_or_a_revoked_key_gets_401(client, clinic, patient):
+    key = make_key()
+    assert client.get(BASE + "/patients/1").status_code == 401
+    api_key_revoke(key=ApiKey.objects.get(), now=NOW)
+    assert client.get(BASE + f"/patients/{patient.pk}", headers=bearer(key)).status_code == 401
+    assert client.get(BASE + "/patients/1", headers=bearer("ck_guess")).status_code == 401
+
+
+def test_keys_are_stored_hashed(db):
+    key = make_key()
+    stored = ApiKey.objects.get()
+    assert key not in (stored.key_hash, stored.prefix)
+    assert stored.prefix == key[:10]
+
+
+def test_it_books_through_the_booking_service_and_logs_every_use(client, clinic, patient):
+    key = make_key()
+
+    made = post(client, "/appointments", booking_body(clinic, patient), key)
+    again = post(client, "/appointments", booking_body(clinic, patient), key)
+    read = client.get(BASE + f"/appointments/{made.json()['reference']}", headers=bearer(key))
+
+    assert made.status_code == 201
+    assert made.json()["start"].startswith("2027-01-11T10:00")
+    assert again.status_code == 409  # the same rules as the pages: the time is taken
+    assert again.json()["code"] in {"taken", "patient"}
+    assert read.json()["reference"] == made.json()["reference"]
+    uses = list(ApiKeyUse.objects.order_by("pk").values_list("method", "status"))
+    assert uses == [("POST", 201), ("POST", 409), ("GET", 200)]
+
+
+def test_availability_comes_from_the_engine(client, clinic, patient):
+    key = make_key([ApiScope.AVAILABILITY_READ])
+    book(clinic, patient, at(10))  # alice, 10:00 to 11:10 with the buffer
+    query = {
+        "service": clinic.initial.slug,
+        "location": clinic.location.slug,
+        "date": MONDAY.isoformat(),
+        "practitioner_id": clinic.alice.pk,
+    }
+
+    response = client.get(f"{BASE}/availability?{urlencode(query)}", headers=bearer(key))
+
+    starts = [dt.datetime.fromisoformat(s["start"]) for s in response.json()]
+    assert at(9) not in starts  # 09:00 + 60 min + 10 buffer runs into 10:00
+    assert at(10) not in starts and at(11) not in starts  # booked until 11:10
+    assert at(13) in starts
+    assert starts == sorted(starts)
+
+
+def test_bad_input_gets_a_json_4xx(client, clinic, patient):
+    key = make_key()
+    naive = booking_body(clinic, patient) | {"start": "2027-01-11T10:00:00"}
+    huge = booking_body(clinic, patient) | {"patient_id": 2**63}
+
+    for body in (naive, huge, {"start": "soon"}):
+        response = post(client, "/appointments", body, key)
+        assert response.status_code == 422, body
+        assert response["Content-Type"].startswith("application/json")
+    off_grid = post(client, "/appointments", booking_body(clinic, patient, at(10, 7)), key)
+    assert off_grid.status_code == 422
+    assert off_grid.json()["code"] == "off_grid"
+    broken = client.post(
+        BASE + "/appointments", "{", content_type="application/json", headers=bearer(key)
+    )
+    assert 400 <= broken.status_code < 500
+
+
+def test_a_key_over_its_rate_gets_429(client, clinic, patient, settings):
+    settings.CLINIC_API_PER_MINUTE = 2
+    key = make_key()
+    url = BASE + f"/patients/{patient.pk}"
+
+    codes = [client.get(url, headers=bearer(key)).status_code for _ in range(3)]
+
+    assert codes == [200, 200, 429]
+
+
+# Fuzzing every operation from the project's own schema: never a server error.
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_operation_ever_answers_5xx(case, client, clinic, patient):
+    key = make_key()
+    path = case.formatted_path
+    if case.query:
+        path += "?" + urlencode(case.query, doseq=True)
+    body = case.body if isinstance(case.body, (dict, list, str, int, float, bool)) else None
+    headers = {
+        k.lower(): v for k, v in (case.headers or {}).items() if k.lower() != "authorization"
+    }
+    response = client.generic(
+        case.method,
+        path,
+        json.dumps(body) if body is not None else "",
+        content_type="application/json",
+        headers=headers | bearer(key),
+    )
+    assert response.status_code < 500, (case.method, path, body, response.content[:300])
+
+
+def test_the_manager_makes_a_key_in_the_admin_and_sees_it_once(admin_client, patient):
+    response = admin_client.post(
+        reverse("admin:booking_apikey_add"),
+        {"name": "Accounts", "scopes": [ApiScope.PATIENTS_READ]},
+        follow=True,
+    )
+
+    [message] = [str(m) for m in response.context["messages"] if "shown only now" in str(m)]
+    key = message.rsplit(" ", 1)[1]
+    stored = ApiKey.objects.get()
+    assert stored.scopes == [ApiScope.PATIENTS_READ]
+    assert stored.created_by is not None
+    got = admin_client.get(BASE + f"/patients/{patient.pk}", headers=bearer(key))
+    assert got.json()["email"] == patient.email
+    assert admin_client.get(reverse("admin:booking_apikeyuse_changelist")).status_code == 200
