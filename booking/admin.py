@@ -452,6 +452,7 @@ class CourseAppointmentInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    @override
     def has_add_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
         return False
 
@@ -475,9 +476,11 @@ class CourseAdmin(admin.ModelAdmin):
     )
     inlines = [CourseAppointmentInline]
 
+    @override
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    @override
     def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
         return False
 
@@ -493,6 +496,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     fields = readonly_fields = ("practitioner", "created_at", "revoked_at")
     actions = ["revoke"]
 
+    @override
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -524,12 +528,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
     actions = ["revoke"]
 
+    @override
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("name", "scopes")
         return ("name", "scopes", *self.readonly_fields)
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+    @override
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: forms.ModelForm, change: bool
+    ) -> None:
         if change:
             obj.save(update_fields=["name", "scopes"])
             return
@@ -544,6 +552,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
             request, f"The new key (shown only now; copy it): {raw}", messages.WARNING
         )
 
+    @override
     def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
         return False
 
@@ -561,11 +570,14 @@ class ApiKeyUseAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     fields = readonly_fields = ("at", "key", "method", "path", "status")
 
+    @override
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    @override
     def has_change_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
         return False
 
+    @override
     def has_delete_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
         return False

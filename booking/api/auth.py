@@ -3,6 +3,7 @@ key gets 401; a key without the operation's scope 403; a key over its rate 429. 
 request made with a known key is logged (``booking.api.site``)."""
 
 import datetime as dt
+from typing import override
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -19,10 +20,11 @@ RATE_WINDOW = dt.timedelta(minutes=1)
 class ScopedKey(HttpBearer):
     """Accepts a live key that holds ``scope``."""
 
-    def __init__(self, scope: str):
+    def __init__(self, scope: str) -> None:
         super().__init__()
         self.scope = scope
 
+    @override
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
         key = ApiKey.objects.filter(key_hash=api_key_hash(token), revoked_at__isnull=True).first()
         if key is None:

@@ -84,7 +84,7 @@ def availability_list(
     date: Query[dt.date],
     days: Query[int] = 1,
     practitioner_id: Query[Id | None] = None,
-):
+) -> Status:
     if not 1 <= days <= MAX_DAYS:
         return Status(422, ErrorOut(detail=f"days must be 1 to {MAX_DAYS}.", code="days"))
     offered = get_object_or_404(Service, slug=service, is_active=True, is_online_bookable=True)
@@ -112,7 +112,7 @@ def availability_list(
     auth=ScopedKey(ApiScope.BOOKINGS_WRITE),
     summary="Book an appointment for a known patient",
 )
-def appointment_create(request: HttpRequest, payload: BookIn):
+def appointment_create(request: HttpRequest, payload: BookIn) -> Status:
     patient = get_object_or_404(Patient, pk=payload.patient_id, is_archived=False)
     booked = appointment_book(
         patient=patient,
@@ -138,7 +138,7 @@ def appointment_list(
     start_after: Query[dt.datetime],
     start_before: Query[dt.datetime],
     practitioner_id: Query[Id | None] = None,
-):
+) -> Status:
     if start_after.tzinfo is None or start_before.tzinfo is None:
         return Status(422, ErrorOut(detail="Times must include their time zone.", code="naive"))
     if not dt.timedelta(0) < start_before - start_after <= dt.timedelta(days=MAX_DAYS):
@@ -156,7 +156,7 @@ def appointment_list(
     response={200: AppointmentOut, **REFUSED},
     auth=ScopedKey(ApiScope.APPOINTMENTS_READ),
 )
-def appointment_detail(request: HttpRequest, reference: Path[Reference]):
+def appointment_detail(request: HttpRequest, reference: Path[Reference]) -> Status:
     return Status(
         200, _appointment_out(get_object_or_404(_appointments(), reference=reference.upper()))
     )
@@ -168,7 +168,9 @@ def appointment_detail(request: HttpRequest, reference: Path[Reference]):
     auth=ScopedKey(ApiScope.BOOKINGS_WRITE),
     summary="Move an appointment (online rules: not inside the cancellation window)",
 )
-def appointment_move(request: HttpRequest, reference: Path[Reference], payload: RescheduleIn):
+def appointment_move(
+    request: HttpRequest, reference: Path[Reference], payload: RescheduleIn
+) -> Status:
     appointment = get_object_or_404(_appointments(), reference=reference.upper())
     moved = appointment_reschedule(
         appointment=appointment,
@@ -188,7 +190,7 @@ def appointment_move(request: HttpRequest, reference: Path[Reference], payload: 
 )
 def appointment_cancel_endpoint(
     request: HttpRequest, reference: Path[Reference], payload: CancelIn
-):
+) -> Status:
     appointment = get_object_or_404(_appointments(), reference=reference.upper())
     cancelled = appointment_cancel(
         appointment=appointment, now=timezone.now(), by_patient=True, reason=payload.reason
@@ -202,7 +204,7 @@ def appointment_cancel_endpoint(
     auth=ScopedKey(ApiScope.PATIENTS_READ),
     summary="A patient's contact details (nothing clinical)",
 )
-def patient_detail(request: HttpRequest, patient_id: Path[Id]):
+def patient_detail(request: HttpRequest, patient_id: Path[Id]) -> Status:
     patient = get_object_or_404(Patient, pk=patient_id, is_archived=False)
     return Status(
         200,

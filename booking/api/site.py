@@ -3,6 +3,7 @@ from the package's own static files, no CDN), and the log of every use of a key.
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -44,7 +45,7 @@ def _logged(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Record every request made with a known key, whatever its answer."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
         key = getattr(request, "api_key", None)
         if key is not None:

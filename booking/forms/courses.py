@@ -2,8 +2,11 @@
 person booking settles them. The course service re-checks everything."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, override
 
 from django import forms
+from django.db.models import QuerySet
 
 from booking.models import Practitioner, Service
 from booking.scheduling import availability
@@ -52,13 +55,13 @@ class CoursePlanForm(forms.Form):
 
     def __init__(
         self,
-        *args,
+        *args: Any,
         location: Location,
         today: dt.date,
         min_gap: dt.timedelta,
-        services=None,
-        **kwargs,
-    ):
+        services: QuerySet[Service] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today, self.min_gap = today, min_gap
         _model_choice(self, "service").queryset = (
@@ -100,15 +103,16 @@ class SessionForm(forms.Form):
         queryset=Practitioner.objects.none(), required=False, empty_label="Any practitioner"
     )
 
-    def __init__(self, *args, location: Location, service: Service, **kwargs):
+    def __init__(self, *args: Any, location: Location, service: Service, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.location = location
         _model_choice(self, "practitioner").queryset = Practitioner.objects.bookable(
             service=service, location=location
         ).select_related("user")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("date") and data.get("time"):
             start = availability.local_instant(data["date"], data["time"], self.location.zone)
             if start is None:
@@ -120,11 +124,12 @@ class SessionForm(forms.Form):
 
 
 class _BaseSessionFormSet(forms.BaseFormSet):
-    def __init__(self, *args, location: Location, service: Service, **kwargs):
+    def __init__(self, *args: Any, location: Location, service: Service, **kwargs: Any) -> None:
         self.location, self.service = location, service
         super().__init__(*args, **kwargs)
 
-    def get_form_kwargs(self, index):
+    @override
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {"location": self.location, "service": self.service}
 
 
@@ -140,7 +145,7 @@ _SessionFormSet = forms.formset_factory(
 
 
 def session_formset(
-    data, *, initial: list[dict], location: Location, service: Service
+    data: Mapping[str, Any] | None, *, initial: list[dict], location: Location, service: Service
 ) -> _BaseSessionFormSet:
     formset = _SessionFormSet(data, initial=initial, location=location, service=service)  # type: ignore[call-arg]
     assert isinstance(formset, _BaseSessionFormSet)

@@ -11,8 +11,13 @@ import pytest
 from django.urls import reverse
 
 from booking.models import Appointment, Course
-from tests.test_staff_concurrency import assert_no_overlaps, desk_clients, make_patients, race
-from tests.test_staff_support import MONDAY, NOW, at
+from tests.booking.views.test_staff_concurrency import (
+    assert_no_overlaps,
+    desk_clients,
+    make_patients,
+    race,
+)
+from tests.factories import MONDAY, NOW, at
 
 WEEK = dt.timedelta(weeks=1)
 DESKS = 6

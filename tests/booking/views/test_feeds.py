@@ -10,7 +10,9 @@ from icalendar import Calendar
 from booking.models import CalendarFeed
 from booking.notify import ics
 from booking.services.feeds import feed_create, feed_revoke
-from tests.test_staff_support import NOW, PRACTITIONER, RECEPTIONIST, at, book, in_role, make_staff
+from clinic.roles import PRACTITIONER, RECEPTIONIST
+from tests import factories
+from tests.factories import NOW, at, book, in_role
 
 
 @pytest.fixture(autouse=True)
@@ -115,5 +117,5 @@ def test_a_practitioner_makes_and_turns_off_their_feed_on_the_staff_page(clinic,
 
 
 def test_staff_without_a_diary_have_no_feed_page(client, db):
-    client.force_login(make_staff("rita", RECEPTIONIST))
+    client.force_login(factories.staff(username="rita", role=RECEPTIONIST))
     assert client.get(reverse("staff:my_feed")).status_code == 404

@@ -113,7 +113,8 @@ def test_it_keeps_the_minimum_gap_when_sessions_are_close_together():
     starts = [s.slot for s in proposal]
     assert all(starts)
     assert gaps_kept([(s.start, s.end) for s in starts if s], dt.timedelta(hours=48))
-    assert starts[1] is not None and starts[1].start == at(MONDAY + 2 * DAY, 10, 30)
+    assert starts[1] is not None
+    assert starts[1].start == at(MONDAY + 2 * DAY, 10, 30)
 
 
 def test_it_proposes_nothing_for_a_week_with_no_free_time():
@@ -128,7 +129,8 @@ def test_it_proposes_nothing_for_a_week_with_no_free_time():
 
     proposal = propose(schedule, plan(sessions=3))
 
-    assert proposal[0].slot is not None and proposal[2].slot is not None
+    assert proposal[0].slot is not None
+    assert proposal[2].slot is not None
     assert proposal[1].slot is None
 
 

@@ -14,8 +14,8 @@ from django.test import Client
 
 from booking.models import ApiKeyUse, ApiScope, Appointment
 from booking.services.api_keys import api_key_create
-from tests.test_staff_concurrency import assert_no_overlaps, make_patients
-from tests.test_staff_support import NOW, at
+from tests.booking.views.test_staff_concurrency import assert_no_overlaps, make_patients
+from tests.factories import NOW, at
 
 THREADS = 10
 
