@@ -30,6 +30,10 @@ from booking.models import (
     TimeOff,
     WaitlistEntry,
     WaitlistStatus,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
     WeeklyHours,
 )
 from booking.services.api_keys import api_key_create
@@ -580,4 +584,69 @@ class ApiKeyUseAdmin(admin.ModelAdmin):
 
     @override
     def has_delete_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
+        return False
+
+
+class WebhookForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["name", "url", "events", "is_active"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """The manager registers receivers here. The secret is made with the webhook and shown
+    on its page, to be given to the receiver, which checks each delivery's signature."""
+
+    form = WebhookForm
+    list_display = ["name", "url", "events", "is_active", "created_at"]
+    readonly_fields = ("secret", "created_at")
+
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Webhook | None = None) -> bool:
+        return False  # deactivate instead: the delivery log keeps pointing at it
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = readonly_fields = ("at", "response_status", "error", "duration_ms")
+    extra = 0
+    can_delete = False
+
+    @override
+    def has_add_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: every event sent, its status and each attempt."""
+
+    list_display = ["created_at", "webhook", "event", "status", "attempts", "next_attempt_at"]
+    list_select_related = ["webhook"]
+    list_filter = ["status", "event", "webhook"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "webhook",
+        "event",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "payload",
+    )
+    inlines = [WebhookAttemptInline]
+
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @override
+    def has_delete_permission(
+        self, request: HttpRequest, obj: WebhookDelivery | None = None
+    ) -> bool:
         return False

@@ -24,6 +24,13 @@ from booking.models.schedule import (
     WeeklyHours,
 )
 from booking.models.waitlist import TimeOfDay, WaitlistEntry, WaitlistStatus
+from booking.models.webhooks import (
+    DeliveryStatus,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+)
 
 __all__ = [
     "REFERENCE_ALPHABET",
@@ -39,6 +46,7 @@ __all__ = [
     "CalendarFeed",
     "ClinicClosure",
     "Course",
+    "DeliveryStatus",
     "ExtraHours",
     "Practitioner",
     "PractitionerQuerySet",
@@ -49,6 +57,10 @@ __all__ = [
     "TsTzRange",
     "WaitlistEntry",
     "WaitlistStatus",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
     "Weekday",
     "WeeklyHours",
     "api_key_hash",

@@ -15,8 +15,8 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from booking.models import Appointment, AppointmentStatus, Course
-from booking.notify import emails, offers
+from booking.models import Appointment, AppointmentStatus, Course, WebhookEvent
+from booking.notify import emails, offers, webhooks
 from booking.selectors.waitlist import FreedTime
 from patients.links import CHECK_IN_SALT, intake_url, visit_token
 from patients.models import AftercareAdvice, CheckIn, Patient
@@ -165,6 +165,7 @@ def after_completed(appointment: Appointment) -> None:
 def after_booked(appointment: Appointment) -> None:
     kind = "requested" if appointment.status == AppointmentStatus.REQUESTED else "booked"
     pk, patient_id = appointment.pk, appointment.patient_id
+    webhooks.emit(WebhookEvent.APPOINTMENT_CREATED, appointment)
 
     def enqueue() -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind=kind)
@@ -176,6 +177,7 @@ def after_booked(appointment: Appointment) -> None:
 
 def after_rescheduled(appointment: Appointment, *, freed: FreedTime) -> None:
     pk = appointment.pk
+    webhooks.emit(WebhookEvent.APPOINTMENT_CHANGED, appointment)
 
     def enqueue() -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind="rescheduled")
@@ -187,6 +189,7 @@ def after_rescheduled(appointment: Appointment, *, freed: FreedTime) -> None:
 
 def after_cancelled(appointment: Appointment) -> None:
     pk = appointment.pk
+    webhooks.emit(WebhookEvent.APPOINTMENT_CANCELLED, appointment)
     freed = FreedTime.of(appointment)
 
     def enqueue() -> None:
@@ -199,6 +202,8 @@ def after_cancelled(appointment: Appointment) -> None:
 def after_course_booked(course: Course, appointments: list[Appointment]) -> None:
     """One email for the whole course; a reminder before each session."""
     ids, patient_id = [a.pk for a in appointments], course.patient_id
+    for appointment in appointments:
+        webhooks.emit(WebhookEvent.APPOINTMENT_CREATED, appointment)
 
     def enqueue() -> None:
         send_course_email.enqueue(appointment_ids=ids, kind="course_booked")
@@ -213,6 +218,8 @@ def after_course_cancelled(appointments: list[Appointment]) -> None:
     """One email for the cancelled sessions; each freed time is offered to the waitlist."""
     ids = [a.pk for a in appointments]
     freed = [FreedTime.of(a) for a in appointments]
+    for appointment in appointments:
+        webhooks.emit(WebhookEvent.APPOINTMENT_CANCELLED, appointment)
 
     def enqueue() -> None:
         send_course_email.enqueue(appointment_ids=ids, kind="course_cancelled")
@@ -220,3 +227,13 @@ def after_course_cancelled(appointments: list[Appointment]) -> None:
             _enqueue_offer(time)
 
     transaction.on_commit(enqueue)
+
+
+def after_status_changed(appointment: Appointment) -> None:
+    """A desk's status change (confirm, check in, complete, no-show): webhooks only."""
+    event = (
+        WebhookEvent.APPOINTMENT_COMPLETED
+        if appointment.status == AppointmentStatus.COMPLETED
+        else WebhookEvent.APPOINTMENT_CHANGED
+    )
+    webhooks.emit(event, appointment)

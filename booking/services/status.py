@@ -108,6 +108,7 @@ def appointment_transition(
         locked.save()
         if action == "complete":
             tasks.after_completed(locked)
+        tasks.after_status_changed(locked)
     return locked
 
 

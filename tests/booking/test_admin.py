@@ -17,8 +17,17 @@ from patients.models import Patient
 from tests import factories
 
 # Shown only inside their parents' admins.
-# A treatment note's needling rows and amendments are shown (and amendments added) inline.
-INLINE_ONLY = {"Room", "PageSection", "WeeklyHours", "ExtraHours", "NeedlingEntry", "NoteAmendment"}
+# A treatment note's needling rows and amendments are shown (and amendments added) inline;
+# webhook attempts inside their delivery.
+INLINE_ONLY = {
+    "Room",
+    "PageSection",
+    "WeeklyHours",
+    "ExtraHours",
+    "NeedlingEntry",
+    "NoteAmendment",
+    "WebhookAttempt",
+}
 
 
 def admin_url(obj_or_model, view: str, *args) -> str:
