@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import courses, feeds
+from booking.views import courses, feeds, reports
 from booking.views import staff as views
 
 app_name = "staff"
@@ -34,6 +34,8 @@ urlpatterns = [
     path("courses/<int:pk>/", courses.course_detail, name="course"),
     path("courses/<int:pk>/cancel/", courses.course_cancel, name="course_cancel"),
     path("calendar-feed/", feeds.my_feed, name="my_feed"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/export.csv", reports.reports_csv, name="reports_csv"),
     path("waitlist/", views.waitlist_list, name="waitlist"),
     path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),
 ]

@@ -121,6 +121,8 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["start"]
+        # Only the clinic manager's role has it (clinic.roles: "booking.*" for the manager).
+        permissions = [("view_reports", "Can see the manager's reports")]
         indexes = [
             models.Index(fields=["practitioner", "start"], name="appointment_practitioner_idx"),
             models.Index(fields=["room", "start"], name="appointment_room_idx"),

@@ -213,6 +213,51 @@ class _Diary:
         )
 
 
+def working_intervals(
+    schedule: Schedule, first_day: dt.date, last_day: dt.date
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Each practitioner's working time on local dates first_day..last_day, as UTC
+    intervals, less time off and closures: the time they could have been booked."""
+    diary = _Diary(schedule)
+    away_by: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    for practitioner_id, period in schedule.time_off:
+        away_by[practitioner_id].append((period.start, period.end))
+    closures = [(p.start, p.end) for p in schedule.closures]
+    working: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for practitioner_id in schedule.practitioner_ids:
+        blocks = []
+        for day in _days(first_day, last_day):
+            hours = diary.weekly[practitioner_id, day.weekday()]
+            hours = hours + diary.dated[practitioner_id, day]
+            for start, stop in _merge_wall_clock(hours):
+                begin = _block_edge(day, start, schedule.zone)
+                end = _block_edge(day, stop, schedule.zone)
+                if end > begin:
+                    blocks.append((begin, end))
+        working[practitioner_id] = subtract(blocks, closures + away_by[practitioner_id])
+    return working
+
+
+def subtract(
+    intervals: list[tuple[dt.datetime, dt.datetime]],
+    removed: list[tuple[dt.datetime, dt.datetime]],
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``intervals`` less every moment in ``removed``."""
+    gone = _Intervals(removed)
+    result: list[tuple[dt.datetime, dt.datetime]] = []
+    for start, end in sorted(intervals):
+        cursor = start
+        for gone_start, gone_end in zip(gone.starts, gone.ends, strict=True):
+            if gone_end <= cursor or gone_start >= end:
+                continue
+            if gone_start > cursor:
+                result.append((cursor, gone_start))
+            cursor = max(cursor, gone_end)
+        if cursor < end:
+            result.append((cursor, end))
+    return result
+
+
 def free_slots(
     schedule: Schedule, rules: Rules, first_day: dt.date, last_day: dt.date
 ) -> list[Slot]:

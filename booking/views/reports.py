@@ -1,0 +1,108 @@
+"""The manager's reports: a staff page for a period and a location, and its CSV."""
+
+import csv
+import datetime as dt
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from booking.scheduling.reports import Report, manager_report
+from clinic.access import staff_required
+from clinic.forms import date_input
+from clinic.models import Location
+
+REPORTS = "booking.view_reports"
+LONGEST = dt.timedelta(days=366)
+
+
+class ReportForm(forms.Form):
+    location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
+    first_day = forms.DateField(widget=date_input(), label="From")
+    last_day = forms.DateField(widget=date_input(), label="To")
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last and not dt.timedelta(0) <= last - first <= LONGEST:
+            raise forms.ValidationError("Pick a period of one day to a year, in order.")
+        return data
+
+
+def _form(request: HttpRequest) -> ReportForm:
+    today = timezone.localdate()
+    default = {
+        "location": Location.objects.filter(is_active=True).order_by("name", "pk").first(),
+        "first_day": today.replace(day=1),
+        "last_day": today,
+    }
+    data = request.GET if "location" in request.GET else None
+    return ReportForm(data, initial=default)
+
+
+def _report(form: ReportForm) -> Report | None:
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        return manager_report(
+            location=data["location"], first_day=data["first_day"], last_day=data["last_day"]
+        )
+    return None
+
+
+@staff_required(REPORTS)
+@require_GET
+def reports(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    report = _report(form)
+    status = 400 if form.is_bound and report is None else 200
+    context = {"form": form, "report": report, "query": request.GET.urlencode()}
+    return render(request, "staff/booking/reports.html", context, status=status)
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.1f}"
+
+
+@staff_required(REPORTS)
+@require_GET
+def reports_csv(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    report = _report(form)
+    if report is None:
+        return HttpResponse("Pick a location and a period.", status=400, content_type="text/plain")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"report-{report.location.slug}-{report.first_day}-{report.last_day}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "name", "value", "booked minutes", "available minutes"])
+    for section, rows in (("practitioner", report.practitioners), ("room", report.rooms)):
+        for row in rows:
+            writer.writerow(
+                [
+                    section,
+                    row.name,
+                    _percent(row.utilisation),
+                    row.booked_minutes,
+                    row.available_minutes,
+                ]
+            )
+    figures = [
+        ("appointments", report.appointments),
+        ("no-show rate %", _percent(report.no_show_rate)),
+        ("late-cancellation rate %", _percent(report.late_cancellation_rate)),
+        ("new patients", report.new_patients),
+        ("returning patients", report.returning_patients),
+        ("waitlist fill rate %", _percent(report.waitlist_fill_rate)),
+        ("average cancellation lead hours", report.average_lead_hours or ""),
+        ("revenue at list prices", report.revenue_total),
+    ]
+    for label, value in figures:
+        writer.writerow(["clinic", label, value, "", ""])
+    for label, count in report.lead_times:
+        writer.writerow(["cancellation lead time", label, count, "", ""])
+    for name, amount in report.revenue.items():
+        writer.writerow(["revenue", name, amount, "", ""])
+    return response
