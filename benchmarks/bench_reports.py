@@ -35,6 +35,7 @@ def seed() -> object:
     from django.contrib.auth import get_user_model
 
     from booking.models import (
+        REFERENCE_ALPHABET,
         Appointment,
         AppointmentSource,
         AppointmentStatus,
@@ -119,6 +120,12 @@ def seed() -> object:
                     )
                 )
     rows = rng.sample(rows, APPOINTMENTS)
+    # Random references would collide at this scale (about 6 in 100,000): number them.
+    for n, row in enumerate(rows):
+        row.reference = "".join(
+            REFERENCE_ALPHABET[(n // len(REFERENCE_ALPHABET) ** k) % len(REFERENCE_ALPHABET)]
+            for k in range(6)
+        )
     Appointment.objects.bulk_create(rows, batch_size=5_000)
     WaitlistEntry.objects.bulk_create(
         WaitlistEntry(
