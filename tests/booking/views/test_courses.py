@@ -97,7 +97,7 @@ def test_the_desk_cancels_the_rest_from_the_course_page(clinic, patient, desk):
 
 
 def test_course_pages_need_the_booking_permissions(clinic, patient, client):
-    client.force_login(factories.staff(username="nobody", role=None))
+    factories.signed_in(client, factories.staff(username="nobody", role=None))
     url = reverse("staff:course_new", args=[clinic.location.slug, patient.pk])
 
     assert client.get(url).status_code == 403

@@ -103,7 +103,7 @@ def test_the_feed_costs_the_same_queries_however_full(
 
 
 def test_a_practitioner_makes_and_turns_off_their_feed_on_the_staff_page(clinic, client):
-    client.force_login(in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, in_role(clinic.alice.user, PRACTITIONER))
     page = reverse("staff:my_feed")
 
     made = client.post(page, {"action": "create"})
@@ -117,5 +117,5 @@ def test_a_practitioner_makes_and_turns_off_their_feed_on_the_staff_page(clinic,
 
 
 def test_staff_without_a_diary_have_no_feed_page(client, db):
-    client.force_login(factories.staff(username="rita", role=RECEPTIONIST))
+    factories.signed_in(client, factories.staff(username="rita", role=RECEPTIONIST))
     assert client.get(reverse("staff:my_feed")).status_code == 404

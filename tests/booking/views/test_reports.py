@@ -21,14 +21,14 @@ def query(clinic) -> dict:
 
 @pytest.mark.parametrize("role", [RECEPTIONIST, PRACTITIONER])
 def test_only_the_manager_sees_reports(client, clinic, role):
-    client.force_login(factories.staff(username="someone", role=role))
+    factories.signed_in(client, factories.staff(username="someone", role=role))
     assert client.get(reverse("staff:reports"), query(clinic)).status_code == 403
     assert client.get(reverse("staff:reports_csv"), query(clinic)).status_code == 403
 
 
 def test_the_manager_sees_the_page_and_downloads_the_csv(client, clinic, patient):
     factories.appointment(clinic, patient, at(9), status="completed")
-    client.force_login(factories.staff(username="mia", role=MANAGER))
+    factories.signed_in(client, factories.staff(username="mia", role=MANAGER))
 
     page = client.get(reverse("staff:reports"), query(clinic))
     download = client.get(reverse("staff:reports_csv"), query(clinic))
@@ -42,7 +42,7 @@ def test_the_manager_sees_the_page_and_downloads_the_csv(client, clinic, patient
 
 
 def test_a_bad_period_is_a_400_with_the_reason(client, clinic):
-    client.force_login(factories.staff(username="mia", role=MANAGER))
+    factories.signed_in(client, factories.staff(username="mia", role=MANAGER))
     backwards = query(clinic) | {"first_day": "2027-02-01"}
 
     response = client.get(reverse("staff:reports"), backwards)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0005_waitlist_booked_has_appointment'),
+        ('booking', '0006_change_history'),
         ('clinic', '0004_rate_limit_hits'),
         ('patients', '0003_consent_text_and_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0006_courses'),
+        ('booking', '0007_courses'),
     ]
 
     operations = [

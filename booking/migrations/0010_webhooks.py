@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0008_api_keys'),
+        ('booking', '0009_api_keys'),
     ]
 
     operations = [

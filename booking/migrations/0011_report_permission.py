@@ -8,7 +8,7 @@ from clinic.roles import sync_roles
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0009_webhooks'),
+        ('booking', '0010_webhooks'),
         ('clinic', '0003_staff_roles'),
     ]
 

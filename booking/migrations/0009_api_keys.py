@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0007_calendar_feeds'),
+        ('booking', '0008_calendar_feeds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
