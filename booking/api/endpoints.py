@@ -23,6 +23,7 @@ from booking.api.schemas import (
     Slug,
 )
 from booking.models import (
+    ApiKey,
     ApiScope,
     Appointment,
     AppointmentSource,
@@ -36,7 +37,8 @@ from booking.scheduling.schedule import load_schedule
 from booking.services.booking import appointment_book
 from booking.services.changes import appointment_cancel, appointment_reschedule
 from clinic.models import Location
-from patients.models import Patient
+from patients.models import AccessVia, Patient
+from patients.services import access_log_record
 
 # The API books by the online rules: minimum notice, horizon, online services only.
 ONLINE = AppointmentSource.ONLINE
@@ -206,6 +208,15 @@ def appointment_cancel_endpoint(
 )
 def patient_detail(request: HttpRequest, patient_id: Path[Id]) -> Status:
     patient = get_object_or_404(Patient, pk=patient_id, is_archived=False)
+    key = getattr(request, "auth", None)  # set by ScopedKey
+    access_log_record(
+        user=None,
+        patient=patient,
+        intake=None,
+        record="contact details",
+        via=AccessVia.API,
+        detail=f"API key {key.prefix}: {key.name}" if isinstance(key, ApiKey) else "",
+    )
     return Status(
         200,
         PatientOut(

@@ -301,6 +301,7 @@ class AccessVia(models.TextChoices):
     STAFF = "staff", "Staff pages"
     ADMIN = "admin", "Admin"
     PORTAL = "portal", "Patient portal"
+    API = "api", "JSON API (the key is in the detail)"
 
 
 class AccessLogAppendOnly(Exception):

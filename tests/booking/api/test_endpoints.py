@@ -16,6 +16,7 @@ from openapi_spec_validator import validate
 from booking.api.site import api
 from booking.models import ApiKey, ApiKeyUse, ApiScope, Appointment
 from booking.services.api_keys import api_key_create, api_key_revoke
+from patients.models import AccessVia, PatientAccessLog
 from tests.factories import MONDAY, NOW, at, book
 
 ALL_SCOPES = list(ApiScope.values)
@@ -209,3 +210,13 @@ def test_the_manager_makes_a_key_in_the_admin_and_sees_it_once(admin_client, pat
     got = admin_client.get(BASE + f"/patients/{patient.pk}", headers=bearer(key))
     assert got.json()["email"] == patient.email
     assert admin_client.get(reverse("admin:booking_apikeyuse_changelist")).status_code == 200
+
+
+def test_reading_a_patient_through_the_api_is_in_the_access_log(client, patient):
+    key = make_key([ApiScope.PATIENTS_READ])
+
+    client.get(BASE + f"/patients/{patient.pk}", headers=bearer(key))
+
+    entry = PatientAccessLog.objects.get(patient=patient)
+    assert entry.via == AccessVia.API
+    assert key[:10] in entry.detail
