@@ -410,7 +410,15 @@ def test_it_requires_csrf_on_state_changes(clinic, world):
 def test_app_models_are_all_in_the_admin_or_inline():
     """Every model of the clinic's apps is reached through the admin registry (or inside
     its parent's page, or as change history), so the matrix sees it."""
-    inline = {"room", "pagesection", "weeklyhours", "extrahours", "needlingentry", "noteamendment"}
+    inline = {
+        "room",
+        "pagesection",
+        "weeklyhours",
+        "extrahours",
+        "needlingentry",
+        "noteamendment",
+        "webhookattempt",
+    }
     for app_label in ("clinic", "booking", "patients"):
         for model in apps.get_app_config(app_label).get_models():
             name = model._meta.model_name
