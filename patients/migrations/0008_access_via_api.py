@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0004_access_log_portal_sign_in_history'),
+        ('patients', '0007_instruments_points_aftercare'),
     ]
 
     operations = [
