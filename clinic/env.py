@@ -99,6 +99,11 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Safe behind PgBouncer in transaction mode: a server-side cursor would outlive
+            # the transaction its server connection was lent for. (Django's psycopg 3
+            # default already binds parameters client-side, with no prepared statements;
+            # our locks are all transaction-scoped: SET LOCAL, pg_advisory_xact_lock.)
+            "DISABLE_SERVER_SIDE_CURSORS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

@@ -104,3 +104,14 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each task worker (`manage.py task_worker`) last said it was alive; /healthz
+    reports the latest, so a stopped worker (no emails, no reminders) is noticed."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -35,3 +35,17 @@ def allow(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta) -> 
         return False
     record(limits, now=now)
     return True
+
+
+PUBLIC_WINDOW = dt.timedelta(hours=1)
+
+
+def public_write_allowed(
+    kind: str, *, ip: str, email: str = "", per_ip: int, per_email: int = 0, now: dt.datetime
+) -> bool:
+    """Count one public write (a hold, a booking, a waitlist sign-up) against the visitor's
+    address and, if given, the email it is for; False once either is over its hourly limit."""
+    limits = {key(f"{kind}-ip", ip): per_ip}
+    if email and per_email:
+        limits[key(f"{kind}-email", email.strip().lower())] = per_email
+    return allow(limits, now=now, window=PUBLIC_WINDOW)

@@ -52,6 +52,8 @@ MIDDLEWARE = [
     # First, so its headers go on every response, redirects and errors included.
     "clinic.middleware.PrivatePagesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the web process, before anything touches the database.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,6 +116,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # static/build (`npm run build`, which bin/run and bin/test run): no CDN, so the pages work
 # offline and under a strict CSP.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Production: `collectstatic` copies them to STATIC_ROOT with a content hash in each name,
+# compressed; whitenoise serves them with a one-year immutable cache header (the name
+# changes when the content does). Development serves them from their folders as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -212,6 +226,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain HTTP, inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -221,6 +237,9 @@ if not DEBUG:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the proxy every request comes from the proxy's address; the visitor's is the last
+# one the proxy appended to X-Forwarded-For (what rate limits count).
+CLINIC_BEHIND_PROXY = not DEBUG and env_bool("BEHIND_TLS_PROXY", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Clinic-wide facts and the defaults the booking policy starts from (editable in the admin).
@@ -258,6 +277,13 @@ CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
 # exist (docs/decisions/0043).
 CLINIC_LOGIN_FAILURES_PER_USER = env_int("CLINIC_LOGIN_FAILURES_PER_USER", 5, minimum=1)
 CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minimum=1)
+# Public writes allowed per hour: picking a time (a slot hold), booking, joining the
+# waitlist; per address, and per email where there is one.
+CLINIC_HOLDS_PER_IP = env_int("CLINIC_HOLDS_PER_IP", 30, minimum=1)
+CLINIC_BOOKINGS_PER_IP = env_int("CLINIC_BOOKINGS_PER_IP", 10, minimum=1)
+CLINIC_BOOKINGS_PER_EMAIL = env_int("CLINIC_BOOKINGS_PER_EMAIL", 5, minimum=1)
+CLINIC_WAITLIST_PER_IP = env_int("CLINIC_WAITLIST_PER_IP", 10, minimum=1)
+CLINIC_WAITLIST_PER_EMAIL = env_int("CLINIC_WAITLIST_PER_EMAIL", 3, minimum=1)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 # Significant and serious adverse events alert this address (no clinical details in the email).
 CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL", DEFAULT_FROM_EMAIL)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from booking.api.site import urls as api_urls
-from clinic import signin, views
+from clinic import errors, health, signin, views
 
 two_factor = (
     [
@@ -13,7 +13,13 @@ two_factor = (
     "two_factor",
 )
 
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", views.home, name="home"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),

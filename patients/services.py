@@ -2,12 +2,14 @@
 
 import datetime
 from typing import TYPE_CHECKING
+import hashlib
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
+from clinic.headers import header_text, ip_or_none
 from patients.models import (
     AccessVia,
     ConsentDocument,
@@ -46,16 +48,51 @@ def patient_find_or_create(
     A public form must not let a visitor change a stranger's record, so a match keeps its
     stored contact details; staff update those. Callers never tell the visitor which path
     was taken.
+
+    One person, one record: the find and the create run under a lock on the identity
+    (normalised email and date of birth) held until the caller's transaction ends (so
+    two bookings arriving together cannot both create a record), decision 0021.
     """
-    existing = (
-        Patient.objects.filter(
-            email__iexact=email.strip(), date_of_birth=date_of_birth, is_archived=False
+    with transaction.atomic():
+        _lock_identity(email=email, date_of_birth=date_of_birth)
+        existing = (
+            Patient.objects.filter(
+                email__iexact=email.strip(), date_of_birth=date_of_birth, is_archived=False
+            )
+            .order_by("id")
+            .first()
         )
-        .order_by("id")
-        .first()
-    )
-    if existing is not None:
-        return existing
+        if existing is not None:
+            return existing
+        return _patient_create(
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            date_of_birth=date_of_birth,
+        )
+
+
+def _lock_identity(*, email: str, date_of_birth: datetime.date) -> None:
+    """A transaction-scoped advisory lock on one identity. SQLite needs none: its
+    IMMEDIATE transactions already let one writer in at a time."""
+    if connection.vendor != "postgresql":
+        return
+    identity = f"patient:{email.strip().upper()}:{date_of_birth.isoformat()}"
+    # pg_advisory_xact_lock takes a signed 64-bit key.
+    lock_key = int.from_bytes(hashlib.sha256(identity.encode()).digest()[:8], signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key])
+
+
+def _patient_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    date_of_birth: datetime.date,
+) -> Patient:
     patient = Patient(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -170,8 +207,8 @@ def intake_sign_consent(
             document=document,
             typed_name=typed_name.strip(),
             signed_at=now,
-            ip_address=ip_address,
-            user_agent=user_agent[:500],
+            ip_address=ip_or_none(ip_address),
+            user_agent=header_text(user_agent, max_length=500),
         )
         signature.full_clean()
         signature.save()

@@ -90,6 +90,12 @@ def pytest_configure(config):
     # Importing this conftest already loaded the task modules, and with them the backends:
     # tell Django's tasks the setting changed, as override_settings would.
     setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
+    # The hashed names exist only after collectstatic; .ci/run's production smoke test
+    # serves those through the real server.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def pytest_collection_modifyitems(items):

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from booking.models import Practitioner, Service, TimeOfDay, WaitlistEntry
 from booking.scheduling import availability
@@ -17,6 +18,10 @@ def _model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
+
+
+# Staff book and move sessions at most this far from today, back or ahead.
+BOOKING_YEARS = 5
 
 
 class _StartFields(CleanTextMixin, forms.Form):
@@ -39,6 +44,15 @@ class _StartFields(CleanTextMixin, forms.Form):
         _model_choice(self, "room").queryset = Room.objects.filter(
             location=location, is_active=True
         )
+
+    def clean_date(self) -> dt.date:
+        day = self.cleaned_data["date"]
+        today = timezone.localdate(timezone=self.location.zone)
+        if abs(day - today) > dt.timedelta(days=365 * BOOKING_YEARS):
+            raise forms.ValidationError(
+                f"Please pick a date within {BOOKING_YEARS} years of today."
+            )
+        return day
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -55,13 +55,14 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
-def _no_overlap(field: str, message: str) -> PostgresExclusionConstraint:
+def _no_overlap(field: str, message: str, *, until: str = "occupied_until"):
     """No two active appointments of one practitioner (or room) may share any moment from
-    start to the end of the buffer."""
+    start to the end of the buffer; of one patient, from start to end (the buffer is the
+    room's cleaning time, not the patient's)."""
     return PostgresExclusionConstraint(
         name=f"appointment_no_{field}_overlap",
         expressions=[
-            (TsTzRange("start", "occupied_until", RangeBoundary()), RangeOperators.OVERLAPS),
+            (TsTzRange("start", until, RangeBoundary()), RangeOperators.OVERLAPS),
             (field, RangeOperators.EQUAL),
         ],
         condition=~Q(status__in=RELEASED_STATUSES),
@@ -110,6 +111,11 @@ class Appointment(models.Model):
         related_name="appointments",
         help_text="The course this session was booked in, if any.",
     )
+    # One submission of a booking form (a random key in the visitor's session): the same
+    # submission again returns this appointment instead of booking a second.
+    idempotency_key = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancellation_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -138,6 +144,9 @@ class Appointment(models.Model):
             ),
             _no_overlap("practitioner", "The practitioner already has a session at that time."),
             _no_overlap("room", "The room is already in use at that time."),
+            _no_overlap(
+                "patient", "The patient already has an appointment at that time.", until="end"
+            ),
         ]
 
     def __str__(self) -> str:

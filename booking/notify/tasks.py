@@ -159,7 +159,7 @@ def after_completed(appointment: Appointment) -> None:
             run_after=timezone.now() + CHECK_IN_DELAY, backend=settings.DEFERRED_TASK_BACKEND
         ).enqueue(appointment_id=pk)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_booked(appointment: Appointment) -> None:
@@ -172,7 +172,9 @@ def after_booked(appointment: Appointment) -> None:
         send_intake_request.enqueue(patient_id=patient_id)
         _enqueue_reminder(appointment)
 
-    transaction.on_commit(enqueue)
+    # robust: the change is committed; failing to queue its email (logged) must not turn
+    # the visitor's answer into an error page.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_rescheduled(appointment: Appointment, *, freed: FreedTime) -> None:
@@ -184,7 +186,9 @@ def after_rescheduled(appointment: Appointment, *, freed: FreedTime) -> None:
         _enqueue_reminder(appointment)
         _enqueue_offer(freed)
 
-    transaction.on_commit(enqueue)
+    # robust: the change is committed; failing to queue its email (logged) must not turn
+    # the visitor's answer into an error page.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_cancelled(appointment: Appointment) -> None:
@@ -196,7 +200,9 @@ def after_cancelled(appointment: Appointment) -> None:
         send_appointment_email.enqueue(appointment_id=pk, kind="cancelled")
         _enqueue_offer(freed)
 
-    transaction.on_commit(enqueue)
+    # robust: the change is committed; failing to queue its email (logged) must not turn
+    # the visitor's answer into an error page.
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_course_booked(course: Course, appointments: list[Appointment]) -> None:
@@ -211,7 +217,7 @@ def after_course_booked(course: Course, appointments: list[Appointment]) -> None
         for appointment in appointments:
             _enqueue_reminder(appointment)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_course_cancelled(appointments: list[Appointment]) -> None:
@@ -226,7 +232,7 @@ def after_course_cancelled(appointments: list[Appointment]) -> None:
         for time in freed:
             _enqueue_offer(time)
 
-    transaction.on_commit(enqueue)
+    transaction.on_commit(enqueue, robust=True)
 
 
 def after_status_changed(appointment: Appointment) -> None:

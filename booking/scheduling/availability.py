@@ -345,6 +345,15 @@ def least_loaded(candidates: list[Slot], schedule: Schedule) -> Slot:
 
 # Slot times travel in URLs as compact UTC: 20270111T0900Z.
 START_FORMAT = "%Y%m%dT%H%MZ"
+# A start a URL carries must lie a year inside Python's dates: near year 1 or 9999 turning
+# a UTC instant into local time overflows. The booking rules then apply the real bounds
+# (the past, the horizon) with their own messages.
+EARLIEST_DAY = dt.date(2, 1, 1)
+LATEST_DAY = dt.date(9998, 12, 31)
+
+
+def within_bounds(day: dt.date) -> bool:
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def format_start(start: dt.datetime) -> str:
@@ -352,7 +361,9 @@ def format_start(start: dt.datetime) -> str:
 
 
 def parse_start(value: str) -> dt.datetime | None:
+    """The start a URL or a form carries, or None if it is not one (or out of bounds)."""
     try:
-        return dt.datetime.strptime(value, START_FORMAT).replace(tzinfo=dt.UTC)
+        start = dt.datetime.strptime(value, START_FORMAT).replace(tzinfo=dt.UTC)
     except (TypeError, ValueError):
         return None
+    return start if within_bounds(start.date()) else None

@@ -22,6 +22,7 @@ from booking.services.placement import (
     check_request,
     constraint_lost,
     first_visit_required,
+    lock_patient,
     patient_free,
     place,
     save_appointment,
@@ -49,6 +50,7 @@ def appointment_book(
     booked_by: "StaffUser | None" = None,
     hold_token: str | None = None,
     patient_cap: bool = False,
+    idempotency_key: str | None = None,
 ) -> Appointment:
     """Book a session, or raise BookingError. ``practitioner=None`` means any practitioner:
     the least-loaded one free at that time is chosen.
@@ -63,7 +65,13 @@ def appointment_book(
     ``patient_cap`` (every page where patients book themselves), a patient may hold at
     most the policy's ``max_upcoming_online`` upcoming online appointments.
     The patient's emails and reminder are enqueued once the booking commits.
+
+    ``idempotency_key`` names one submission of a booking form: submitting it again (a
+    retry after an error page, a double click, the back button) returns the appointment
+    it already made instead of booking twice.
     """
+    if idempotency_key and (done := _already_booked(idempotency_key)):
+        return done
     if override_hours and source != AppointmentSource.FRONT_DESK:
         raise BookingError("Only the front desk may book outside hours.", code="override")
     policy = BookingPolicy.load()
@@ -78,10 +86,12 @@ def appointment_book(
     )
     if status != AppointmentStatus.REQUESTED:
         first_visit_required(patient=patient, service=service, start=start)
-    if source == AppointmentSource.FRONT_DESK:
-        # Online, this would tell a visitor that someone with these details has a booking.
-        patient_free(patient, start, start + rules.duration)
     with constraint_lost(start), transaction.atomic():
+        lock_patient(patient)
+        # Under the lock: the same form posted twice at once books once.
+        if idempotency_key and (done := _already_booked(idempotency_key)):
+            return done
+        patient_free(patient=patient, start=start, end=start + rules.duration, source=source)
         if patient_cap:
             _within_online_cap(patient=patient, policy=policy, now=now)
         slot, practitioners = place(
@@ -108,6 +118,7 @@ def appointment_book(
             source=source,
             booked_by=booked_by,
             hours_override=override_hours,
+            idempotency_key=idempotency_key,
         )
         save_appointment(appointment)
         if hold_token:
@@ -116,13 +127,16 @@ def appointment_book(
     return appointment
 
 
+def _already_booked(idempotency_key: str) -> Appointment | None:
+    return Appointment.objects.filter(idempotency_key=idempotency_key).first()
+
+
 def _within_online_cap(*, patient: Patient, policy: BookingPolicy, now: dt.datetime) -> None:
     """Refuse a booking beyond the policy's cap of upcoming online appointments.
 
-    The patient's row is locked first (before practitioners and rooms: one order for
-    every path), so two bookings by one patient cannot both pass the count.
+    The caller holds the patient's row lock (lock_patient), so two bookings by one
+    patient cannot both pass the count.
     """
-    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
     upcoming = patient.appointments.filter(
         source=AppointmentSource.ONLINE, status__in=UPCOMING, start__gt=now
     ).count()
@@ -143,6 +157,7 @@ def online_booking_make(
     start: dt.datetime,
     now: dt.datetime,
     hold_token: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Appointment:
     """Book from the public pages: find or create the patient, then book, all or nothing.
 
@@ -153,6 +168,8 @@ def online_booking_make(
     status = (
         AppointmentStatus.CONFIRMED if service.allows_first_visit else AppointmentStatus.REQUESTED
     )
+    if idempotency_key and (done := _already_booked(idempotency_key)):
+        return done
     with transaction.atomic():
         patient = patient_from_details(details)
         return appointment_book(
@@ -166,4 +183,5 @@ def online_booking_make(
             status=status,
             hold_token=hold_token,
             patient_cap=True,
+            idempotency_key=idempotency_key,
         )

@@ -20,6 +20,7 @@ from booking.services.placement import (
     check_request,
     constraint_lost,
     first_visit_required,
+    lock_patient,
     patient_free,
     place,
     save_appointment,
@@ -73,8 +74,15 @@ def appointment_reschedule(
     )
     if appointment.status != AppointmentStatus.REQUESTED:
         first_visit_required(patient=appointment.patient, service=service, start=start)
-    patient_free(appointment.patient, start, start + rules.duration, exclude=appointment)
     with constraint_lost(start), transaction.atomic():
+        lock_patient(appointment.patient)
+        patient_free(
+            patient=appointment.patient,
+            start=start,
+            end=start + rules.duration,
+            source=source,
+            exclude=appointment,
+        )
         slot, practitioners = place(
             service=service,
             location=location,

@@ -5,8 +5,8 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection
 
 from booking.models import (
@@ -22,9 +22,6 @@ from booking.scheduling.rules import booking_rules
 from booking.scheduling.schedule import load_schedule
 from clinic.models import Location, Room
 from patients.models import Patient
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
@@ -151,14 +148,36 @@ def first_visit_required(*, patient: Patient, service: Service, start: dt.dateti
         )
 
 
+def lock_patient(patient: Patient) -> None:
+    """Inside the caller's transaction, before the practitioners and rooms (one order for
+    every path): two bookings of one patient then run one after the other."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+
+
 def patient_free(
-    patient: Patient, start: dt.datetime, end: dt.datetime, *, exclude: Appointment | None = None
+    *,
+    patient: Patient,
+    start: dt.datetime,
+    end: dt.datetime,
+    source: str,
+    exclude: Appointment | None = None,
 ) -> None:
+    """Under the patient's lock (lock_patient), refuse a time that overlaps another of
+    their active appointments. On PostgreSQL the exclusion constraint
+    ``appointment_no_patient_overlap`` is the backstop."""
     clash = patient.appointments.active().filter(start__lt=end, end__gt=start)
     if exclude is not None:
         clash = clash.exclude(pk=exclude.pk)
-    if clash.exists():
+    if not clash.exists():
+        return
+    if source == AppointmentSource.FRONT_DESK:
         raise BookingError("The patient already has an appointment at that time.", code="patient")
+    # Online, the visitor may not be who the details name: say no more than "not this time".
+    raise BookingError(
+        "That time cannot be booked online; please choose another time or call us on "
+        f"{settings.CLINIC_PHONE}.",
+        code="patient",
+    )
 
 
 def place(

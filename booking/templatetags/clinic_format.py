@@ -1,7 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils import dateformat, timezone
 
 register = template.Library()
 
@@ -27,3 +29,42 @@ def minutes(value: int) -> str:
 @register.filter
 def make_list_csv(value: str) -> list[str]:
     return value.split(",")
+
+
+# Zone labels. Django's own "T" format prints nothing for a time in the repeated autumn
+# hour (it will not guess which of the two it is), and "start-end T" labels only the end.
+# An aware datetime knows which instant it is (its fold), so these read the abbreviation
+# from the instant itself, in the zone of the enclosing {% timezone %} block.
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(timezone.get_current_timezone())
+
+
+def _clock(value: dt.datetime) -> str:
+    return f"{value:%H:%M}"
+
+
+@register.filter
+def zoned(value: dt.datetime | None, date_format: str = "") -> str:
+    """``{{ start|zoned:"l j F Y" }}`` -> "Sunday 31 October 2027, 01:30 GMT" (no date
+    format: the time and zone alone)."""
+    if not isinstance(value, dt.datetime):
+        return ""
+    local = _local(value)
+    label = f"{_clock(local)} {local.tzname()}"
+    return f"{dateformat.format(local, date_format)}, {label}" if date_format else label
+
+
+@register.simple_tag
+def time_range(start: dt.datetime, end: dt.datetime, date_format: str = "") -> str:
+    """``{% time_range start end "l j F Y" %}``: each end labelled with its own zone when the
+    clocks change in between ("01:30 BST" to "01:30 GMT"), else once after both times."""
+    if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+        return ""
+    first, last = _local(start), _local(end)
+    if first.tzname() == last.tzname():
+        span = f"{_clock(first)}–{_clock(last)} {last.tzname()}"
+    else:
+        span = f"{_clock(first)} {first.tzname()}–{_clock(last)} {last.tzname()}"
+    return f"{dateformat.format(first, date_format)}, {span}" if date_format else span

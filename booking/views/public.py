@@ -8,8 +8,10 @@ is validated again by the booking service when they confirm.
 
 import datetime as dt
 from typing import TypedDict
+import secrets
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,11 +48,12 @@ from booking.services.holds import hold_token_for, slot_hold
 from booking.services.placement import BookingError
 from booking.services.waitlist import online_waitlist_join
 from booking.views.portal import portal_patient
+from clinic import ratelimit
+from clinic.headers import client_ip
 from clinic.models import Location
 from patients.models import Patient
 
 SESSION_KEY = "booking"
-CONFIRMED_KEY = "booking_confirmed"
 
 
 def services(request: HttpRequest) -> HttpResponse:
@@ -197,6 +200,16 @@ def _question(
     )
 
 
+def _limited(request: HttpRequest, what: str) -> HttpResponse:
+    return render(request, "booking/rate_limited.html", {"what": what}, status=429)
+
+
+def _hold_allowed(request: HttpRequest) -> bool:
+    return ratelimit.public_write_allowed(
+        "hold", ip=client_ip(request), per_ip=settings.CLINIC_HOLDS_PER_IP, now=timezone.now()
+    )
+
+
 def _hold(
     request: HttpRequest, *, service: Service, location: Location, slot_form: SlotForm
 ) -> BookingError | None:
@@ -246,6 +259,8 @@ def book_hold(request: HttpRequest, service_slug: str, location_slug: str) -> Ht
             {"service": service, "location": location, "form": slot_form},
             status=400,
         )
+    if not _hold_allowed(request):
+        return _limited(request, "requests to hold a time")
     if error := _hold(request, service=service, location=location, slot_form=slot_form):
         return _taken(request, service=service, location=location, slot_form=slot_form, error=error)
     query = urlencode(
@@ -276,7 +291,8 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
         if form is None or form.is_valid():
             # Renew the hold (or take it, for a visitor who came by a link). If the time
             # cannot be held, confirming says why and offers nearby times.
-            _hold(request, service=service, location=location, slot_form=slot_form)
+            if _hold_allowed(request):
+                _hold(request, service=service, location=location, slot_form=slot_form)
             chosen = slot_form.cleaned_data["practitioner"]
             if patient is not None:
                 details = _patient_data(patient)
@@ -290,6 +306,8 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
                 "start": format_start(slot_form.cleaned_data["start"]),
                 "patient": details,
                 "portal": patient.pk if patient else None,
+                # Names this submission: confirming it again books nothing new.
+                "key": secrets.token_urlsafe(24),
             }
             return redirect("booking:review")
     else:
@@ -345,6 +363,7 @@ def _pending(request: HttpRequest) -> PendingBooking | None:
     location = Location.objects.filter(slug=pending["location"], is_active=True).first()
     start = parse_start(pending["start"])
     if service is None or location is None or start is None:
+        del request.session[SESSION_KEY]  # stale or unreadable: start again, not stuck
         return None
     practitioner = None
     if pending["practitioner"] != ANY:
@@ -366,6 +385,7 @@ def _pending(request: HttpRequest) -> PendingBooking | None:
         "practitioner_param": pending["practitioner"],
         "start_param": pending["start"],
         "portal": pending.get("portal"),
+        "key": pending.get("key"),
     }
 
 
@@ -373,9 +393,9 @@ def _pending(request: HttpRequest) -> PendingBooking | None:
 def book_review(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
-        if request.method == "POST" and request.session.get(CONFIRMED_KEY):
-            return redirect("booking:confirmed")  # a second click on "Confirm"
         return redirect("booking:book")
+    if request.method == "GET" and _booked(pending):
+        return redirect("booking:confirmed")  # back to a review already confirmed
     now = timezone.now()
     token = request.session.get(HOLD_KEY)
     hold = SlotHold.objects.filter(token=token, expires_at__gt=now).first() if token else None
@@ -388,11 +408,20 @@ def book_review(request: HttpRequest) -> HttpResponse:
         del request.session[SESSION_KEY]  # signed out (or in as someone else) since
         return redirect("booking:book")
     if request.method == "POST":
+        if not _booked(pending) and not ratelimit.public_write_allowed(
+            "booking",
+            ip=client_ip(request),
+            email=pending["patient"]["email"],
+            per_ip=settings.CLINIC_BOOKINGS_PER_IP,
+            per_email=settings.CLINIC_BOOKINGS_PER_EMAIL,
+            now=now,
+        ):
+            return _limited(request, "bookings")
         try:
             if patient is not None and pending["portal"]:
                 # A signed-in patient is known: their own record, and a follow-up is
                 # confirmed if they have had their first visit (the service checks).
-                appointment = appointment_book(
+                appointment_book(
                     patient=patient,
                     service=pending["service"],
                     location=pending["location"],
@@ -402,9 +431,10 @@ def book_review(request: HttpRequest) -> HttpResponse:
                     now=now,
                     hold_token=token,
                     patient_cap=True,
+                    idempotency_key=pending["key"],
                 )
             else:
-                appointment = online_booking_make(
+                online_booking_make(
                     details=pending["patient"],
                     service=pending["service"],
                     location=pending["location"],
@@ -412,6 +442,7 @@ def book_review(request: HttpRequest) -> HttpResponse:
                     start=pending["start"],
                     now=now,
                     hold_token=token,
+                    idempotency_key=pending["key"],
                 )
         except BookingError as error:
             context.update(
@@ -421,21 +452,31 @@ def book_review(request: HttpRequest) -> HttpResponse:
                 ],
             )
             return render(request, "booking/book_review.html", context, status=409)
-        del request.session[SESSION_KEY]
-        request.session[CONFIRMED_KEY] = appointment.pk
+        # Committed. Nothing that can fail may run between here and the answer, so the
+        # session is left as it is (a session write is a database write): the pending
+        # booking's key now finds the appointment, for the confirmation page and for any
+        # repeat of this submission.
         return redirect("booking:confirmed")
     return render(request, "booking/book_review.html", context)
 
 
-def book_confirmed(request: HttpRequest) -> HttpResponse:
-    # Only the browser that booked sees its confirmation: references are not URLs.
-    appointment_id = request.session.get(CONFIRMED_KEY)
-    if appointment_id is None:
-        return redirect("booking:book")
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("service", "location", "practitioner__user", "patient"),
-        pk=appointment_id,
+def _booked(pending: dict) -> Appointment | None:
+    if not pending.get("key"):
+        return None
+    return (
+        Appointment.objects.select_related("service", "location", "practitioner__user", "patient")
+        .filter(idempotency_key=pending["key"])
+        .first()
     )
+
+
+def book_confirmed(request: HttpRequest) -> HttpResponse:
+    # Only the browser that booked sees its confirmation: references are not URLs, and the
+    # key that finds it lives in this browser's session.
+    pending = request.session.get(SESSION_KEY)
+    appointment = _booked(pending) if pending else None
+    if appointment is None:
+        return redirect("booking:book")
     return render(
         request,
         "booking/book_confirmed.html",
@@ -468,6 +509,15 @@ def book_waitlist(request: HttpRequest, service_slug: str, location_slug: str) -
         },
     )
     if form.is_valid():
+        if not ratelimit.public_write_allowed(
+            "waitlist",
+            ip=client_ip(request),
+            email=form.cleaned_data["email"],
+            per_ip=settings.CLINIC_WAITLIST_PER_IP,
+            per_email=settings.CLINIC_WAITLIST_PER_EMAIL,
+            now=timezone.now(),
+        ):
+            return _limited(request, "waitlist requests")
         online_waitlist_join(
             details=form.session_data(),
             service=service,

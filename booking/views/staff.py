@@ -70,11 +70,26 @@ def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
     return get_object_or_404(Patient, pk=pk)
 
 
+# The calendar shows this many years either side of today; further is a typing slip.
+CALENDAR_YEARS = 10
+
+
 def _day_param(request: HttpRequest, default: dt.date) -> dt.date:
+    raw = request.GET.get("date", "")
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(raw)
     except ValueError:
+        if raw:
+            messages.warning(request, "That date could not be read; showing today instead.")
         return default
+    reach = dt.timedelta(days=365 * CALENDAR_YEARS)
+    if not default - reach <= day <= default + reach:
+        messages.warning(
+            request,
+            f"The calendar goes {CALENDAR_YEARS} years back and ahead; showing today instead.",
+        )
+        return default
+    return day
 
 
 def _day_url(location: Location, day: dt.date) -> str:
