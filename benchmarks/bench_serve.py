@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -49,7 +50,9 @@ class Visitor:
     def __init__(self) -> None:
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, data: dict | None = None):
+    def request(
+        self, method: str, path: str, data: dict[str, str] | None = None
+    ) -> tuple[int, str | None, str]:
         connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
         headers = {"Host": "127.0.0.1"}
         if self.cookies:
@@ -117,7 +120,7 @@ def one_flow(n: int, rng: random.Random) -> str:
     return "booked" if status == 200 else f"failed: confirmed {status}"
 
 
-def load(work) -> tuple[list[float], dict[str, int], float]:
+def load(work: Callable[[int, random.Random], str]) -> tuple[list[float], dict[str, int], float]:
     """Run `work` from CLIENTS threads for SECONDS; latencies (s), outcomes, elapsed."""
     latencies: list[float] = []
     outcomes: dict[str, int] = {}
@@ -146,7 +149,7 @@ def load(work) -> tuple[list[float], dict[str, int], float]:
     return latencies, outcomes, time.perf_counter() - began
 
 
-def ceiling_request(n: int, rng: random.Random) -> str:
+def ceiling_request(_n: int, _rng: random.Random) -> str:
     status, _, _ = Visitor().request("GET", CEILING_URL)
     return "ok" if status == 200 else "failed"
 
@@ -245,4 +248,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import feeds, portal, portal_courses
+from booking.views import feeds, portal, portal_courses, review
 from booking.views import public as views
 
 app_name = "booking"
@@ -9,8 +9,8 @@ urlpatterns = [
     path("practitioners/", views.practitioners, name="practitioners"),
     path("practitioners/<slug:slug>/", views.practitioner, name="practitioner"),
     path("book/", views.book, name="book"),
-    path("book/review/", views.book_review, name="review"),
-    path("book/confirmed/", views.book_confirmed, name="confirmed"),
+    path("book/review/", review.book_review, name="review"),
+    path("book/confirmed/", review.book_confirmed, name="confirmed"),
     path("book/<slug:service_slug>/", views.book_where, name="where"),
     path("book/<slug:service_slug>/<slug:location_slug>/", views.book_times, name="times"),
     path("book/<slug:service_slug>/<slug:location_slug>/month/", views.book_month, name="month"),

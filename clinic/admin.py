@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from clinic import admin_users  # noqa: F401  (staff accounts: least privilege)
 from clinic.forms import CleanTextModelForm
-from clinic.models import Location, Page, PageSection, RateLimitHit, Room
+from clinic.models import Location, Page, PageSection, RateLimitHit, Room, WorkerHeartbeat
 
 
 class RoomInline(admin.TabularInline):
@@ -51,6 +51,23 @@ class RateLimitHitAdmin(admin.ModelAdmin):
     """Counted attempts: hashed keys and times only, kept for an hour at most."""
 
     list_display = ["created_at"]
+
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @override
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """When each task worker last said it was alive (also on /healthz); written by the
+    workers only."""
+
+    list_display = ["worker_id", "seen_at"]
+    ordering = ["-seen_at"]
 
     @override
     def has_add_permission(self, request: HttpRequest) -> bool:

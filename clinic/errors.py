@@ -47,19 +47,23 @@ def error_page(status: int) -> HttpResponse:
     return response
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+# Django calls these as handler(request, exception=exception): the names are its, and
+# the pages deliberately use neither (nothing about the request is echoed back).
+
+
+def bad_request(_request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001
     return error_page(400)
 
 
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+def permission_denied(_request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001
     return error_page(403)
 
 
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+def page_not_found(_request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001
     return error_page(404)
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def server_error(_request: HttpRequest) -> HttpResponse:
     """Called by Django inside its handling of the uncaught exception, which is logged
     (django.request) with its traceback whatever the page says."""
     if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):

@@ -14,19 +14,21 @@ from clinic.models import WorkerHeartbeat
 # A worker beats every 30 seconds; four missed beats and it counts as stopped.
 WORKER_STALE_AFTER = dt.timedelta(minutes=2)
 
-_migrated = False  # once true, true for the life of the process (a deploy restarts it)
+# Once every migration is applied, it stays so for the life of the process (a deploy
+# restarts it), so the migration graph is read from disk until then only.
+_applied: set[str] = set()
 
 
 def _migrations_applied() -> bool:
-    global _migrated
-    if not _migrated:
+    if not _applied:
         executor = MigrationExecutor(connection)
-        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return _migrated
+        if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            _applied.add(connection.alias)
+    return bool(_applied)
 
 
 @never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(_request: HttpRequest) -> JsonResponse:
     """200 when this web process can serve: the database answers and every migration is
     applied; else 503. The task worker's last heartbeat is reported, not judged: a stopped
     worker delays emails but must not take the pages out of the load balancer, so

@@ -1,8 +1,8 @@
 """Writes to patient records, intakes, screening results and consents."""
 
 import datetime
-from typing import TYPE_CHECKING
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail

@@ -15,8 +15,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.conftest import NOW
-from tests.test_staff_support import MANAGER, PRACTITIONER, RECEPTIONIST, at, book, make_staff
+from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
+from tests.factories import NOW, at, book, staff
 
 # Values for the path's parameters. Real ones first, so the page behind them is reached.
 HOSTILE_TEXT = ["0", "99999999999999999999999", "x" * 300, "%00", "..%2F..%2Fetc"]
@@ -133,7 +133,7 @@ def visitor(role: str | None) -> Client:
         REMOTE_ADDR="not-an-address",
     )
     if role:
-        client.force_login(make_staff(f"fuzz-{role.lower().replace(' ', '-')}", role))
+        client.force_login(staff(username=f"fuzz-{role.lower().replace(' ', '-')}", role=role))
     return client
 
 

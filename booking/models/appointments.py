@@ -55,7 +55,9 @@ class TsTzRange(Func):
     output_field = DateTimeRangeField()
 
 
-def _no_overlap(field: str, message: str, *, until: str = "occupied_until"):
+def _no_overlap(
+    field: str, message: str, *, until: str = "occupied_until"
+) -> PostgresExclusionConstraint:
     """No two active appointments of one practitioner (or room) may share any moment from
     start to the end of the buffer; of one patient, from start to end (the buffer is the
     room's cleaning time, not the patient's)."""

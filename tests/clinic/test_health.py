@@ -49,7 +49,7 @@ def test_it_fails_when_the_database_is_unreachable(client):
 
 @pytest.mark.django_db
 def test_it_fails_while_migrations_are_pending(client, monkeypatch):
-    monkeypatch.setattr("clinic.health._migrated", False)
+    monkeypatch.setattr("clinic.health._applied", set())
     monkeypatch.setattr(
         "clinic.health.MigrationExecutor.migration_plan", lambda self, targets: [("pending",)]
     )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from clinic.headers import header_text, ip_or_none
 from patients import links
 from patients.models import ConsentDocument, ConsentSignature
-from tests.intake_support import DETAILS, QUESTIONNAIRE, screening_post
+from tests.patients.intake_posts import DETAILS, QUESTIONNAIRE, screening_post
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from booking.models import AppointmentSource
 from booking.services.booking import appointment_book
 from patients.models import Patient
-from tests.conftest import MONDAY, NOW
+from tests.factories import MONDAY, NOW
 
 BOOKINGS = 6
 

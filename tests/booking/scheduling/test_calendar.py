@@ -158,8 +158,13 @@ def busy_day(clinic, per_practitioner: int):
     rooms = clinic.rooms + [
         factories.room(location=clinic.location, name=f"Room {n}") for n in range(3, 11)
     ]
+    # One patient per session: nobody is in two rooms at once.
     patients = [
-        factories.patient(first_name=f"P{n}", last_name="Busy") for n in range(per_practitioner)
+        [
+            factories.patient(first_name=f"P{row}x{n}", last_name="Busy")
+            for n in range(per_practitioner)
+        ]
+        for row in range(len(team))
     ]
     Appointment.objects.bulk_create(
         factories.appointment(
@@ -173,8 +178,8 @@ def busy_day(clinic, per_practitioner: int):
             reference=f"R{practitioner.pk}X{n}",
             save=False,
         )
-        for practitioner, room in zip(team, rooms, strict=True)
-        for n, patient in enumerate(patients)
+        for practitioner, room, row in zip(team, rooms, patients, strict=True)
+        for n, patient in enumerate(row)
     )
     return team
 

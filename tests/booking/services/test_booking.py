@@ -45,10 +45,10 @@ def test_it_books_a_session(clinic, patient):
     assert appointment.occupied_until == at(11, 10)
 
 
-def test_it_books_the_least_loaded_practitioner_for_anyone(clinic, patient):
+def test_it_books_the_least_loaded_practitioner_for_anyone(clinic, patient, dana):
     book(clinic, patient, at(9), practitioner=clinic.bob)
     book(clinic, patient, at(11), practitioner=clinic.bob)
-    book(clinic, patient, at(9), practitioner=clinic.alice)
+    book(clinic, dana, at(9), practitioner=clinic.alice)  # one patient is in one room
 
     # Both are free at each of these times. Alice: 70 minutes booked that day, Bob: 140.
     assert book(clinic, patient, at(13), practitioner=None).practitioner == clinic.alice
@@ -126,11 +126,12 @@ def test_it_offers_nearby_times_during_lunch(clinic, patient):
     assert type(rejection(clinic, patient, at(11, 30))) is SlotTaken
 
 
-def test_it_refuses_a_booked_time_and_its_buffer(clinic, patient):
+def test_it_refuses_a_booked_time_and_its_buffer(clinic, patient, dana):
     book(clinic, patient, at(10))
 
-    overlapping = rejection(clinic, patient, at(10, 30))
-    in_buffer = rejection(clinic, patient, at(11))
+    # Someone else: the patient's own overlap is refused for being theirs.
+    overlapping = rejection(clinic, dana, at(10, 30))
+    in_buffer = rejection(clinic, dana, at(11))
 
     assert type(overlapping) is SlotTaken
     assert type(in_buffer) is SlotTaken
@@ -180,7 +181,10 @@ def test_it_rejects_a_naive_time(clinic, patient):
 
 def seed_appointments(clinic, patient, count: int) -> None:
     """``count`` follow-ups, hourly from 09:00, for Alice in room 1 and Bob in room 2, day
-    after day from MONDAY: none overlap, so the constraints accept them all."""
+    after day from MONDAY: none overlap, so the constraints accept them all (Bob's are
+    another patient's: one patient is in one room at a time)."""
+    other = factories.patient(first_name="Erin", last_name="Other", phone="+441134960001")
+    people = {clinic.alice: patient, clinic.bob: other}
     appointments = []
     day = MONDAY
     while len(appointments) < count:
@@ -192,7 +196,7 @@ def seed_appointments(clinic, patient, count: int) -> None:
                 appointments.append(
                     factories.appointment(
                         clinic,
-                        patient,
+                        people[practitioner],
                         at(hour, day=day),
                         practitioner=practitioner,
                         room=room,

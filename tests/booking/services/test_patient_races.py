@@ -16,7 +16,7 @@ from booking.models import Appointment, AppointmentSource, BookingPolicy
 from booking.services.booking import appointment_book, online_booking_make
 from booking.services.placement import BookingError
 from patients.models import Patient
-from tests.conftest import MONDAY, NOW
+from tests.factories import MONDAY, NOW
 
 THREADS = 10
 BARRIER_TIMEOUT = 10

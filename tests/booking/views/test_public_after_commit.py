@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from booking.models import Appointment
 from booking.services import booking as booking_service
-from booking.views import public
-from tests.conftest import NOW
+from booking.views import review
+from tests.factories import NOW
 
 DETAILS = {
     "first_name": "Dana",
@@ -58,7 +58,7 @@ def test_it_confirms_a_booking_even_if_the_database_goes_away_right_after_the_co
         dropped[0].__enter__()
         return appointment
 
-    monkeypatch.setattr(public, "online_booking_make", commit_then_lose_the_connection)
+    monkeypatch.setattr(review, "online_booking_make", commit_then_lose_the_connection)
     try:
         answer = visitor.post(reverse("booking:review"))
     finally:
@@ -99,7 +99,7 @@ def test_a_retry_after_an_error_page_finds_the_committed_booking(visitor, clinic
         real_make(**kwargs)
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(public, "online_booking_make", commit_then_fail)
+    monkeypatch.setattr(review, "online_booking_make", commit_then_fail)
     failed = visitor.post(reverse("booking:review"))
     assert failed.status_code == 503
     assert "Please try again in a moment" in failed.text

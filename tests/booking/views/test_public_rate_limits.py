@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from booking.models import Appointment, SlotHold, WaitlistEntry
-from tests.conftest import NOW
+from tests.factories import NOW
 
 DETAILS = {
     "first_name": "Dana",
