@@ -39,7 +39,7 @@ def refuse_existing_overlaps(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0005_waitlist_booked_has_appointment'),
+        ('booking', '0006_change_history'),
         ('clinic', '0004_rate_limit_hits'),
         ('patients', '0003_consent_text_and_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

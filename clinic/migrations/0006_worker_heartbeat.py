@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0004_rate_limit_hits'),
+        ('clinic', '0005_roles_least_privilege'),
     ]
 
     operations = [
