@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from clinic.roles import sync_roles
+
 
 class Migration(migrations.Migration):
 
@@ -18,4 +20,6 @@ class Migration(migrations.Migration):
                 ('seen_at', models.DateTimeField()),
             ],
         ),
+        # The clinic manager's "clinic.*" covers the new model's permissions too.
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

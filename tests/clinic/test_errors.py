@@ -8,6 +8,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import signed_in
+
 
 @pytest.fixture
 def visitor() -> Client:
@@ -71,7 +73,7 @@ def test_it_shows_a_404_page(visitor):
 @pytest.mark.django_db
 def test_it_shows_a_403_page(visitor):
     user = get_user_model().objects.create_user(username="nobody", is_staff=True)
-    visitor.force_login(user)
+    signed_in(visitor, user)  # both factors: signed in, but with no permission
 
     page = visitor.get(reverse("staff:home"))
 
