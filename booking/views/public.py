@@ -34,7 +34,7 @@ from booking.models import (
     Practitioner,
     Service,
 )
-from booking.scheduling.availability import format_start, parse_start
+from booking.scheduling.availability import format_start
 from booking.scheduling.rules import booking_rules
 from booking.scheduling.times import Question, day_page, month_page
 from booking.selectors.catalogue import Offer, bookable_locations, bookable_offer, bookable_services
