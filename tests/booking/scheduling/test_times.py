@@ -24,6 +24,7 @@ from booking.models import (
 from booking.scheduling import availability, times
 from booking.scheduling.rules import booking_rules
 from booking.scheduling.schedule import load_schedule
+from tests import factories
 
 
 def _busy_diary(clinic, patient, first_day: dt.date, days: int) -> None:
@@ -38,6 +39,8 @@ def _busy_diary(clinic, patient, first_day: dt.date, days: int) -> None:
             start_time=dt.time(0, 30),
             end_time=dt.time(3, 30),
         )
+    # Bob's sessions are another patient's: one patient is in one room at a time.
+    people = {clinic.alice.pk: patient, clinic.bob.pk: factories.patient(first_name="Erin")}
     rng = random.Random(11)
     room_free = {room.pk: dt.datetime.min.replace(tzinfo=dt.UTC) for room in clinic.rooms}
     appointments = []
@@ -57,7 +60,7 @@ def _busy_diary(clinic, patient, first_day: dt.date, days: int) -> None:
                     room_free[room] = held
                     appointments.append(
                         Appointment(
-                            patient=patient,
+                            patient=people[practitioner.pk],
                             practitioner=practitioner,
                             service=service,
                             location=clinic.location,

@@ -53,6 +53,13 @@ def _grow(clinic, patient, *, practitioners: int, bookings: int) -> None:
     rooms = clinic.rooms + [
         clinic.location.rooms.create(name=f"Room {n}") for n in range(3, practitioners + 1)
     ]
+    # Each practitioner's sessions are another patient's: one patient is in one room.
+    people = {
+        member.pk: patient
+        if n == 0
+        else factories.patient(first_name=f"Busy{n}", phone="+441134960001")
+        for n, member in enumerate(team)
+    }
     appointments: list[Appointment] = []
     day = dt.date(2027, 1, 5)
     while len(appointments) < bookings:
@@ -62,7 +69,7 @@ def _grow(clinic, patient, *, practitioners: int, bookings: int) -> None:
                 start += dt.timedelta(minutes=40 * slot)
                 appointments.append(
                     Appointment(
-                        patient=patient,
+                        patient=people[practitioner.pk],
                         practitioner=practitioner,
                         service=clinic.follow_up,
                         location=clinic.location,
