@@ -34,7 +34,7 @@ SCRATCH_DB = "clinic_bench_serve"
 PORT = int(os.environ.get("BENCH_PORT", "8832"))
 WORKERS = (1, 2, 4)
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 TIMES_URL = "/book/initial-assessment/riverside/"
 CEILING_URL = "/book/"  # one query: the bookable services
 
