@@ -39,7 +39,7 @@ def refuse_existing_overlaps(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0006_change_history'),
+        ('booking', '0012_history_of_course_and_feed_fields'),
         ('clinic', '0004_rate_limit_hits'),
         ('patients', '0003_consent_text_and_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

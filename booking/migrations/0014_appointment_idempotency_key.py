@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0007_appointment_no_patient_overlap'),
+        ('booking', '0013_appointment_no_patient_overlap'),
     ]
 
     operations = [
