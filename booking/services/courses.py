@@ -38,6 +38,7 @@ from booking.services.placement import (
     check_request,
     constraint_lost,
     first_visit_required,
+    lock_patient,
     lock_rows,
     patient_free,
     place,
@@ -119,10 +120,30 @@ def _check_sessions(
                 now=now,
             )
             first_visit_required(patient=patient, service=service, start=session.start)
-            patient_free(patient, session.start, session.start + rules.duration)
         except BookingError as error:
             raise _for_session(error, number, session.start, location) from None
     return rules
+
+
+def _patient_free_for_each(
+    *,
+    patient: Patient,
+    sessions: list[SessionChoice],
+    rules: availability.Rules,
+    source: str,
+    location: Location,
+) -> None:
+    """Under the patient's lock: no session may overlap another of their appointments."""
+    for number, session in enumerate(sessions, start=1):
+        try:
+            patient_free(
+                patient=patient,
+                start=session.start,
+                end=session.start + rules.duration,
+                source=source,
+            )
+        except BookingError as error:
+            raise _for_session(error, number, session.start, location) from None
 
 
 def _for_session(
@@ -171,6 +192,11 @@ def course_book(
     chosen = {s.practitioner.pk for s in sessions if s.practitioner is not None}
     anyone = any(s.practitioner is None for s in sessions)
     with constraint_lost(sessions[0].start), transaction.atomic():
+        # The patient first, then practitioners and rooms: the one lock order.
+        lock_patient(patient)
+        _patient_free_for_each(
+            patient=patient, sessions=sessions, rules=rules, source=source, location=location
+        )
         if source == AppointmentSource.ONLINE:
             _one_online_course(patient=patient, now=now)
         lock_rows(
