@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection
 
 from booking.models import (
@@ -16,6 +17,7 @@ from booking.models import (
     BookingPolicy,
     Practitioner,
     Service,
+    new_reference,
 )
 from booking.scheduling import availability
 from booking.scheduling.rules import booking_rules
@@ -244,12 +246,27 @@ def place(
     return availability.least_loaded(free, loaded.schedule), loaded.practitioners
 
 
+# How many fresh references to try when a new one is already taken.
+REFERENCE_ATTEMPTS = 5
+
+
 def save_appointment(appointment: Appointment) -> None:
     # The related rows were checked by the caller and are locked; the overlap constraints
     # are the database's to enforce (see constraint_lost), not another query's.
-    appointment.full_clean(
-        exclude={"patient", "practitioner", "service", "location", "room", "course"}
-    )
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            appointment.full_clean(
+                exclude={"patient", "practitioner", "service", "location", "room", "course"}
+            )
+        except ValidationError as error:
+            # Six characters give about 890 million references: a clinic with many
+            # appointments will now and then draw one already used. Draw again.
+            taken = set(error.message_dict) == {"reference"}
+            if not taken or attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+            appointment.reference = new_reference()
+        else:
+            break
     appointment.save()
 
 

@@ -131,6 +131,7 @@ def test_the_report_costs_eight_queries_however_many_appointments(
             at(9, day=first + dt.timedelta(days=n % 365)) + dt.timedelta(minutes=15 * (n % 20)),
             status=AppointmentStatus.CANCELLED,  # released rows may overlap
             cancelled_at=NOW,
+            reference=f"T{n:05d}",  # random ones may repeat among 10,000
             save=False,
         )
         for n in range(count)

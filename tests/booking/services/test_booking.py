@@ -12,7 +12,7 @@ from booking.models import (
     AppointmentStatus,
 )
 from booking.scheduling.schedule import load_schedule
-from booking.services.placement import BookingError, SlotTaken
+from booking.services.placement import BookingError, SlotTaken, save_appointment
 from tests import factories
 from tests.factories import MONDAY, at
 
@@ -43,6 +43,17 @@ def test_it_books_a_session(clinic, patient):
     assert appointment.start.utcoffset() == dt.timedelta(0)
     # The buffer is the service's, copied at booking time.
     assert appointment.occupied_until == at(11, 10)
+
+
+def test_it_draws_another_reference_when_one_is_taken(clinic, patient, dana):
+    first = book(clinic, patient, at(10))
+    second = factories.appointment(clinic, dana, at(14), reference=first.reference, save=False)
+
+    save_appointment(second)
+
+    second.refresh_from_db()
+    assert second.reference != first.reference
+    assert len(second.reference) == 6
 
 
 def test_it_books_the_least_loaded_practitioner_for_anyone(clinic, patient, dana):
