@@ -85,7 +85,8 @@ CLINICAL = Capability(
 ALL_CLINICAL = Capability("Every patient's clinical records", ("patients.view_all_clinical",))
 RUN_CLINIC = Capability(
     "Services, prices, booking policy, rooms, locations, pages, consent texts, everyone's "
-    "schedule, the access log and its export, change history",
+    "schedule, the access log and its export, a patient's complete record on request, "
+    "change history",
     ("clinic.*", "booking.*", "patients.*"),
 )
 STAFF_ACCOUNTS = Capability(

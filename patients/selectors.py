@@ -1,12 +1,26 @@
-"""Reads of intake data for pages, each in a fixed number of queries."""
+"""Reads of intake data for pages, and of outcomes for the manager's reports, each in a
+fixed number of queries."""
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 
-from patients.models import Intake, IntakeStatus, Patient, PatientAccessLog
+from patients import outcomes
+from patients.models import (
+    Episode,
+    EpisodeStatus,
+    Instrument,
+    Intake,
+    IntakeStatus,
+    OutcomeScore,
+    Patient,
+    PatientAccessLog,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -105,3 +119,58 @@ def intakes_awaiting_review(user: "StaffUser | AnonymousUser | None" = None) -> 
         .select_related("patient", "screening")
         .order_by("submitted_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class McidShare:
+    """For one instrument: discharged episodes with a baseline and a last score, and how
+    many of them reached its MCID."""
+
+    instrument: str
+    episodes: int
+    reached: int
+
+    @property
+    def share(self) -> float | None:
+        return self.reached / self.episodes if self.episodes else None
+
+
+def mcid_shares(*, location_id: int, first_day: dt.date, last_day: dt.date) -> list[McidShare]:
+    """Per instrument with an MCID, the episodes discharged between the two days (inclusive)
+    that had a session at the location: those with a baseline (first score) and a later
+    last score, and how many reached the MCID (patients.outcomes). An instrument scored by
+    item (PSFS activities) counts an episode once, as reached only when every item with
+    two scores reached it. One query."""
+    discharged = Episode.objects.filter(
+        status=EpisodeStatus.DISCHARGED,
+        discharged_on__range=(first_day, last_day),
+        visits__appointment__location_id=location_id,
+    ).values("pk")
+    scores = (
+        OutcomeScore.objects.filter(episode__in=Subquery(discharged))
+        .select_related("instrument")
+        .order_by("episode_id", "instrument_id", "label", "recorded_at", "pk")
+    )
+    series: dict[tuple[int, int, str], list[OutcomeScore]] = defaultdict(list)
+    for score in scores:
+        series[(score.episode_id, score.instrument_id, score.label)].append(score)
+    # (episode, instrument) -> whether every item reached the MCID
+    verdicts: dict[tuple[int, Instrument], bool] = {}
+    for (episode_id, _, _), taken in series.items():
+        measure = taken[0].instrument
+        mcid = outcomes.Mcid(points=measure.mcid_points, percent=measure.mcid_percent)
+        if len(taken) < 2 or not mcid.defined:
+            continue
+        direction = outcomes.Direction(measure.direction)
+        change = outcomes.change(taken[0].value, taken[-1].value, direction=direction, mcid=mcid)
+        key = (episode_id, measure)
+        verdicts[key] = verdicts.get(key, True) and bool(change.meaningful)
+    counts: dict[Instrument, list[int]] = {}
+    for (_, measure), reached in verdicts.items():
+        total = counts.setdefault(measure, [0, 0])
+        total[0] += 1
+        total[1] += reached
+    return [
+        McidShare(measure.name, episodes, reached)
+        for measure, (episodes, reached) in sorted(counts.items(), key=lambda i: i[0].name)
+    ]

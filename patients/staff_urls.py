@@ -17,6 +17,7 @@ urlpatterns = [
         staff.access_log_export,
         name="access_log_export",
     ),
+    path("patients/<int:pk>/export/", staff.patient_export, name="patient_export"),
     # Clinical records (patients.views.clinical)
     path("patients/<int:pk>/episodes/new/", clinical.episode_start, name="episode_start"),
     path("episodes/<int:pk>/", clinical.episode, name="episode"),

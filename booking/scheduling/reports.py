@@ -10,12 +10,14 @@ Rates: no-shows over sessions due to be attended (completed, checked in, no-show
 late cancellations over every appointment in the period; the waitlist fill rate is the
 share of entries made in the period that ended in a booking. Revenue is completed
 sessions at the service's current list price. New patients are those whose first
-session that was not cancelled (anywhere) falls in the period.
+session that was not cancelled (anywhere) falls in the period. Outcomes: per instrument,
+the share of episodes discharged in the period, with a session at the location, that
+reached the instrument's MCID (patients.selectors.mcid_shares).
 """
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import (
@@ -42,6 +44,7 @@ from booking.scheduling import availability
 from booking.scheduling.schedule import local_day_bounds, time_away, working_hours
 from clinic.models import Location, Room
 from patients.models import Patient
+from patients.selectors import McidShare, mcid_shares
 
 # Cancellation lead times: how long before the start it was cancelled.
 LEAD_BUCKETS = (
@@ -101,6 +104,8 @@ class Report:
     waitlist_booked: int
     revenue: dict[str, str] = field(default_factory=dict)  # practitioner name -> amount
     revenue_total: str = "0.00"
+    # Per instrument: discharged episodes that reached the MCID (patients.selectors).
+    outcomes: list[McidShare] = field(default_factory=list)
 
     @property
     def no_show_rate(self) -> float | None:
@@ -128,7 +133,7 @@ def _lead_aggregates() -> dict[str, Any]:
 
 
 def manager_report(*, location: Location, first_day: dt.date, last_day: dt.date) -> Report:
-    """Eight queries, however many appointments."""
+    """Nine queries, however many appointments."""
     start, end = local_day_bounds(first_day, last_day, location)
     team = {  # query 1
         p.pk: p.name for p in Practitioner.objects.filter(locations=location).select_related("user")
@@ -178,7 +183,7 @@ def manager_report(*, location: Location, first_day: dt.date, last_day: dt.date)
     waitlist = WaitlistEntry.objects.filter(  # query 8
         Q(location=location) | Q(location__isnull=True), created_at__gte=start, created_at__lt=end
     ).aggregate(total=Count("pk"), booked=Count("pk", filter=Q(status=WaitlistStatus.BOOKED)))
-    return _assemble(
+    report = _assemble(
         location=location,
         first_day=first_day,
         last_day=last_day,
@@ -190,6 +195,8 @@ def manager_report(*, location: Location, first_day: dt.date, last_day: dt.date)
         patients=patients,
         waitlist=waitlist,
     )
+    shares = mcid_shares(location_id=location.pk, first_day=first_day, last_day=last_day)  # 9
+    return replace(report, outcomes=shares)
 
 
 def _whole_minutes(duration: dt.timedelta | None) -> int:

@@ -105,4 +105,12 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow(["cancellation lead time", label, count, "", ""])
     for name, amount in report.revenue.items():
         writer.writerow(["revenue", name, amount, "", ""])
+    for share in report.outcomes:
+        writer.writerow(
+            ["outcome", f"{share.instrument}: discharged episodes", share.episodes, "", ""]
+        )
+        writer.writerow(["outcome", f"{share.instrument}: reached the MCID", share.reached, "", ""])
+        writer.writerow(
+            ["outcome", f"{share.instrument}: reached the MCID %", _percent(share.share), "", ""]
+        )
     return response

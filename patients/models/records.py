@@ -53,6 +53,8 @@ class Patient(models.Model):
         permissions = [
             # Without it a practitioner reads only their own patients' clinical records.
             ("view_all_clinical", "Can read every patient's clinical record"),
+            # The patient's copy of everything held about them (patients.export).
+            ("export_patient", "Can export a patient's complete record"),
         ]
         indexes = [
             models.Index(Lower("email"), "date_of_birth", name="patient_email_dob_idx"),

@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
 from patients.clinical.reads import patient_episodes
+from patients.export import patient_record, record_zip
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
 from patients.selectors import access_log_for, intake_statuses, may_read_clinical
@@ -129,6 +130,20 @@ def access_log_export(request: HttpRequest, pk: int) -> HttpResponse:
                 _spreadsheet_safe(entry.detail),
             ]
         )
+    return response
+
+
+@staff_required("patients.export_patient")
+@require_POST
+def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's complete record on request (a zip of JSON files and a summary to
+    print); the export is logged, and so appears in the record it exports."""
+    person = _get_patient_for_user(request, pk)
+    access_log_record(user=request.user, patient=person, intake=None, record="record export")
+    now = timezone.now()
+    response = HttpResponse(record_zip(patient_record(person), now=now), "application/zip")
+    name = f"patient-{person.pk}-record-{now:%Y%m%d}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

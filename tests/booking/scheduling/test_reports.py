@@ -1,11 +1,14 @@
 """The manager's reports: figures equal hand-computed values on a small fixed clinic
-(including a clock-change day), in eight queries whatever the number of appointments."""
+(including a clock-change day), in nine queries whatever the number of appointments."""
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from booking.models import (
     Appointment,
@@ -15,6 +18,9 @@ from booking.models import (
     WaitlistStatus,
 )
 from booking.scheduling.reports import manager_report
+from clinic.roles import MANAGER
+from patients.clinical import episodes
+from patients.clinical.episodes import visit_open
 from tests import factories
 from tests.factories import MONDAY, NOW, at
 
@@ -120,7 +126,7 @@ def test_a_clock_change_day_counts_real_minutes(clinic, patient):
 
 
 @pytest.mark.parametrize("count", [1, 10_000])
-def test_the_report_costs_eight_queries_however_many_appointments(
+def test_the_report_costs_nine_queries_however_many_appointments(
     clinic, patient, count, django_assert_num_queries
 ):
     first = MONDAY
@@ -141,10 +147,76 @@ def test_the_report_costs_eight_queries_however_many_appointments(
     # 1 practitioners with their users, 2 rooms, 3 working hours (a union), 4 time off and
     # closures (a union), 5 appointments grouped by practitioner (booked minutes, status
     # counts, lead times, revenue), 6 booked minutes by room, 7 new and returning patients,
-    # 8 waitlist entries and how many were booked.
-    with django_assert_num_queries(8):
+    # 8 waitlist entries and how many were booked, 9 outcome scores of the episodes
+    # discharged in the period with their instruments (the share that reached the MCID).
+    with django_assert_num_queries(9):
         report = manager_report(
             location=clinic.location, first_day=first, last_day=first + dt.timedelta(days=365)
         )
 
     assert report.appointments == count
+
+
+# --- Outcomes: discharged episodes that reached the MCID --------------------------------------
+
+OCTOBER = (dt.date(2026, 10, 1), dt.date(2026, 10, 31))
+IN_OCTOBER = dt.datetime(2026, 10, 5, 12, 0, tzinfo=dt.UTC)
+
+
+def course(clinic, first_name: str, week: int, *scores: int, discharged: dt.datetime | None):
+    """An episode with a session at Riverside in the given week, NPRS scores before and
+    after it, discharged at `discharged` if given."""
+    person = factories.patient(first_name=first_name)
+    session = factories.past_session(clinic, person, week)
+    episode = episodes.episode_start(
+        patient=person, intake=None, practitioner=None, now=session.start - dt.timedelta(days=1)
+    )
+    factories.nprs_score(episode, scores[0], at=session.start - dt.timedelta(days=1))
+    visit_open(appointment=session, now=session.start)
+    for value in scores[1:]:
+        factories.nprs_score(episode, value, at=session.end)
+    if discharged is not None:
+        episodes.episode_discharge(episode=episode, advice="", now=discharged)
+    return episode
+
+
+@pytest.fixture
+def discharged_courses(clinic):
+    """NPRS (MCID 2 points or 30%): 7 to 4 reached it, 7 to 6 did not, 8 to 3 did. Not
+    counted: one discharged in November, one still active, one with a baseline only."""
+    course(clinic, "Ann", 0, 7, 5, 4, discharged=IN_OCTOBER)  # the last score counts
+    course(clinic, "Ben", 1, 7, 6, discharged=IN_OCTOBER)
+    course(clinic, "Cat", 2, 8, 3, discharged=IN_OCTOBER + dt.timedelta(days=26))
+    course(clinic, "Dan", 3, 9, 2, discharged=dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC))
+    course(clinic, "Eve", 4, 8, 2, discharged=None)
+    course(clinic, "Fay", 5, 8, discharged=IN_OCTOBER)
+
+
+def test_the_share_of_discharged_episodes_that_reached_the_mcid(clinic, discharged_courses):
+    report = manager_report(location=clinic.location, first_day=OCTOBER[0], last_day=OCTOBER[1])
+
+    [nprs] = report.outcomes
+    assert (nprs.instrument, nprs.episodes, nprs.reached) == ("Pain score (NPRS)", 3, 2)
+    assert nprs.share == pytest.approx(2 / 3)
+
+
+def test_episodes_without_a_session_at_the_location_are_not_counted(clinic, discharged_courses):
+    elsewhere = factories.location(name="Northside", slug="northside")
+
+    report = manager_report(location=elsewhere, first_day=OCTOBER[0], last_day=OCTOBER[1])
+
+    assert report.outcomes == []
+
+
+def test_the_page_and_the_csv_show_the_share(client, clinic, discharged_courses):
+    factories.signed_in(client, factories.staff(username="mia", role=MANAGER))
+    period = {"location": clinic.location.pk, "first_day": "2026-10-01", "last_day": "2026-10-31"}
+
+    page = client.get(reverse("staff:reports"), period)
+    download = client.get(reverse("staff:reports_csv"), period)
+
+    assert "<th>Pain score (NPRS)</th><td>3</td><td>2</td><td>67 %</td>" in page.text
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert ["outcome", "Pain score (NPRS): discharged episodes", "3", "", ""] in rows
+    assert ["outcome", "Pain score (NPRS): reached the MCID", "2", "", ""] in rows
+    assert ["outcome", "Pain score (NPRS): reached the MCID %", "66.7", "", ""] in rows

@@ -1,0 +1,154 @@
+"""A patient's complete record on request (UK GDPR right of access): every row held about
+one patient, read in a fixed number of queries, written as a zip of JSON files (one per
+kind of record, every stored field) with a printable HTML summary.
+
+Only rows reached from this patient are read: each query filters on the patient, never on
+a list of ids taken from elsewhere, so nothing of another patient can slip in.
+"""
+
+import datetime as dt
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Model
+from django.template.loader import render_to_string
+
+from patients.models import (
+    AdverseEvent,
+    CheckIn,
+    ConsentSignature,
+    Episode,
+    Intake,
+    IntakeReview,
+    NeedlingEntry,
+    NoteAmendment,
+    OutcomeScore,
+    Patient,
+    PatientAccessLog,
+    ScreeningResult,
+    TreatmentNote,
+    Visit,
+)
+
+type Row = dict[str, Any]
+
+
+class _Encoder(DjangoJSONEncoder):
+    # Phone numbers and other value objects of third-party fields: their text.
+    def default(self, o: object) -> object:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
+def _fields(instance: Model) -> Row:
+    """Every stored field of a row, foreign keys as ids (`practitioner_id`)."""
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@dataclass
+class PatientRecord:
+    """The rows of one patient's record, each a list of field dicts, by file name."""
+
+    patient: Patient
+    files: dict[str, list[Row]] = field(default_factory=dict)
+
+
+def patient_record(patient: Patient) -> PatientRecord:
+    """Everything held about `patient`, in 14 queries whatever its size (one per kind of
+    record; consent text, instruments and needling points come joined to their rows)."""
+    appointments = patient.appointments.select_related(
+        "service", "location", "practitioner__user", "room"
+    ).order_by("start")
+    intakes = Intake.objects.filter(patient=patient).order_by("created_at")
+    screening = ScreeningResult.objects.filter(intake__patient=patient).order_by("pk")
+    reviews = IntakeReview.objects.filter(intake__patient=patient).order_by("pk")
+    consents = (
+        ConsentSignature.objects.filter(patient=patient)
+        .select_related("document")
+        .order_by("signed_at")
+    )
+    episodes = Episode.objects.filter(patient=patient).order_by("started_on", "pk")
+    visits = Visit.objects.filter(episode__patient=patient).order_by("pk")
+    check_ins = CheckIn.objects.filter(visit__episode__patient=patient).order_by("pk")
+    notes = TreatmentNote.objects.filter(visit__episode__patient=patient).order_by("pk")
+    amendments = NoteAmendment.objects.filter(note__visit__episode__patient=patient)
+    needling = NeedlingEntry.objects.filter(note__visit__episode__patient=patient)
+    scores = (
+        OutcomeScore.objects.filter(episode__patient=patient)
+        .select_related("instrument")
+        .order_by("recorded_at", "pk")
+    )
+    events = AdverseEvent.objects.filter(episode__patient=patient).order_by("occurred_at", "pk")
+    access_log = PatientAccessLog.objects.filter(patient=patient).order_by("viewed_at", "pk")
+
+    record = PatientRecord(patient=patient)
+    record.files = {
+        "patient": [_fields(patient)],
+        "appointments": [
+            _fields(a)
+            | {
+                "service": a.service.name,
+                "location": a.location.name,
+                "room": a.room.name,
+                "practitioner": str(a.practitioner),
+            }
+            for a in appointments
+        ],
+        "intakes": [_fields(i) for i in intakes],
+        "screening": [_fields(s) for s in screening],
+        "intake_reviews": [_fields(r) for r in reviews],
+        "consent_signatures": [
+            _fields(c)
+            | {
+                "consent_title": c.document.title,
+                "consent_version": c.document.version,
+                "consent_text": c.document.body,
+            }
+            for c in consents
+        ],
+        "episodes": [_fields(e) for e in episodes],
+        "visits": [_fields(v) for v in visits],
+        "check_ins": [_fields(c) for c in check_ins],
+        "treatment_notes": [_fields(n) for n in notes],
+        "note_amendments": [_fields(a) for a in amendments.order_by("created_at", "pk")],
+        "needling": [
+            _fields(n) | {"point": n.point.name}
+            for n in needling.select_related("point").order_by("note_id", "pk")
+        ],
+        "outcome_scores": [
+            _fields(s) | {"instrument": s.instrument.code, "instrument_name": s.instrument.name}
+            for s in scores
+        ],
+        "adverse_events": [_fields(e) for e in events],
+        "access_log": [_fields(e) for e in access_log],
+    }
+    return record
+
+
+def record_zip(record: PatientRecord, *, now: dt.datetime) -> bytes:
+    """The zip: one JSON file per kind of record, `summary.html` to print, and its CSS
+    (a file beside it: the summary is opened from the disk, without the clinic's pages)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in record.files.items():
+            text = json.dumps(rows, cls=_Encoder, indent=2, ensure_ascii=False)
+            archive.writestr(f"{name}.json", text)
+        sections = [
+            (name.replace("_", " ").capitalize(), name, rows) for name, rows in record.files.items()
+        ]
+        context = {
+            "record": record,
+            "sections": sections,
+            "now": now,
+            "CLINIC_NAME": settings.CLINIC_NAME,
+        }
+        archive.writestr("summary.html", render_to_string("patients/export/summary.html", context))
+        archive.writestr("summary.css", render_to_string("patients/export/summary.css"))
+    return buffer.getvalue()

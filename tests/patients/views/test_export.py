@@ -1,0 +1,198 @@
+"""A patient's complete record on request: everything about the patient, nothing of anyone
+else, for the clinic manager only, and the export itself logged."""
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+
+from booking.models import Appointment
+from clinic.roles import MANAGER
+from patients.clinical.events import adverse_event_record
+from patients.clinical.notes import note_amend
+from patients.export import patient_record
+from patients.models import (
+    AdverseEvent,
+    CheckIn,
+    ConsentSignature,
+    Episode,
+    Intake,
+    IntakeReview,
+    NeedlingEntry,
+    NoteAmendment,
+    OutcomeScore,
+    Patient,
+    PatientAccessLog,
+    ReviewOutcome,
+    ScreeningResult,
+    TreatmentNote,
+    Visit,
+)
+from patients.services import access_log_record
+from tests import factories
+
+AFTER = factories.FIRST_SESSION + dt.timedelta(weeks=1, hours=2)
+
+# Each JSON file, its model and the path from a row of it to its patient.
+FILES: dict[str, tuple[type[Model], str]] = {
+    "patient": (Patient, "pk"),
+    "appointments": (Appointment, "patient"),
+    "intakes": (Intake, "patient"),
+    "screening": (ScreeningResult, "intake__patient"),
+    "intake_reviews": (IntakeReview, "intake__patient"),
+    "consent_signatures": (ConsentSignature, "patient"),
+    "episodes": (Episode, "patient"),
+    "visits": (Visit, "episode__patient"),
+    "check_ins": (CheckIn, "visit__episode__patient"),
+    "treatment_notes": (TreatmentNote, "visit__episode__patient"),
+    "note_amendments": (NoteAmendment, "note__visit__episode__patient"),
+    "needling": (NeedlingEntry, "note__visit__episode__patient"),
+    "outcome_scores": (OutcomeScore, "episode__patient"),
+    "adverse_events": (AdverseEvent, "episode__patient"),
+    "access_log": (PatientAccessLog, "patient"),
+}
+
+
+def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: int) -> None:
+    """Every kind of record for `person`, its free text carrying `marker`, the session in
+    the given week of the course."""
+    episode = factories.episode(person, user=clinic.alice.user)
+    practitioner = clinic.alice
+    visit = factories.signed_visit(clinic, person, week, lot=f"LOT-{marker}")
+    IntakeReview.objects.create(
+        intake=episode.intake,
+        reviewer=practitioner.user,
+        outcome=ReviewOutcome.CLEARED,
+        note=marker,
+    )
+    CheckIn.objects.create(
+        visit=visit, soreness="mild", pain_now=3, comments=marker, answered_at=AFTER
+    )
+    note_amend(
+        note=visit.note,
+        author=practitioner.user,
+        reason="Typo",
+        text=f"Amended {marker}",
+        now=AFTER,
+    )
+    factories.nprs_score(episode, 3, at=AFTER)
+    adverse_event_record(
+        episode=episode,
+        visit=visit,
+        type="bruising",
+        severity="mild",
+        description=f"Bruise {marker}",
+        source="note",
+        reported_by=practitioner.user,
+        occurred_at=AFTER,
+    )
+    access_log_record(user=practitioner.user, patient=person, intake=None, record="patient page")
+
+
+@pytest.fixture
+def charlie(clinic, patient):
+    full_record(clinic, patient, "CHARLIE-MARK", 0)
+    return patient
+
+
+@pytest.fixture
+def dana(clinic):
+    person = factories.patient(
+        first_name="Dana",
+        last_name="Zephyrine",
+        phone="+441134960001",
+        date_of_birth=dt.date(1990, 2, 3),
+    )
+    full_record(clinic, person, "DANA-MARK", 1)
+    return person
+
+
+@pytest.fixture
+def manager(db):
+    return factories.signed_in(Client(), factories.staff(username="maria", role=MANAGER))
+
+
+def export(client, person: Patient) -> zipfile.ZipFile:
+    response = client.post(reverse("patients_staff:patient_export", args=[person.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def test_the_export_holds_every_kind_of_record_of_the_patient_and_nothing_of_another(
+    manager, charlie, dana
+):
+    archive = export(manager, charlie)
+
+    assert set(archive.namelist()) == {f"{name}.json" for name in FILES} | {
+        "summary.html",
+        "summary.css",
+    }
+    for name, (model, path) in FILES.items():
+        rows = json.loads(archive.read(f"{name}.json"))
+        own = set(model._default_manager.filter(**{path: charlie.pk}).values_list("pk", flat=True))
+        others = set(model._default_manager.filter(**{path: dana.pk}).values_list("pk", flat=True))
+        assert own, name  # the fixture made one of each kind for both
+        assert others, name
+        assert {row["id"] for row in rows} == own, name
+    everything = "".join(archive.read(name).decode() for name in archive.namelist())
+    for trace in ("Dana", "Zephyrine", "dana@example.com", "DANA-MARK", "LOT-DANA-MARK"):
+        assert trace not in everything
+    for trace in ("Charlie", "CHARLIE-MARK", "LOT-CHARLIE-MARK"):
+        assert trace in everything
+
+
+def test_the_export_has_the_exact_consent_text_and_a_summary_to_print(manager, charlie):
+    archive = export(manager, charlie)
+
+    [signature] = json.loads(archive.read("consent_signatures.json"))
+    document = ConsentSignature.objects.get(patient=charlie).document
+    assert signature["consent_text"] == document.body
+    assert signature["consent_version"] == document.version
+    summary = archive.read("summary.html").decode()
+    assert "Record of Charlie Patient" in summary
+    assert "Amended CHARLIE-MARK" in summary
+    assert '<link rel="stylesheet" href="summary.css">' in summary
+    assert "@media print" in archive.read("summary.css").decode()
+
+
+def test_the_export_is_in_the_access_log_and_in_the_export(manager, charlie):
+    archive = export(manager, charlie)
+
+    entry = PatientAccessLog.objects.filter(patient=charlie).latest("pk")
+    assert (entry.user.username, entry.record) == ("maria", "record export")
+    rows = json.loads(archive.read("access_log.json"))
+    assert rows[-1]["record"] == "record export"
+
+
+def test_the_front_desk_and_practitioners_may_not_export(desk, clinic, charlie):
+    url = reverse("patients_staff:patient_export", args=[charlie.pk])
+    logged = PatientAccessLog.objects.count()
+
+    assert desk.post(url).status_code == 403
+    factories.signed_in(desk, factories.in_role(clinic.alice.user, "Practitioner"))
+    assert desk.post(url).status_code == 403
+    assert PatientAccessLog.objects.count() == logged
+
+
+def test_the_manager_sees_the_export_button_and_the_desk_does_not(manager, desk, charlie):
+    page = reverse("patients_staff:patient", args=[charlie.pk])
+    export_url = reverse("patients_staff:patient_export", args=[charlie.pk])
+
+    assert export_url in manager.get(page).content.decode()
+    assert export_url not in desk.get(page).content.decode()
+
+
+def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_assert_num_queries):
+    # appointments, intakes, screening, intake reviews, consent signatures with their
+    # text, episodes, visits, check-ins, notes, amendments, needling rows with their
+    # points, scores with their instruments, adverse events, the access log
+    with django_assert_num_queries(14):
+        record = patient_record(charlie)
+    assert len(record.files["appointments"]) == 1
