@@ -295,6 +295,7 @@ def place(
                 practitioner=chosen,
                 source=AppointmentSource.FRONT_DESK,
                 now=now,
+                notify=False,  # invented patients: no confirmations, forms or reminders
             )
         except BookingError:
             return None
