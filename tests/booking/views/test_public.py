@@ -198,3 +198,12 @@ def test_it_sends_an_empty_review_back_to_the_start(client, clinic):
     assert client.get(reverse("booking:review")).url == reverse("booking:book")
     assert client.post(reverse("booking:review")).url == reverse("booking:book")
     assert client.get(reverse("booking:confirmed")).url == reverse("booking:book")
+
+
+def test_the_strip_of_days_is_labelled_with_its_days(client, clinic):
+    wednesday = MONDAY + dt.timedelta(days=2)
+    page = client.get(times_url(clinic), {"practitioner": "any", "date": wednesday.isoformat()})
+    assert "Wed 13 Jan to Tue 19 Jan" in page.text
+    assert "This week" not in page.text
+    assert "Morning" in page.text
+    assert "Afternoon" in page.text
