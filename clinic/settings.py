@@ -317,7 +317,4 @@ LOGGING = {
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Django's own default sends "django" records to a console handler in debug and then
-    # on to the root's: each worker event would print twice. One handler, the root's.
-    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
