@@ -137,3 +137,9 @@ def day_parts(
         name = next(name for name, before in DAY_PARTS if hour < before)
         groups[name].append((start, value))
     return [(name, items) for name, items in groups.items() if items]
+
+
+@register.filter
+def initials(name: str) -> str:
+    """The initials shown in place of a photo: "Amira Haddad" -> "AH"."""
+    return "".join(word[0] for word in str(name).split()[:2]).upper()

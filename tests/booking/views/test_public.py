@@ -207,3 +207,15 @@ def test_the_strip_of_days_is_labelled_with_its_days(client, clinic):
     assert "This week" not in page.text
     assert "Morning" in page.text
     assert "Afternoon" in page.text
+
+
+def test_the_where_step_shows_the_team_and_how_to_get_there(client, clinic):
+    clinic.location.directions = "Blue door beside the bakery."
+    clinic.location.save()
+    clinic.alice.bio = "Twelve years treating runners."
+    clinic.alice.save()
+    page = client.get(reverse("booking:where", args=[clinic.initial.slug]))
+    assert "Blue door beside the bakery." in page.text
+    assert "https://www.openstreetmap.org/search?query=1+River+Street" in page.text
+    assert "Twelve years treating runners." in page.text
+    assert '<span class="avatar" aria-hidden="true">AP</span>' in page.text
