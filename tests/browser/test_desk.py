@@ -10,7 +10,9 @@ from clinic.roles import RECEPTIONIST
 from tests import factories
 from tests.browser.visitor import sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the flush after each test must not lose the pages and the consent
+# text that data migrations made.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "desk-pass-for-tests"
 
@@ -44,8 +46,7 @@ def test_the_receptionists_day(visitor, day):
     assert "Dana" in visitor.text()
 
     # Charlie arrives for 11:00: check in. Nothing refused is offered.
-    visitor.page.locator(f"a.cal-appt[href*='{day['arriving'].reference}']").click()
-    visitor.check()
+    visitor.press(visitor.page.locator(f"a.cal-appt[href*='{day['arriving'].reference}']"))
     assert "No-show" not in visitor.text()  # the session has not started
     visitor.click("Check in")
     day["arriving"].refresh_from_db()

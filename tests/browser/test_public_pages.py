@@ -5,7 +5,9 @@ from playwright.sync_api import Route
 
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback: the flush after each test must not lose the pages and the consent
+# text that data migrations made.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_the_public_pages_pass_axe(visitor):

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    ViewportSize,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -75,10 +82,17 @@ class Visitor:
         self.check()
         return self.page
 
-    def click(self, name: str, *, role: str = "button") -> None:
-        """Click a button or link by its accessible name, then check the page it leads to."""
-        self.page.get_by_role(role, name=name).first.click()  # type: ignore[arg-type]
-        self.page.wait_for_load_state()
+    def click(self, name: str, *, role: str = "button", exact: bool = False) -> None:
+        """Click a button or link by its accessible name, wait for the page it leads to
+        (not the one still showing), then check it."""
+        with self.page.expect_navigation():
+            self.page.get_by_role(role, name=name, exact=exact).first.click()  # type: ignore[arg-type]
+        self.check()
+
+    def press(self, target: Locator) -> None:
+        """Click an element found otherwise (a time, a calendar block), like `click`."""
+        with self.page.expect_navigation():
+            target.click()
         self.check()
 
     def check(self) -> None:
@@ -150,3 +164,19 @@ def sign_in(visitor: Visitor, user: object, *, password: str) -> None:
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     visitor.page.fill("[name=code]", f"{code:0{device.digits}d}")
     visitor.click("Continue")
+
+
+def fill(visitor: Visitor, data: dict[str, object]) -> None:
+    """Fill the page's form as a person would: type into text fields, pick from lists,
+    tick boxes and choose radio buttons by their values."""
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        field = visitor.page.locator(f"[name='{name}']").first
+        kind = field.evaluate("(e) => e.type || e.tagName.toLowerCase()")
+        if kind in {"checkbox", "radio"}:
+            for one in values:
+                visitor.page.locator(f"[name='{name}'][value='{one}']").check()
+        elif kind.startswith("select"):
+            field.select_option([str(one) for one in values])
+        else:
+            field.fill(str(value))
