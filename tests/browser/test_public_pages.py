@@ -15,6 +15,9 @@ def test_the_public_pages_pass_axe(visitor):
     for path in ["/", "/about/about-dry-needling/", "/services/", "/practitioners/", "/my/"]:
         visitor.visit(path)
     visitor.visit(f"/practitioners/{clinic.alice.slug}/")
+    visitor.visit(f"/book/{clinic.initial.slug}/{clinic.location.slug}/month/?practitioner=any")
+    visitor.shot("booking-month")
+    visitor.visit("/")
     visitor.shot("home")
 
 
