@@ -6,6 +6,7 @@ Playwright's own browser download is never used (it fails offline): the tests la
 system's Chromium, `apt-get install chromium` (CHROMIUM names another binary).
 """
 
+import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,27 @@ def chromium() -> Iterator[Chromium]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+# The data migrations' rows (the public pages, the consent text, the outcome instruments)
+# are lost when an earlier transactional test flushes the database: seed them again.
+SEEDS = [
+    ("clinic.migrations.0002_public_pages", "create_pages"),
+    ("patients.migrations.0003_consent_text_and_roles", "seed_consent"),
+    ("patients.migrations.0007_instruments_points_aftercare", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded(transactional_db) -> None:
+    from django.apps import apps
+
+    from clinic.models import Page
+
+    if Page.objects.exists():
+        return
+    for module, function in SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

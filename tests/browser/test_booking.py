@@ -6,9 +6,7 @@ import pytest
 from booking.models import Appointment, AppointmentStatus
 from tests import factories
 
-# Serialized rollback: the flush after each test must not lose the pages and the consent
-# text that data migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DETAILS = {
     "first_name": "Dana",

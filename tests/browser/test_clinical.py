@@ -9,9 +9,7 @@ from clinic.roles import PRACTITIONER
 from tests import factories
 from tests.browser.visitor import BROWSER_NOW, sign_in
 
-# Serialized rollback: the flush after each test must not lose the pages and the consent
-# text that data migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "clinical-pass-for-tests"
 

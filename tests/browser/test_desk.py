@@ -10,9 +10,7 @@ from clinic.roles import RECEPTIONIST
 from tests import factories
 from tests.browser.visitor import sign_in
 
-# Serialized rollback: the flush after each test must not lose the pages and the consent
-# text that data migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "desk-pass-for-tests"
 

@@ -13,9 +13,7 @@ from tests import factories
 from tests.browser.visitor import fill
 from tests.patients.intake_posts import DETAILS, QUESTIONNAIRE, screening_post
 
-# Serialized rollback: the flush after each test must not lose the pages and the consent
-# text that data migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 WEDNESDAY_2PM = dt.datetime(2027, 1, 13, 14, 0, tzinfo=dt.UTC)
 

@@ -5,9 +5,7 @@ from playwright.sync_api import Route
 
 from tests import factories
 
-# Serialized rollback: the flush after each test must not lose the pages and the consent
-# text that data migrations made.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_public_pages_pass_axe(visitor):
