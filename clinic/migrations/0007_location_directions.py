@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0005_roles_least_privilege'),
+        ('clinic', '0006_worker_heartbeat'),
     ]
 
     operations = [
