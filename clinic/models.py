@@ -1,6 +1,7 @@
 """Clinic-wide models: where the clinic works, and the public content staff edit."""
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,12 +25,22 @@ class Location(models.Model):
         help_text="IANA name, for example Europe/London. Times are shown in this zone.",
     )
     is_active = models.BooleanField(default=True, help_text="Inactive locations take no bookings.")
+    directions = models.TextField(
+        blank=True,
+        help_text="How to get there: entrance, parking, public transport. Shown to patients.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def map_url(self) -> str:
+        """The address on OpenStreetMap: a plain link, no embedded map, nothing loaded."""
+        lines = [line.strip() for line in self.address.splitlines() if line.strip()]
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(lines)})
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

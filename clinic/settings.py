@@ -257,9 +257,10 @@ CLINIC_BOOKING_DEFAULTS = {
 
 # Patient self-service.
 # Links in emails are absolute: the site's address as patients reach it.
+# In development the default follows the port `bin/run` serves on (PORT).
 SITE_URL = env_str(
     "SITE_URL",
-    "http://127.0.0.1:8000"
+    f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
     if DEBUG
     else f"https://{ALLOWED_HOSTS[0]}"
     if ALLOWED_HOSTS
@@ -285,7 +286,8 @@ CLINIC_BOOKINGS_PER_EMAIL = env_int("CLINIC_BOOKINGS_PER_EMAIL", 5, minimum=1)
 CLINIC_WAITLIST_PER_IP = env_int("CLINIC_WAITLIST_PER_IP", 10, minimum=1)
 CLINIC_WAITLIST_PER_EMAIL = env_int("CLINIC_WAITLIST_PER_EMAIL", 3, minimum=1)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
-# Significant and serious adverse events alert this address (no clinical details in the email).
+# The clinic's own inbox for alerts (an intake needing review; significant and serious
+# adverse events), not its sender address. No clinical details in these emails.
 CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL", DEFAULT_FROM_EMAIL)
 # JSON API requests allowed per key per minute.
 CLINIC_API_PER_MINUTE = env_int("CLINIC_API_PER_MINUTE", 120, minimum=1)

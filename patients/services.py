@@ -4,12 +4,11 @@ import datetime
 import hashlib
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Max
 
 from clinic.headers import header_text, ip_or_none
+from patients import tasks
 from patients.models import (
     AccessVia,
     ConsentDocument,
@@ -216,30 +215,12 @@ def intake_sign_consent(
         locked.submitted_at = now
         locked.save(update_fields=["status", "submitted_at", "updated_at"])
         if locked.status != IntakeStatus.CLEARED:
-            transaction.on_commit(lambda: _notify_clinic(review_url))
+            transaction.on_commit(lambda: tasks.notify_clinic_review.enqueue(review_url=review_url))
         email = locked.patient.email
-        transaction.on_commit(lambda: _send_consent_copy(email, copy_url))
+        transaction.on_commit(
+            lambda: tasks.send_consent_copy.enqueue(email=email, copy_url=copy_url)
+        )
     return signature
-
-
-def _notify_clinic(review_url: str) -> None:
-    send_mail(
-        "An intake needs review",
-        f"An intake needs review:\n{review_url}\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [settings.DEFAULT_FROM_EMAIL],
-    )
-
-
-def _send_consent_copy(email: str, copy_url: str) -> None:
-    send_mail(
-        "Your copy of the form you signed",
-        "Thank you for completing your pre-visit forms.\n\n"
-        f"You can read and download a copy of the form you signed here:\n{copy_url}\n\n"
-        "The link works for 30 days. Please keep it private.\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [email],
-    )
 
 
 def intake_review(

@@ -78,6 +78,7 @@ def pytest_configure(config):
     from django.core.signals import setting_changed
 
     config.addinivalue_line("markers", "database: the test uses the database (set by conftest)")
+    config.addinivalue_line("markers", "browser: the test drives Chromium (tests/browser)")
     # Real hashing is slow by design; tests only need passwords that work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tasks run at once, and those for later go to a recording backend the tests play

@@ -126,6 +126,8 @@ class Calendar:
     freed: list[Freed] = field(default_factory=list)
     cancelled: list[Appointment] = field(default_factory=list)
     interval_minutes: int = 15
+    # The "now" line: one placement (row and column classes) per column showing today.
+    now_line: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -245,6 +247,18 @@ def _grid_for(
         first = min(first, layout.minute(a.start, day))
         last = max(last, layout.minute(a.end, day))
     return _Grid(first, last)
+
+
+def _now_line(columns: list[Column], grid: _Grid, zone: ZoneInfo, now: dt.datetime) -> list[str]:
+    """Where the "now" line goes: the row of the current 5 minutes in each column that
+    shows today, if that time is within the hours shown."""
+    today = now.astimezone(zone).date()
+    minute = _wall_minute(now, today, zone)
+    placed = grid.place(minute, minute + 1)
+    if placed is None:
+        return []
+    row, _ = placed
+    return [f"cal-r{row} cal-c{n}" for n, c in enumerate(columns, FIRST_COLUMN) if c.day == today]
 
 
 def _hour_labels(grid: _Grid) -> list[HourLabel]:
@@ -404,6 +418,7 @@ def _build(
     shown = _shown_appointments(loaded, location, layout)
     grid = _grid_for(columns, loaded.schedule.hours, shown, layout)
     calendar.hours = _hour_labels(grid)
+    calendar.now_line = _now_line(columns, grid, location.zone, now)
     for n, column in enumerate(columns, FIRST_COLUMN):
         calendar.shades += _column_shades(n, column, loaded.schedule, grid, layout)
     _place_appointments(calendar, shown, grid, layout, now=now)

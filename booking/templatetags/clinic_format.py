@@ -1,9 +1,13 @@
 import datetime as dt
 from decimal import Decimal
 
+import phonenumbers
 from django import template
 from django.conf import settings
 from django.utils import dateformat, timezone
+from phonenumbers import PhoneNumberFormat
+
+from patients.models import IntakeStatus
 
 register = template.Library()
 
@@ -68,3 +72,74 @@ def time_range(start: dt.datetime, end: dt.datetime, date_format: str = "") -> s
     else:
         span = f"{_clock(first)} {first.tzname()}–{_clock(last)} {last.tzname()}"
     return f"{dateformat.format(first, date_format)}, {span}" if date_format else span
+
+
+@register.filter
+def phone(value: object) -> str:
+    """A phone number as people at the clinic write it: national format for numbers of
+    the clinic's own country (PHONENUMBER_DEFAULT_REGION), international for others."""
+    if not value:
+        return ""
+    region = settings.PHONENUMBER_DEFAULT_REGION
+    try:
+        number = phonenumbers.parse(str(value), region)
+    except phonenumbers.NumberParseException:
+        return str(value)
+    same_country = phonenumbers.region_code_for_number(number) == region
+    style = PhoneNumberFormat.NATIONAL if same_country else PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+@register.filter
+def phone_href(value: object) -> str:
+    """The tel: link of a phone number (E.164)."""
+    try:
+        number = phonenumbers.parse(str(value), settings.PHONENUMBER_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return ""
+    return "tel:" + phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+_SEVERITY_LABELS = {
+    "absolute": "Hold until a practitioner clears it",
+    "relative": "Practitioner reviews",
+    "estim_only": "No electrical stimulation",
+}
+
+
+@register.filter
+def intake_label(value: str) -> str:
+    """An intake status in words ("Needs review", not needs_review)."""
+    if value in IntakeStatus.values:
+        return str(IntakeStatus(value).label)
+    return value.replace("_", " ")
+
+
+@register.filter
+def severity_label(value: str) -> str:
+    """What a screening answer does, in words (estim_only: "No electrical stimulation")."""
+    return _SEVERITY_LABELS.get(str(value), str(value).replace("_", " "))
+
+
+# The parts of a day a patient thinks in; times are grouped under them.
+DAY_PARTS = (("Morning", 12), ("Afternoon", 17), ("Evening", 24))
+
+
+@register.filter
+def day_parts(
+    times: list[tuple[dt.datetime, str]],
+) -> list[tuple[str, list[tuple[dt.datetime, str]]]]:
+    """(start, value) pairs grouped as morning, afternoon and evening in the active time
+    zone (the page's `{% timezone %}`); parts without times are left out."""
+    groups: dict[str, list[tuple[dt.datetime, str]]] = {name: [] for name, _ in DAY_PARTS}
+    for start, value in times:
+        hour = timezone.localtime(start).hour
+        name = next(name for name, before in DAY_PARTS if hour < before)
+        groups[name].append((start, value))
+    return [(name, items) for name, items in groups.items() if items]
+
+
+@register.filter
+def initials(name: str) -> str:
+    """The initials shown in place of a photo: "Amira Haddad" -> "AH"."""
+    return "".join(word[0] for word in str(name).split()[:2]).upper()

@@ -95,19 +95,28 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "booking/manage.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks the patient to confirm and says what happens next; POST cancels."""
     try:
         appointment = links.appointment_from_manage_token(token)
     except links.LinkError as error:
         return _invalid_link(request, error)
     now = timezone.now()
+    if request.method == "GET":
+        context = _manage_context(appointment, now=now)
+        page = "booking/manage_cancel.html" if context["can_change"] else "booking/manage.html"
+        return render(request, page, context)
     try:
         appointment = appointment_cancel(appointment=appointment, now=now, by_patient=True)
     except BookingError as error:
         context = _manage_context(appointment, now=now) | {"error": error.message}
         return render(request, "booking/manage.html", context, status=409)
-    messages.success(request, "Your appointment is cancelled. We have emailed you to confirm.")
+    messages.success(
+        request,
+        "Your appointment is cancelled. We have emailed you to confirm, and you can book "
+        "again at any time.",
+    )
     return redirect("booking:manage", links.manage_token(appointment))
 
 
@@ -179,6 +188,8 @@ def _manage_times(
     context.update(
         day=day,
         times=[(start, format_start(start)) for start in availability.slots_by_start(slots)],
+        # A move to a time before this cannot be changed or cancelled online afterwards.
+        window_ends=now + dt.timedelta(hours=policy.cancellation_window_hours),
         previous_day=day - dt.timedelta(days=1) if day > first_day else None,
         following_day=day + dt.timedelta(days=1) if day < last_day else None,
     )

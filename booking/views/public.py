@@ -128,6 +128,10 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
     chosen = form.cleaned_data["practitioner"]
     question = _question(request, service, location, [chosen] if chosen else team, policy, now)
     page = day_page(question, day, last_day)
+    if "date" not in request.GET and not page.times and page.next_day:
+        # No day asked for and none free today: open on the first day with free times.
+        day = page.next_day
+        page = day_page(question, day, last_day)
     context.update(
         day=day,
         practitioner_param=chosen.pk if chosen else ANY,

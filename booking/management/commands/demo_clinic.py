@@ -51,6 +51,12 @@ LOCATIONS = {  # slug: (name, address, phone); 0113 496 0xxx is reserved for dra
     "riverside": ("Riverside", "12 Riverside Walk\nLeeds\nLS1 4DL", "0113 496 0101"),
     "northgate": ("Northgate", "3 Northgate Parade\nLeeds\nLS7 2QX", "0113 496 0202"),
 }
+DIRECTIONS = {
+    "riverside": "Ground floor, blue door beside the bakery. Step-free entrance. Five minutes' "
+    "walk from Leeds station; pay-and-display parking on Riverside Walk.",
+    "northgate": "First floor above the pharmacy, lift on the left. Buses 2 and 3 stop outside; "
+    "free parking behind the parade.",
+}
 # fmt: off
 SERVICES = [  # slug, name, minutes, price, may be a first visit, description
     ("initial-assessment", "Initial assessment + dry needling", 60, "75.00", True,
@@ -161,6 +167,9 @@ def setup_clinic() -> tuple[dict[str, Location], list[Service]]:
             slug=slug,
             defaults={"name": name, "address": address, "phone": phone, "time_zone": ZONE.key},
         )
+        if not locations[slug].directions:
+            locations[slug].directions = DIRECTIONS[slug]
+            locations[slug].save(update_fields=["directions"])
         for room in ("Room 1", "Room 2"):
             Room.objects.get_or_create(location=locations[slug], name=room)
     services = []
@@ -295,6 +304,7 @@ def place(
                 practitioner=chosen,
                 source=AppointmentSource.FRONT_DESK,
                 now=now,
+                notify=False,  # invented patients: no confirmations, forms or reminders
             )
         except BookingError:
             return None

@@ -254,3 +254,19 @@ def test_it_builds_the_day_calendar_in_the_same_queries_for_any_load(
         cal = calendar.day_calendar(location=clinic.location, day=MONDAY, now=NOW)
 
     assert len(cal.blocks) == 10 * per_practitioner
+
+
+def test_it_draws_the_now_line_on_todays_columns_only(clinic):
+    # The hours shown start at 08:00 in row 2 (FIRST_ROW), one row per 5 minutes: 10:32 is
+    # 150 minutes in, row 2 + 30.
+    now = at(10, 32)
+    today = calendar.day_calendar(location=clinic.location, day=MONDAY, now=now)
+    assert today.now_line == ["cal-r32 cal-c2", "cal-r32 cal-c3"]
+    tomorrow = MONDAY + dt.timedelta(days=1)
+    assert calendar.day_calendar(location=clinic.location, day=tomorrow, now=now).now_line == []
+    week = calendar.week_calendar(
+        location=clinic.location, practitioner=clinic.alice, monday=MONDAY, now=now
+    )
+    assert week.now_line == ["cal-r32 cal-c2"]  # Monday's column
+    evening = calendar.day_calendar(location=clinic.location, day=MONDAY, now=at(22))
+    assert evening.now_line == []  # after the hours shown

@@ -9,7 +9,7 @@ from django.urls import reverse
 from booking import links
 from booking.models import Appointment, AppointmentStatus
 from tests import factories
-from tests.factories import NOW, at
+from tests.factories import MONDAY, NOW, at
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +110,29 @@ def test_it_offers_times_to_move_to_and_refuses_a_taken_one(client, clinic, appo
     )
     assert off_grid.status_code == 409
     assert "set times" in off_grid.text
+
+
+def test_cancelling_asks_first_and_says_what_happens_next(client, appointment):
+    page = client.get(manage_url(appointment, "booking:manage_cancel"))
+    assert page.status_code == 200
+    assert "Cancel this appointment?" in page.text
+    assert "What happens next" in page.text
+    assert "Yes, cancel it" in page.text
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CONFIRMED  # asking changes nothing
+
+
+def test_moving_warns_before_times_inside_the_cancellation_window(client, clinic, patient):
+    # Booked for Wednesday; on Monday at 08:00, times before Tuesday 08:00 are inside 24 h.
+    later = factories.book(clinic, patient, at(14, day=MONDAY + dt.timedelta(days=2)))
+    monday_morning = at(9) - dt.timedelta(hours=1)
+    with time_machine.travel(monday_morning, tick=False):
+        url = manage_url(later, "booking:manage_reschedule")
+        inside = client.get(url, {"date": MONDAY.isoformat()})
+        outside = client.get(url, {"date": (MONDAY + dt.timedelta(days=3)).isoformat()})
+    assert "you can no longer change or cancel it online" in inside.text
+    assert clinic.policy.late_cancellation_text in inside.text
+    assert "(within 24 hours)" in inside.text
+    assert "you can no longer change or cancel it online" not in outside.text
+    assert "Morning" in outside.text
+    assert "Afternoon" in outside.text

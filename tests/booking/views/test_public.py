@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, TimeOff
 from patients.models import Patient
 from tests import factories
 from tests.booking.views.public_flow import DETAILS, choose, details_url
-from tests.factories import MONDAY, NOW
+from tests.factories import MONDAY, NOW, at
 
 
 @pytest.fixture(autouse=True)
@@ -198,3 +198,41 @@ def test_it_sends_an_empty_review_back_to_the_start(client, clinic):
     assert client.get(reverse("booking:review")).url == reverse("booking:book")
     assert client.post(reverse("booking:review")).url == reverse("booking:book")
     assert client.get(reverse("booking:confirmed")).url == reverse("booking:book")
+
+
+def test_the_strip_of_days_is_labelled_with_its_days(client, clinic):
+    wednesday = MONDAY + dt.timedelta(days=2)
+    page = client.get(times_url(clinic), {"practitioner": "any", "date": wednesday.isoformat()})
+    assert "Wed 13 Jan to Tue 19 Jan" in page.text
+    assert "This week" not in page.text
+    assert "Morning" in page.text
+    assert "Afternoon" in page.text
+
+
+def test_the_where_step_shows_the_team_and_how_to_get_there(client, clinic):
+    clinic.location.directions = "Blue door beside the bakery."
+    clinic.location.save()
+    clinic.alice.bio = "Twelve years treating runners."
+    clinic.alice.save()
+    page = client.get(reverse("booking:where", args=[clinic.initial.slug]))
+    assert "Blue door beside the bakery." in page.text
+    assert "https://www.openstreetmap.org/search?query=1+River+Street" in page.text
+    assert "Twelve years treating runners." in page.text
+    assert '<span class="avatar" aria-hidden="true">AP</span>' in page.text
+
+
+@pytest.mark.parametrize("who", ["any", "bob"])
+def test_it_opens_on_the_first_day_with_free_times(client, clinic, who):
+    # Bob has the week off until Thursday; Alice is fully booked on Monday and Tuesday.
+    away = [(clinic.bob, MONDAY, MONDAY + dt.timedelta(days=3))]
+    away += [(clinic.alice, MONDAY, MONDAY + dt.timedelta(days=2))]
+    for practitioner, first, until in away:
+        TimeOff.objects.create(
+            practitioner=practitioner, starts_at=at(0, day=first), ends_at=at(0, day=until)
+        )
+    practitioner = clinic.bob.pk if who == "bob" else "any"
+    with time_machine.travel(at(7), tick=False):  # Monday morning, before opening
+        page = client.get(times_url(clinic), {"practitioner": practitioner})
+    expected = "Thursday 14 January 2027" if who == "bob" else "Wednesday 13 January 2027"
+    assert expected in page.text
+    assert "No free times on this day" not in page.text

@@ -111,7 +111,7 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
     assert response.context["past"] == [missed, past]
     body = response.content.decode()
     assert "charlie@example.com" in body
-    assert "+441134960000" in body
+    assert "0113 496 0000" in body  # as people write it, not E.164
     assert AppointmentStatus.LATE_CANCELLED.label in body
 
 
