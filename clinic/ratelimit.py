@@ -12,13 +12,19 @@ from clinic.models import RateLimitHit
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 
 
+# Hits are kept this long, longer than any window a caller counts over, so a check with a
+# short window (staff sign-in, 15 minutes) never clears the hits a longer one (the portal's
+# hour) still counts. Whoever checks next clears what is older.
+RETENTION = dt.timedelta(days=1)
+
+
 def key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
 def over_limit(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta) -> bool:
     """Whether any key already has its limit of hits in the window. Two queries."""
-    RateLimitHit.objects.filter(created_at__lt=now - window).delete()
+    RateLimitHit.objects.filter(created_at__lt=now - max(window, RETENTION)).delete()
     counts = RateLimitHit.objects.filter(key__in=limits, created_at__gte=now - window).aggregate(
         **{f"k{n}": Count("pk", filter=Q(key=k)) for n, k in enumerate(limits)}
     )
