@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from booking.api.site import urls as api_urls
 from clinic import errors, health, signin, views
@@ -23,7 +21,7 @@ handler500 = errors.server_error
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the pages link; the mark is an SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("brand/favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("", views.home, name="home"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),

@@ -1,5 +1,6 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 
 from booking.selectors.catalogue import bookable_services
 from clinic.models import Page
@@ -18,3 +19,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "clinic/page.html", {"page": _published_page(slug)})
+
+
+def favicon(_request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the pages link; the mark is an SVG. Resolved
+    per request, not at import, so the URLs load before collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("brand/favicon.svg"))
