@@ -124,9 +124,20 @@ def seed(today: dt.date) -> dict[str, Any]:
             for p in team
             for weekday in range(5)
         )
+        # One patient per practitioner: a patient is never in two places at once.
+        patients = {
+            member.pk: Patient.objects.create(
+                first_name="Pat",
+                last_name=f"Bench {member.pk}",
+                email=f"pat{member.pk}@example.com",
+                phone=patient.phone,
+                date_of_birth=patient.date_of_birth,
+            )
+            for member in team
+        }
         Appointment.objects.bulk_create(
             Appointment(
-                patient=patient,
+                patient=patients[p.pk],
                 practitioner=p,
                 service=service,
                 location=location,
