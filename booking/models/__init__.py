@@ -23,6 +23,12 @@ from booking.models.schedule import (
     Weekday,
     WeeklyHours,
 )
+from booking.models.versions import (
+    ScheduleVersion,
+    bump_every_schedule_version,
+    bump_schedule_versions,
+    schedule_version,
+)
 from booking.models.waitlist import TimeOfDay, WaitlistEntry, WaitlistStatus
 from booking.models.webhooks import (
     DeliveryStatus,
@@ -50,6 +56,7 @@ __all__ = [
     "ExtraHours",
     "Practitioner",
     "PractitionerQuerySet",
+    "ScheduleVersion",
     "Service",
     "SlotHold",
     "TimeOfDay",
@@ -64,6 +71,9 @@ __all__ = [
     "Weekday",
     "WeeklyHours",
     "api_key_hash",
+    "bump_every_schedule_version",
+    "bump_schedule_versions",
     "feed_token_hash",
     "new_reference",
+    "schedule_version",
 ]

@@ -1,6 +1,7 @@
 """Appointments, and the slot holds that keep a picked time."""
 
 import secrets
+from typing import Any, override
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
@@ -153,6 +154,18 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.service} with {self.practitioner}"
+
+    @classmethod
+    @override
+    def from_db(cls, *args: Any, **kwargs: Any) -> "Appointment":
+        instance = super().from_db(*args, **kwargs)
+        # Whose time and which room it took when read: moving it frees them (and
+        # booking.signals gives their locations a new schedule version).
+        instance._placed_as = (  # type: ignore[attr-defined]
+            instance.__dict__.get("practitioner_id"),
+            instance.__dict__.get("room_id"),
+        )
+        return instance
 
     @property
     def is_active(self) -> bool:

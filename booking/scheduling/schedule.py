@@ -1,9 +1,9 @@
 """Reads for the booking pages, each in a fixed number of queries."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from django.db.models import DateField, IntegerField, Q, Value
+from django.db.models import CharField, DateField, DateTimeField, IntegerField, Q, Value
 from django.utils import timezone
 
 from booking.models import (
@@ -21,12 +21,36 @@ from booking.scheduling import availability
 from clinic.models import Location, Room
 
 
+@dataclass(frozen=True, slots=True)
+class Hold:
+    """A slot hold as loaded: whose it is and until when, so that the same load can be
+    seen later, or by another visitor (``LoadedSchedule.seen_by``)."""
+
+    booking: availability.Booking
+    token: str
+    expires_at: dt.datetime
+
+
 @dataclass(frozen=True)
 class LoadedSchedule:
-    schedule: availability.Schedule
+    schedule: availability.Schedule  # as seen by the hold_token asked for, at now
     practitioners: dict[int, Practitioner]
     # Only with ``with_appointments``: the rows behind the bookings, every status.
     appointments: tuple[Appointment, ...] = ()
+    # Without: the appointments' bookings, and every visitor's holds live at the load.
+    booked: tuple[availability.Booking, ...] = ()
+    holds: tuple[Hold, ...] = ()
+
+    def seen_by(self, hold_token: str | None, now: dt.datetime) -> availability.Schedule:
+        """The schedule as a visitor sees it at ``now`` (not before the load): their own
+        holds, and those lapsed since, do not count."""
+        return replace(self.schedule, bookings=self.booked + _held(self.holds, hold_token, now))
+
+
+def _held(
+    holds: tuple[Hold, ...], hold_token: str | None, now: dt.datetime
+) -> tuple[availability.Booking, ...]:
+    return tuple(h.booking for h in holds if h.expires_at > now and h.token != hold_token)
 
 
 def local_day_bounds(
@@ -150,19 +174,18 @@ def load_schedule(
     occupying = Q(practitioner_id__in=ids) | Q(room_id__in=room_ids)
     in_window = Q(start__lt=window_end, occupied_until__gt=window_start)
     rows: tuple[Appointment, ...] = ()
+    holds: tuple[Hold, ...] = ()
+    now = now or timezone.now()
     if with_appointments:
         rows = _appointment_rows(location, occupying, in_window, practitioner_id)
-        bookings = tuple(
+        booked = tuple(
             availability.Booking(a.practitioner_id, a.room_id, a.start, a.occupied_until)
             for a in rows
             if a.status not in RELEASED_STATUSES
         )
     else:
-        bookings = _occupying(
-            occupying & in_window,
-            exclude_appointment_id=exclude_appointment_id,
-            hold_token=hold_token,
-            now=now or timezone.now(),
+        booked, holds = _occupying(
+            occupying & in_window, exclude_appointment_id=exclude_appointment_id, now=now
         )
     schedule = availability.Schedule(
         zone=location.zone,
@@ -171,28 +194,36 @@ def load_schedule(
         hours=hours,
         time_off=time_off,
         closures=closures,
-        bookings=bookings,
+        bookings=booked + _held(holds, hold_token, now),
     )
-    return LoadedSchedule(schedule=schedule, practitioners=by_id, appointments=rows)
+    return LoadedSchedule(
+        schedule=schedule, practitioners=by_id, appointments=rows, booked=booked, holds=holds
+    )
 
 
 def _occupying(
-    where: Q, *, exclude_appointment_id: int | None, hold_token: str | None, now: dt.datetime
-) -> tuple[availability.Booking, ...]:
-    """Active appointments, UNION other patients' live slot holds: one query."""
+    where: Q, *, exclude_appointment_id: int | None, now: dt.datetime
+) -> tuple[tuple[availability.Booking, ...], tuple[Hold, ...]]:
+    """Active appointments, UNION the live slot holds (every visitor's): one query."""
     fields = ("practitioner_id", "room_id", "start", "occupied_until")
     appointments = (
         Appointment.objects.active()
         .filter(where)
         .exclude(pk=exclude_appointment_id)
         .order_by()
-        .values_list(*fields)
+        .values_list(*fields, Value(None, CharField()), Value(None, DateTimeField()))
     )
-    holds = SlotHold.objects.filter(where, expires_at__gt=now)
-    if hold_token:
-        holds = holds.exclude(token=hold_token)
-    rows = appointments.union(holds.order_by().values_list(*fields), all=True)
-    return tuple(availability.Booking(*row) for row in rows)
+    holds = SlotHold.objects.filter(where, expires_at__gt=now).order_by()
+    booked: list[availability.Booking] = []
+    held: list[Hold] = []
+    for *booking, token, expires_at in appointments.union(
+        holds.values_list(*fields, "token", "expires_at"), all=True
+    ):
+        if expires_at is None:
+            booked.append(availability.Booking(*booking))
+        else:
+            held.append(Hold(availability.Booking(*booking), token, expires_at))
+    return tuple(booked), tuple(held)
 
 
 def _appointment_rows(

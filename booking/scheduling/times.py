@@ -9,11 +9,14 @@ with a time.
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
+
+from django.core.cache import caches
 
 from booking.models import Practitioner, Service
 from booking.scheduling import availability
-from booking.scheduling.schedule import load_schedule
+from booking.scheduling.schedule import LoadedSchedule, load_schedule
 from clinic.models import Location
 
 WEEK_DAYS = 7
@@ -31,6 +34,9 @@ class Question:
     rules: availability.Rules
     hold_token: str | None
     now: dt.datetime
+    # The location's schedule version, read before anything else the page shows; with
+    # it, schedules are cached against it (decision 0031). None: read afresh.
+    version: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -52,22 +58,40 @@ def free_starts(
 ) -> dict[dt.date, list[dt.datetime]]:
     """Each local day from first_day to last_day that has a free start (with anyone
     asked about), with its sorted start instants: one schedule load, one engine pass."""
-    # A session on the last day may keep its room or practitioner past midnight (its
-    # buffer), so read the day after too: a booking there can overlap it.
-    loaded = load_schedule(
-        service=question.service,
-        location=question.location,
-        first_day=first_day,
-        last_day=last_day + dt.timedelta(days=1),
-        hold_token=question.hold_token,
-        now=question.now,
-        practitioners=question.practitioners,
-    )
-    slots = availability.free_slots(loaded.schedule, question.rules, first_day, last_day)
+    schedule = _loaded(question, first_day, last_day).seen_by(question.hold_token, question.now)
+    slots = availability.free_slots(schedule, question.rules, first_day, last_day)
     by_day: dict[dt.date, list[dt.datetime]] = {}
     for start in availability.slots_by_start(slots):
         by_day.setdefault(start.astimezone(question.location.zone).date(), []).append(start)
     return by_day
+
+
+def _loaded(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSchedule:
+    """The schedule for these days, every visitor's holds included: from the cache when
+    the location's version has not changed since it was read."""
+
+    def load() -> LoadedSchedule:
+        # A session on the last day may keep its room or practitioner past midnight (its
+        # buffer), so read the day after too: a booking there can overlap it.
+        return load_schedule(
+            service=question.service,
+            location=question.location,
+            first_day=first_day,
+            last_day=last_day + dt.timedelta(days=1),
+            now=question.now,
+            practitioners=question.practitioners,
+        )
+
+    if question.version is None:
+        return load()
+    team = ",".join(str(p.pk) for p in question.practitioners)
+    key = f"schedule:{question.location.pk}:{question.version}:{team}:{first_day}:{last_day}"
+    cache = caches["schedule"]
+    if (loaded := cache.get(key)) is None:
+        # The practitioners' rows are the caller's, not the cache's to keep.
+        loaded = replace(load(), practitioners={})
+        cache.set(key, loaded)
+    return loaded
 
 
 def next_free_day(question: Question, after: dt.date, last_day: dt.date) -> dt.date | None:

@@ -1,11 +1,13 @@
 """What the public can book, and where."""
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 
+from django.core.cache import caches
 from django.db import models
 from django.db.models import F, QuerySet
 
-from booking.models import BookingPolicy, Practitioner, Service
+from booking.models import BookingPolicy, Practitioner, Service, schedule_version
 from clinic.models import Location
 
 
@@ -19,6 +21,9 @@ def bookable_locations(service: Service) -> QuerySet[Location]:
     ).distinct()
 
 
+SLUG_LENGTH = Service._meta.get_field("slug").max_length or 0
+
+
 @dataclass(frozen=True)
 class Offer:
     """A bookable service at an active location, with whom, under which policy."""
@@ -27,6 +32,8 @@ class Offer:
     location: Location
     team: list[Practitioner]  # the active practitioners who offer it there, by name
     policy: BookingPolicy
+    # The location's schedule version this was read under (None: not cacheable).
+    version: uuid.UUID | None = None
 
 
 def _columns(model: type[models.Model], path: str, prefix: str) -> dict[str, F]:
@@ -39,10 +46,28 @@ def _instance[M: models.Model](model: type[M], row: Practitioner, prefix: str) -
 
 
 def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
-    """What every booking page looks up first, in two queries: the team offering the
-    service at the location, each row carrying the service's and the location's columns;
-    and the policy. None if the service or the location is not bookable, or nobody
-    offers one at the other.
+    """What every booking page looks up first: the location's schedule version, then the
+    offer read under it, from the cache while the version holds (decision 0031): one
+    query, or three on a miss. None if the service or the location is not bookable, or
+    nobody offers one at the other."""
+    if len(service_slug) > SLUG_LENGTH:
+        return None  # no such service, and no key to make of it
+    version = schedule_version(location_slug)
+    if version is None:
+        return _read_offer(service_slug=service_slug, location_slug=location_slug)
+    location_id, token = version
+    cache = caches["schedule"]
+    key = f"offer:{location_id}:{token}:{service_slug}"
+    if (cached := cache.get(key)) is None:
+        offer = _read_offer(service_slug=service_slug, location_slug=location_slug)
+        cached = (offer and replace(offer, version=token),)  # a tuple, so None is kept too
+        cache.set(key, cached)
+    return cached[0]
+
+
+def _read_offer(*, service_slug: str, location_slug: str) -> Offer | None:
+    """The offer in two queries: the team offering the service at the location, each row
+    carrying the service's and the location's columns; and the policy.
 
     (The policy as scalar subqueries of the first query would save a round trip but cost
     more: compiling seven subqueries takes several times as long as a plain query.)"""

@@ -8,6 +8,7 @@ is validated again by the booking service when they confirm.
 
 import datetime as dt
 import secrets
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -126,7 +127,8 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
 
     day = form.cleaned_data["date"]
     chosen = form.cleaned_data["practitioner"]
-    question = _question(request, service, location, [chosen] if chosen else team, policy, now)
+    who = [chosen] if chosen else team
+    question = _question(request, service, location, who, policy, now, offer.version)
     page = day_page(question, day, last_day)
     if "date" not in request.GET and not page.times and page.next_day:
         # No day asked for and none free today: open on the first day with free times.
@@ -158,7 +160,8 @@ def book_month(request: HttpRequest, service_slug: str, location_slug: str) -> H
         return render(request, "booking/book_month.html", context, status=400)
 
     month, chosen = form.cleaned_data["month"], form.cleaned_data["practitioner"]
-    question = _question(request, service, location, [chosen] if chosen else team, policy, now)
+    who = [chosen] if chosen else team
+    question = _question(request, service, location, who, policy, now, offer.version)
     weeks, by_day = month_page(question, month, first_day, last_day)
     day = form.cleaned_data["date"] or min(by_day, default=None)
     context.update(
@@ -185,6 +188,7 @@ def _question(
     practitioners: list[Practitioner],
     policy: BookingPolicy,
     now: dt.datetime,
+    version: uuid.UUID | None,
 ) -> Question:
     """Whose times the visitor asks about; their own slot hold does not hide its time."""
     return Question(
@@ -196,6 +200,7 @@ def _question(
         ),
         hold_token=request.session.get(HOLD_KEY),
         now=now,
+        version=version,
     )
 
 

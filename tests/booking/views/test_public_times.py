@@ -96,13 +96,19 @@ def test_it_loads_the_day_page_in_constant_queries(
     BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
     _grow(clinic, patient, practitioners=practitioners, bookings=bookings)
     params = {"date": "2027-01-06", "practitioner": "any" if who == "any" else clinic.alice.pk}
-    # 1 the team offering the service here, with the service and the location; 2 the
-    # booking policy; load_schedule for the day and its week: 3 hours (weekly UNION
-    # extra), 4 time off UNION closures, 5 rooms, 6 appointments UNION holds.
-    with django_assert_num_queries(6):
+    # 1 the location's schedule version; 2 the team offering the service here, with the
+    # service and the location; 3 the booking policy; load_schedule for the day and its
+    # week: 4 hours (weekly UNION extra), 5 time off UNION closures, 6 rooms,
+    # 7 appointments UNION holds.
+    with django_assert_num_queries(7):
         page = client.get(times_url(clinic), params)
     assert page.status_code == 200
     assert page.context["times"]  # the afternoon is free: no search for a next day
+    # The same page again, the schedule unchanged: the version, and the rest from the cache.
+    with django_assert_num_queries(1):
+        again = client.get(times_url(clinic), params)
+    assert again.context["times"] == page.context["times"]
+    assert again.context["week"] == page.context["week"]
 
 
 @pytest.mark.usefixtures("_frozen_clock")
@@ -116,13 +122,17 @@ def test_it_loads_the_month_view_in_constant_queries(
     BookingPolicy.objects.filter(pk=1).update(horizon_days=horizon_days)
     _grow(clinic, patient, practitioners=practitioners, bookings=bookings)
     params = {"month": "2027-01", "practitioner": "any" if who == "any" else clinic.alice.pk}
-    # 1 the team offering the service here, with the service and the location; 2 the
-    # booking policy; load_schedule for the month's bookable days: 3 hours (weekly UNION
-    # extra), 4 time off UNION closures, 5 rooms, 6 appointments UNION holds.
-    with django_assert_num_queries(6):
+    # 1 the location's schedule version; 2 the team offering the service here, with the
+    # service and the location; 3 the booking policy; load_schedule for the month's
+    # bookable days: 4 hours (weekly UNION extra), 5 time off UNION closures, 6 rooms,
+    # 7 appointments UNION holds.
+    with django_assert_num_queries(7):
         page = client.get(month_url(clinic), params)
     assert page.status_code == 200
     assert page.context["times"]
+    with django_assert_num_queries(1):
+        again = client.get(month_url(clinic), params)
+    assert again.context["weeks"] == page.context["weeks"]
 
 
 @pytest.mark.usefixtures("_frozen_clock")
@@ -137,9 +147,10 @@ def test_it_searches_past_the_week_in_chunks_only_when_it_must(
         ends_at=dt.datetime(2027, 2, 10, tzinfo=dt.UTC),
         reason="Refurbishment",
     )
-    # 1 the team, 2 the policy; 3-6 the day and its week (6-12 January); 7-10 the next
-    # 28 days (13 January - 9 February); 11-14 the 28 after (from 10 February): found.
-    with django_assert_num_queries(14):
+    # 1 the schedule version, 2 the team, 3 the policy; 4-7 the day and its week (6-12
+    # January); 8-11 the next 28 days (13 January - 9 February); 12-15 the 28 after
+    # (from 10 February): found.
+    with django_assert_num_queries(15):
         page = client.get(times_url(clinic), {"date": "2027-01-06"})
     assert page.context["next_day"] == dt.date(2027, 2, 10)
     assert "date=2027-02-10" in page.text

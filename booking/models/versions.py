@@ -1,0 +1,69 @@
+"""Each location's schedule version: what the booking pages cache their reads against.
+
+Every write that can change what a location's booking pages show gives the location a
+new version token in the same transaction (``booking.signals`` connects the writes; see
+decision 0031). A page reads the token first and its data after, so data cached under
+the current token can never be older than the last committed write.
+"""
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import models
+from django.db.models import Q
+
+from booking.models.practitioners import Practitioner
+from clinic.models import Location, Room
+
+
+class ScheduleVersion(models.Model):
+    location = models.OneToOneField(
+        Location, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        # Written only by bump_schedule_versions; nothing to see or edit in the admin.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Schedule version of location {self.location_id}"
+
+
+def bump_schedule_versions(
+    *,
+    location_ids: Iterable[int | None] = (),
+    practitioner_ids: Iterable[int | None] = (),
+    room_ids: Iterable[int | None] = (),
+) -> None:
+    """A new version for these locations, these rooms' locations and every location where
+    these practitioners work (a booking anywhere takes a practitioner's time everywhere):
+    one UPDATE."""
+    locations, practitioners, rooms = (
+        {pk for pk in ids if pk is not None} for ids in (location_ids, practitioner_ids, room_ids)
+    )
+    where_they_work = Practitioner.locations.through.objects.filter(
+        practitioner_id__in=practitioners
+    ).values("location_id")
+    where_they_are = Room.objects.filter(pk__in=rooms).values("location_id")
+    ScheduleVersion.objects.filter(
+        Q(location_id__in=locations)
+        | Q(location_id__in=where_they_work)
+        | Q(location_id__in=where_they_are)
+    ).update(token=uuid.uuid4())
+
+
+def bump_every_schedule_version() -> None:
+    """A new version for every location: for a change to services, practitioners, rooms,
+    hours, closures or the policy (rare, staff-made), which may touch any of them."""
+    ScheduleVersion.objects.update(token=uuid.uuid4())
+
+
+def schedule_version(location_slug: str) -> tuple[int, uuid.UUID] | None:
+    """The location's id and current version token, or None if there is no such location
+    (or, for a location made without its version row, nothing to cache against)."""
+    return (
+        ScheduleVersion.objects.filter(location__slug=location_slug)
+        .values_list("location_id", "token")
+        .first()
+    )
