@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from phonenumber_field.formfields import PhoneNumberField
 
+from booking.forms.widgets import QuickDateInput, QuickSelect
 from booking.models import Practitioner, TimeOfDay
 from booking.scheduling.availability import parse_start
 from clinic.forms import CleanTextMixin
@@ -30,7 +31,7 @@ class PractitionerChoiceField(forms.ChoiceField):
 class DayForm(forms.Form):
     """The day whose free times are shown, and with whom."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=QuickDateInput)
 
     def __init__(
         self,
@@ -43,7 +44,7 @@ class DayForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.first_day, self.last_day = first_day, last_day
         self.fields["practitioner"] = PractitionerChoiceField(
-            practitioners=practitioners, required=False, label="With"
+            practitioners=practitioners, required=False, label="With", widget=QuickSelect
         )
         self.fields["date"].widget.attrs.update(
             min=first_day.isoformat(), max=last_day.isoformat(), **{"class": "form-control"}
@@ -80,7 +81,7 @@ class MonthForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.first_day, self.last_day = first_day, last_day
         self.fields["practitioner"] = PractitionerChoiceField(
-            practitioners=practitioners, required=False, label="With"
+            practitioners=practitioners, required=False, label="With", widget=QuickSelect
         )
         self.fields["practitioner"].widget.attrs["class"] = "form-select"
         self.fields["month"].widget = forms.HiddenInput()

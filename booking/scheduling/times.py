@@ -9,7 +9,6 @@ with a time.
 
 import calendar
 import datetime as dt
-import uuid
 from dataclasses import dataclass, replace
 
 from django.core.cache import caches
@@ -36,7 +35,7 @@ class Question:
     now: dt.datetime
     # The location's schedule version, read before anything else the page shows; with
     # it, schedules are cached against it (decision 0031). None: read afresh.
-    version: uuid.UUID | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True)

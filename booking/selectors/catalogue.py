@@ -1,6 +1,5 @@
 """What the public can book, and where."""
 
-import uuid
 from dataclasses import dataclass, replace
 
 from django.core.cache import caches
@@ -33,7 +32,7 @@ class Offer:
     team: list[Practitioner]  # the active practitioners who offer it there, by name
     policy: BookingPolicy
     # The location's schedule version this was read under (None: not cacheable).
-    version: uuid.UUID | None = None
+    version: str | None = None
 
 
 def _columns(model: type[models.Model], path: str, prefix: str) -> dict[str, F]:

@@ -8,7 +8,6 @@ is validated again by the booking service when they confirm.
 
 import datetime as dt
 import secrets
-import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -188,7 +187,7 @@ def _question(
     practitioners: list[Practitioner],
     policy: BookingPolicy,
     now: dt.datetime,
-    version: uuid.UUID | None,
+    version: str | None,
 ) -> Question:
     """Whose times the visitor asks about; their own slot hold does not hide its time."""
     return Question(
