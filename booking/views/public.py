@@ -139,7 +139,8 @@ def book_times(request: HttpRequest, service_slug: str, location_slug: str) -> H
         chosen=chosen,
         times=[(start, format_start(start)) for start in page.times],
         next_day=page.next_day,
-        week=page.week,
+        # Formatted here, not by the date filter: the strip is most of the page's dates.
+        week=[(d, d.isoformat(), f"{d:%a} {d.day} {d:%b}", count) for d, count in page.week],
         previous_day=day - dt.timedelta(days=1) if day > first_day else None,
         following_day=day + dt.timedelta(days=1) if day < last_day else None,
     )
