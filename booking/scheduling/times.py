@@ -19,6 +19,8 @@ from booking.scheduling.schedule import LoadedSchedule, load_schedule
 from clinic.models import Location
 
 WEEK_DAYS = 7
+OPEN_START = dt.datetime.min.replace(tzinfo=dt.UTC)
+OPEN_END = dt.datetime.max.replace(tzinfo=dt.UTC)
 # How many days each further step of the next-free-day search reads (one schedule load).
 SEARCH_CHUNK_DAYS = 28
 
@@ -57,12 +59,27 @@ def free_starts(
 ) -> dict[dt.date, list[dt.datetime]]:
     """Each local day from first_day to last_day that has a free start (with anyone
     asked about), with its sorted start instants: one schedule load, one engine pass."""
-    schedule = _loaded(question, first_day, last_day).seen_by(question.hold_token, question.now)
-    slots = availability.free_slots(schedule, question.rules, first_day, last_day)
+    loaded = _loaded(question, first_day, last_day)
+    schedule = loaded.seen_by(question.hold_token, question.now)
+    rules = question.rules
+    if question.version is not None and len(schedule.bookings) == len(loaded.booked):
+        # Nobody else's hold in these days: the engine's answer without notice and
+        # horizon, cached, cut to them (the engine only filters starts by the two).
+        open_starts = _open_starts(question, loaded, first_day, last_day)
+        starts = [s for s in open_starts if rules.earliest <= s <= rules.latest]
+    else:
+        slots = availability.free_slots(schedule, rules, first_day, last_day)
+        starts = list(availability.slots_by_start(slots))
     by_day: dict[dt.date, list[dt.datetime]] = {}
-    for start in availability.slots_by_start(slots):
+    for start in starts:
         by_day.setdefault(start.astimezone(question.location.zone).date(), []).append(start)
     return by_day
+
+
+def _cache_key(question: Question, kind: str, first_day: dt.date, last_day: dt.date) -> str:
+    team = ",".join(str(p.pk) for p in question.practitioners)
+    location, version = question.location.pk, question.version
+    return f"{kind}:{location}:{version}:{team}:{first_day}:{last_day}"
 
 
 def _loaded(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSchedule:
@@ -83,14 +100,30 @@ def _loaded(question: Question, first_day: dt.date, last_day: dt.date) -> Loaded
 
     if question.version is None:
         return load()
-    team = ",".join(str(p.pk) for p in question.practitioners)
-    key = f"schedule:{question.location.pk}:{question.version}:{team}:{first_day}:{last_day}"
+    key = _cache_key(question, "schedule", first_day, last_day)
     cache = caches["schedule"]
     if (loaded := cache.get(key)) is None:
         # The practitioners' rows are the caller's, not the cache's to keep.
         loaded = replace(load(), practitioners={})
         cache.set(key, loaded)
     return loaded
+
+
+def _open_starts(
+    question: Question, loaded: LoadedSchedule, first_day: dt.date, last_day: dt.date
+) -> list[dt.datetime]:
+    """The sorted free starts of these days with no notice, no horizon and no holds."""
+    rules = replace(question.rules, earliest=OPEN_START, latest=OPEN_END)
+    duration, buffer = int(rules.duration.total_seconds()), int(rules.buffer.total_seconds())
+    shape = f"{duration}:{buffer}:{rules.interval_minutes}"
+    key = _cache_key(question, f"starts:{shape}", first_day, last_day)
+    cache = caches["schedule"]
+    if (starts := cache.get(key)) is None:
+        schedule = replace(loaded.schedule, bookings=loaded.booked)
+        slots = availability.free_slots(schedule, rules, first_day, last_day)
+        starts = list(availability.slots_by_start(slots))
+        cache.set(key, starts)
+    return starts
 
 
 def next_free_day(question: Question, after: dt.date, last_day: dt.date) -> dt.date | None:

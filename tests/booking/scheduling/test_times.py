@@ -20,6 +20,7 @@ from booking.models import (
     SlotHold,
     TimeOff,
     WeeklyHours,
+    schedule_version,
 )
 from booking.scheduling import availability, times
 from booking.scheduling.rules import booking_rules
@@ -133,6 +134,7 @@ def _before(question: times.Question, day: dt.date, last_day: dt.date):
     ), by_day
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["read", "cached"])
 @pytest.mark.parametrize("chunk_days", [28, 2])
 @pytest.mark.parametrize(
     "now",
@@ -141,7 +143,11 @@ def _before(question: times.Question, day: dt.date, last_day: dt.date):
         dt.datetime(2027, 10, 23, 8, 0, tzinfo=dt.UTC),  # the autumn change on 31 October
     ],
 )
-def test_the_pages_show_the_times_they_showed_before(clinic, patient, monkeypatch, now, chunk_days):
+def test_the_pages_show_the_times_they_showed_before(
+    clinic, patient, monkeypatch, now, chunk_days, cached
+):
+    """Read afresh, and through the schedule cache (each page asked twice: filled, then
+    hit), with another visitor's hold and the visitor's own among the bookings."""
     monkeypatch.setattr(times, "SEARCH_CHUNK_DAYS", chunk_days)
     policy = BookingPolicy.load()
     policy.horizon_days = 21
@@ -161,14 +167,16 @@ def test_the_pages_show_the_times_they_showed_before(clinic, patient, monkeypatc
             rules=rules,
             hold_token="mine",
             now=now,
+            version=schedule_version(clinic.location.slug)[1] if cached else None,
         )
         for offset in range((last_day - first_day).days + 1):
             day = first_day + dt.timedelta(days=offset)
             before, by_day = _before(question, day, last_day)
-            assert times.day_page(question, day, last_day) == before, (team, day)
-            month = day.replace(day=1)
-            _, month_days = times.month_page(question, month, day, last_day)
-            assert month_days == {d: s for d, s in by_day.items() if d.month == month.month}
+            for _asked in range(2 if cached else 1):
+                assert times.day_page(question, day, last_day) == before, (team, day)
+                month = day.replace(day=1)
+                _, month_days = times.month_page(question, month, day, last_day)
+                assert month_days == {d: s for d, s in by_day.items() if d.month == month.month}
             shown += len(before.times)
             if day in (dt.date(2027, 3, 28), dt.date(2027, 10, 31)):
                 on_change_day += len(before.times)
