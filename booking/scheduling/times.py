@@ -4,18 +4,20 @@ The day page shows one day's free times, a week strip of counts, and (for a day 
 times) the next day with one; the month view shows which days of a month have times.
 Each asks the engine about its own days, so a page costs the same whatever the booking
 horizon: the next free day is searched in chunks of days, stopping at the first chunk
-with a time.
+with a time. What they read and compute is cached against the location's schedule
+version (decision 0031): a page seen before since the last change costs one query.
 """
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.core.cache import caches
 
 from booking.models import Practitioner, Service
 from booking.scheduling import availability
-from booking.scheduling.schedule import LoadedSchedule, load_schedule
+from booking.scheduling.schedule import Hold, LoadedSchedule, load_schedule
 from clinic.models import Location
 
 WEEK_DAYS = 7
@@ -54,76 +56,103 @@ class MonthDay:
     times: int  # free start times; 0 for days outside the month or the bookable range
 
 
+@dataclass(frozen=True)
+class OpenWindow:
+    """What the cache keeps for a run of days: the free starts with no notice, no horizon
+    and no holds, and the holds live when it was read (small, so quick to take out)."""
+
+    starts: list[dt.datetime]
+    holds: tuple[Hold, ...]
+
+
 def free_starts(
     question: Question, first_day: dt.date, last_day: dt.date
 ) -> dict[dt.date, list[dt.datetime]]:
     """Each local day from first_day to last_day that has a free start (with anyone
-    asked about), with its sorted start instants: one schedule load, one engine pass."""
-    loaded = _loaded(question, first_day, last_day)
-    schedule = loaded.seen_by(question.hold_token, question.now)
-    rules = question.rules
-    if question.version is not None and len(schedule.bookings) == len(loaded.booked):
-        # Nobody else's hold in these days: the engine's answer without notice and
-        # horizon, cached, cut to them (the engine only filters starts by the two).
-        open_starts = _open_starts(question, loaded, first_day, last_day)
-        starts = [s for s in open_starts if rules.earliest <= s <= rules.latest]
+    asked about), with its sorted start instants: one schedule load, one engine pass.
+
+    Cached (with ``question.version``): when nobody else's hold is in these days, the
+    open starts cut to the visitor's notice and horizon (the engine only filters starts
+    by the two); when someone's is, the engine runs on the cached schedule."""
+    if question.version is None:
+        starts = _starts(question, _load(question, first_day, last_day), first_day, last_day)
     else:
-        slots = availability.free_slots(schedule, rules, first_day, last_day)
-        starts = list(availability.slots_by_start(slots))
+        window = _open_window(question, first_day, last_day)
+        if any(
+            h.expires_at > question.now and h.token != question.hold_token for h in window.holds
+        ):
+            loaded = _cached(question, "schedule", first_day, last_day, _load)
+            starts = _starts(question, loaded, first_day, last_day)
+        else:
+            rules = question.rules
+            starts = [s for s in window.starts if rules.earliest <= s <= rules.latest]
     by_day: dict[dt.date, list[dt.datetime]] = {}
     for start in starts:
         by_day.setdefault(start.astimezone(question.location.zone).date(), []).append(start)
     return by_day
 
 
-def _cache_key(question: Question, kind: str, first_day: dt.date, last_day: dt.date) -> str:
+def _starts(
+    question: Question, loaded: LoadedSchedule, first_day: dt.date, last_day: dt.date
+) -> list[dt.datetime]:
+    """The sorted free starts, as the visitor sees the schedule at their moment."""
+    schedule = loaded.seen_by(question.hold_token, question.now)
+    slots = availability.free_slots(schedule, question.rules, first_day, last_day)
+    return list(availability.slots_by_start(slots))
+
+
+def _load(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSchedule:
+    # A session on the last day may keep its room or practitioner past midnight (its
+    # buffer), so read the day after too: a booking there can overlap it.
+    loaded = load_schedule(
+        service=question.service,
+        location=question.location,
+        first_day=first_day,
+        last_day=last_day + dt.timedelta(days=1),
+        now=question.now,
+        practitioners=question.practitioners,
+    )
+    # The practitioners' rows are the caller's, not the cache's to keep.
+    return replace(loaded, practitioners={})
+
+
+def _open_window(question: Question, first_day: dt.date, last_day: dt.date) -> OpenWindow:
+    def compute(question: Question, first_day: dt.date, last_day: dt.date) -> OpenWindow:
+        loaded = _load(question, first_day, last_day)
+        if loaded.holds:  # a visitor may need the whole schedule: keep it for them
+            caches["schedule"].set(_key(question, "schedule", first_day, last_day), loaded)
+        rules = replace(question.rules, earliest=OPEN_START, latest=OPEN_END)
+        schedule = replace(loaded.schedule, bookings=loaded.booked)
+        slots = availability.free_slots(schedule, rules, first_day, last_day)
+        return OpenWindow(starts=list(availability.slots_by_start(slots)), holds=loaded.holds)
+
+    rules = question.rules
+    duration, buffer = int(rules.duration.total_seconds()), int(rules.buffer.total_seconds())
+    kind = f"open:{duration}:{buffer}:{rules.interval_minutes}"
+    return _cached(question, kind, first_day, last_day, compute)
+
+
+def _cached[T](
+    question: Question,
+    kind: str,
+    first_day: dt.date,
+    last_day: dt.date,
+    compute: Callable[[Question, dt.date, dt.date], T],
+) -> T:
+    """``compute`` for these days, kept under the location's schedule version: an entry
+    of an older version is never asked for again (decision 0031)."""
+    key = _key(question, kind, first_day, last_day)
+    cache = caches["schedule"]
+    if (value := cache.get(key)) is None:
+        value = compute(question, first_day, last_day)
+        cache.set(key, value)
+    return value
+
+
+def _key(question: Question, kind: str, first_day: dt.date, last_day: dt.date) -> str:
     team = ",".join(str(p.pk) for p in question.practitioners)
     location, version = question.location.pk, question.version
     return f"{kind}:{location}:{version}:{team}:{first_day}:{last_day}"
-
-
-def _loaded(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSchedule:
-    """The schedule for these days, every visitor's holds included: from the cache when
-    the location's version has not changed since it was read."""
-
-    def load() -> LoadedSchedule:
-        # A session on the last day may keep its room or practitioner past midnight (its
-        # buffer), so read the day after too: a booking there can overlap it.
-        return load_schedule(
-            service=question.service,
-            location=question.location,
-            first_day=first_day,
-            last_day=last_day + dt.timedelta(days=1),
-            now=question.now,
-            practitioners=question.practitioners,
-        )
-
-    if question.version is None:
-        return load()
-    key = _cache_key(question, "schedule", first_day, last_day)
-    cache = caches["schedule"]
-    if (loaded := cache.get(key)) is None:
-        # The practitioners' rows are the caller's, not the cache's to keep.
-        loaded = replace(load(), practitioners={})
-        cache.set(key, loaded)
-    return loaded
-
-
-def _open_starts(
-    question: Question, loaded: LoadedSchedule, first_day: dt.date, last_day: dt.date
-) -> list[dt.datetime]:
-    """The sorted free starts of these days with no notice, no horizon and no holds."""
-    rules = replace(question.rules, earliest=OPEN_START, latest=OPEN_END)
-    duration, buffer = int(rules.duration.total_seconds()), int(rules.buffer.total_seconds())
-    shape = f"{duration}:{buffer}:{rules.interval_minutes}"
-    key = _cache_key(question, f"starts:{shape}", first_day, last_day)
-    cache = caches["schedule"]
-    if (starts := cache.get(key)) is None:
-        schedule = replace(loaded.schedule, bookings=loaded.booked)
-        slots = availability.free_slots(schedule, rules, first_day, last_day)
-        starts = list(availability.slots_by_start(slots))
-        cache.set(key, starts)
-    return starts
 
 
 def next_free_day(question: Question, after: dt.date, last_day: dt.date) -> dt.date | None:
