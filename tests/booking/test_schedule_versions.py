@@ -4,10 +4,13 @@ it touches a new one, so the pages' cache (decision 0031) never shows what has c
 The page-level checks read a day page, change something, and read it again."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from booking.models import (
@@ -229,5 +232,47 @@ def test_the_visitors_own_hold_does_not_hide_their_time_from_them(client, clinic
     assert response.status_code == 302
     assert "20270111T0900Z" in starts(day_page(client, clinic, **alice))
     # To anyone else it is taken, from the same cached schedule.
-    other = client.__class__()
+    other = Client()
     assert "20270111T0900Z" not in starts(day_page(other, clinic, **alice))
+
+
+# --- Under real concurrency ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_read_while_bookings_commit_never_keep_a_booked_time(clinic):
+    """Bookings at four times commit from their own threads while readers keep loading the
+    day page (filling the cache as they go); afterwards no page shows a booked time."""
+    booked_at = [at(9), at(10), at(14), at(15)]
+    people = [factories.patient(first_name=f"Racer{n}") for n in range(len(booked_at))]
+    alice = {"practitioner": clinic.alice.pk}
+    params = {"date": MONDAY.isoformat(), "practitioner": "any"} | alice
+    url = reverse("booking:times", args=[clinic.follow_up.slug, clinic.location.slug])
+    done = []
+
+    def book(n: int) -> None:
+        try:
+            factories.book(clinic, people[n], booked_at[n], practitioner=clinic.alice)
+        finally:
+            connection.close()
+
+    def read(_n: int) -> None:
+        try:
+            reader = Client()
+            while len(done) < len(booked_at):
+                assert reader.get(url, params).status_code == 200
+        finally:
+            connection.close()
+
+    def booked(n: int) -> None:
+        book(n)
+        done.append(n)
+
+    with time_machine.travel(NOW, tick=False), ThreadPoolExecutor(max_workers=6) as pool:
+        readers = [pool.submit(read, n) for n in range(2)]
+        list(pool.map(booked, range(len(booked_at))))
+        for reader in readers:
+            reader.result()
+        shown = set(starts(day_page(Client(), clinic, **alice)))
+    assert not shown & {f"{start:%Y%m%dT%H%MZ}" for start in booked_at}
+    assert shown  # the afternoon between is still free
