@@ -35,11 +35,14 @@ def appointment_reschedule(
     now: dt.datetime,
     source: str,
     practitioner: Practitioner | None = None,
+    any_practitioner: bool = False,
     room: Room | None = None,
     override_hours: bool = False,
 ) -> Appointment:
     """Move an upcoming appointment to another time, practitioner or room, under the same
-    locks and checks as a new booking. ``practitioner=None`` keeps the current one.
+    locks and checks as a new booking. ``practitioner=None`` keeps the current one;
+    ``any_practitioner`` lets the re-check place it with whoever offers the service here
+    and is free then (the least loaded), as a booking with "any practitioner" does.
 
     Patients (``source=online``) may move only outside the cancellation window.
     """
@@ -62,7 +65,7 @@ def appointment_reschedule(
             code="window",
         )
     service, location = appointment.service, appointment.location
-    practitioner = practitioner or appointment.practitioner
+    practitioner = None if any_practitioner else practitioner or appointment.practitioner
     rules = check_request(
         service=service,
         location=location,

@@ -13,25 +13,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Exists
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from booking import links
-from booking.forms.public import DayForm, SignInForm, SlotForm
+from booking.forms.public import ANY, DayForm, SignInForm, SlotForm
 from booking.models import (
     Appointment,
     AppointmentSource,
     AppointmentStatus,
     BookingPolicy,
+    Practitioner,
 )
 from booking.notify import tasks
-from booking.scheduling import availability
 from booking.scheduling.availability import format_start
+from booking.scheduling.moves import move_day
 from booking.scheduling.rules import booking_rules
-from booking.scheduling.schedule import load_schedule
+from booking.scheduling.times import Question
 from booking.services.changes import (
     appointment_cancel,
     appointment_reschedule,
@@ -123,7 +124,8 @@ def manage_cancel(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     """The same times and the same booking guarantee as a new booking, with the same
-    practitioner; the move itself is appointment_reschedule's, window check included."""
+    practitioner by default, another who offers the service here, or any; the move itself
+    is appointment_reschedule's, window check included."""
     try:
         appointment = links.appointment_from_manage_token(token)
     except links.LinkError as error:
@@ -131,30 +133,61 @@ def manage_reschedule(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
     context = _manage_context(appointment, now=now)
     if request.method == "POST":
-        form = SlotForm(request.POST, practitioners=[])
-        if form.is_valid():
-            try:
-                appointment = appointment_reschedule(
-                    appointment=appointment,
-                    start=form.cleaned_data["start"],
-                    now=now,
-                    source=AppointmentSource.ONLINE,
-                )
-            except BookingError as error:
-                context["error"] = error.message
-                context["alternatives"] = [
-                    (slot.start, format_start(slot.start)) for slot in error.alternatives
-                ]
-                return render(request, "booking/manage_times.html", context, status=409)
-            messages.success(
-                request, "Your appointment has moved. We have emailed you the details."
-            )
-            return redirect("booking:manage", links.manage_token(appointment))
-        context["error"] = "That time could not be read; please pick one again."
-        return render(request, "booking/manage_times.html", context, status=400)
+        return _manage_move(request, appointment, context, now=now)
     if not context["can_change"]:
         return render(request, "booking/manage.html", context)
     return _manage_times(request, appointment, context, now=now)
+
+
+def _team(appointment: Appointment) -> list[Practitioner]:
+    """Who the appointment may move to: those who offer its service at its location."""
+    bookable = Practitioner.objects.bookable(
+        service=appointment.service, location=appointment.location
+    )
+    return list(bookable.select_related("user"))
+
+
+def _with_whom(data: QueryDict, appointment: Appointment, team: list[Practitioner]) -> QueryDict:
+    """The request's data, with the current practitioner chosen unless another (or any)
+    is asked for; "any" when the current one no longer offers the service here."""
+    data = data.copy()
+    current = appointment.practitioner_id in {p.pk for p in team}
+    data.setdefault("practitioner", str(appointment.practitioner_id) if current else ANY)
+    return data
+
+
+def _manage_move(
+    request: HttpRequest, appointment: Appointment, context: dict[str, Any], *, now: dt.datetime
+) -> HttpResponse:
+    team = _team(appointment)
+    form = SlotForm(_with_whom(request.POST, appointment, team), practitioners=team)
+    if not form.is_valid():
+        context["error"] = (
+            "That practitioner does not offer this service here; please choose another, "
+            "or any practitioner."
+            if "practitioner" in form.errors
+            else "That time could not be read; please pick one again."
+        )
+        return render(request, "booking/manage_times.html", context, status=400)
+    chosen = form.cleaned_data["practitioner"]
+    context["practitioner_param"] = chosen.pk if chosen else ANY
+    try:
+        appointment = appointment_reschedule(
+            appointment=appointment,
+            start=form.cleaned_data["start"],
+            now=now,
+            source=AppointmentSource.ONLINE,
+            practitioner=chosen,
+            any_practitioner=chosen is None,
+        )
+    except BookingError as error:
+        context["error"] = error.message
+        context["alternatives"] = [
+            (slot.start, format_start(slot.start)) for slot in error.alternatives
+        ]
+        return render(request, "booking/manage_times.html", context, status=409)
+    messages.success(request, "Your appointment has moved. We have emailed you the details.")
+    return redirect("booking:manage", links.manage_token(appointment))
 
 
 def _manage_times(
@@ -164,30 +197,39 @@ def _manage_times(
     location = appointment.location
     first_day = now.astimezone(location.zone).date()
     last_day = (now + dt.timedelta(days=policy.horizon_days)).astimezone(location.zone).date()
-    data = request.GET.copy()
+    team = _team(appointment)
+    data = _with_whom(request.GET, appointment, team)
+    asked = "date" in data
     data.setdefault("date", first_day.isoformat())
-    form = DayForm(data, practitioners=[], first_day=first_day, last_day=last_day)
+    form = DayForm(data, practitioners=team, first_day=first_day, last_day=last_day)
     context["form"] = form
     if not form.is_valid():
         return render(request, "booking/manage_times.html", context, status=400)
-    day = form.cleaned_data["date"]
-    loaded = load_schedule(
+    chosen = form.cleaned_data["practitioner"]
+    question = Question(
         service=appointment.service,
         location=location,
-        first_day=day,
-        last_day=day,
-        practitioner_id=appointment.practitioner_id,
-        exclude_appointment_id=appointment.pk,
+        practitioners=[chosen] if chosen else team,
+        rules=booking_rules(
+            service=appointment.service, policy=policy, now=now, source=AppointmentSource.ONLINE
+        ),
         hold_token=request.session.get("hold_token"),
         now=now,
     )
-    rules = booking_rules(
-        service=appointment.service, policy=policy, now=now, source=AppointmentSource.ONLINE
+    day, times = move_day(
+        question,
+        moving_id=appointment.pk,
+        day=form.cleaned_data["date"],
+        last_day=last_day,
+        find_first=not asked,
     )
-    slots = availability.free_slots(loaded.schedule, rules, day, day)
+    data["date"] = day.isoformat()  # the date box shows the day opened
     context.update(
         day=day,
-        times=[(start, format_start(start)) for start in availability.slots_by_start(slots)],
+        chosen=chosen,
+        practitioner_param=chosen.pk if chosen else ANY,
+        searched=not times and not asked,
+        times=[(start, format_start(start)) for start in times],
         # A move to a time before this cannot be changed or cancelled online afterwards.
         window_ends=now + dt.timedelta(hours=policy.cancellation_window_hours),
         previous_day=day - dt.timedelta(days=1) if day > first_day else None,

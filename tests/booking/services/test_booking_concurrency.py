@@ -16,6 +16,7 @@ from django.db.backends.signals import connection_created
 
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
 from booking.services import placement
+from booking.services.changes import appointment_reschedule
 from booking.services.placement import SlotTaken
 from patients.models import Patient
 from tests import factories
@@ -145,6 +146,44 @@ def test_it_shares_one_room_between_practitioners(clinic):
     assert len(booked) == 1
     assert Appointment.objects.get().room == clinic.rooms[0]
     assert all(type(error) is SlotTaken for error in failed), failed
+
+
+MOVERS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_moves_one_of_many_appointments_to_another_practitioners_free_time(clinic):
+    # Each patient holds a session with Alice on another day; all ask, at once, to move it
+    # to Bob at ten on MONDAY. Bob has one such time.
+    weekdays = [factories.MONDAY + dt.timedelta(days=n) for n in (1, 2, 3, 4, 7, 8, 9, 10)]
+    held = [
+        factories.book(clinic, patient, at(9, day=day))
+        for patient, day in zip(make_patients(MOVERS), weekdays, strict=True)
+    ]
+    barrier = threading.Barrier(MOVERS, timeout=BARRIER_TIMEOUT)
+
+    def move(appointment):
+        try:
+            barrier.wait()
+            return appointment_reschedule(
+                appointment=appointment,
+                start=TEN_AM,
+                practitioner=clinic.bob,
+                now=factories.NOW,
+                source=AppointmentSource.ONLINE,
+            )
+        except Exception as error:
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=MOVERS) as pool:
+        moved, failed = split(list(pool.map(move, held)))
+
+    assert len(moved) == 1
+    assert all(type(error) is SlotTaken for error in failed), failed
+    assert Appointment.objects.filter(practitioner=clinic.bob, start=TEN_AM).count() == 1
+    assert Appointment.objects.filter(practitioner=clinic.alice).count() == MOVERS - 1
 
 
 def appointment(clinic, patient, *, practitioner, room, start, status=AppointmentStatus.CONFIRMED):

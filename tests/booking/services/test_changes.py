@@ -8,6 +8,7 @@ from booking.models import Appointment, AppointmentSource, AppointmentStatus
 from booking.services.changes import appointment_cancel, appointment_reschedule
 from booking.services.placement import BookingError, SlotTaken
 from booking.services.status import appointment_transition
+from tests import factories
 from tests.factories import NOW, at, book
 
 DESK = AppointmentSource.FRONT_DESK
@@ -54,6 +55,49 @@ def test_it_refuses_to_move_into_a_taken_room(clinic, patient, erin):
         appointment=mine, start=at(10), room=clinic.rooms[1], now=NOW, source=DESK
     )
     assert moved.room == clinic.rooms[1]
+
+
+def test_it_moves_to_whoever_is_free_when_any_practitioner_will_do(clinic, patient, erin):
+    mine = book(clinic, patient, at(9))
+    book(clinic, erin, at(14))  # Alice is busy at 14:00; Bob is not
+    moved = appointment_reschedule(
+        appointment=mine, start=at(14), any_practitioner=True, now=NOW, source=ONLINE
+    )
+    moved.refresh_from_db()
+    assert (moved.start, moved.practitioner) == (at(14), clinic.bob)
+
+
+def test_it_refuses_a_move_to_another_practitioner_at_a_taken_time(clinic, patient, erin, dana):
+    book(clinic, erin, at(10), practitioner=clinic.bob)
+    mine = book(clinic, patient, at(14))
+    with pytest.raises(SlotTaken) as taken:
+        appointment_reschedule(
+            appointment=mine, start=at(10), practitioner=clinic.bob, now=NOW, source=ONLINE
+        )
+    assert taken.value.alternatives
+    book(clinic, dana, at(10))  # now Alice is busy too: nobody is free at 10:00
+    with pytest.raises(SlotTaken):
+        appointment_reschedule(
+            appointment=mine, start=at(10), any_practitioner=True, now=NOW, source=ONLINE
+        )
+    mine.refresh_from_db()
+    assert (mine.start, mine.practitioner) == (at(14), clinic.alice)
+
+
+def test_it_refuses_a_move_to_a_practitioner_who_does_not_offer_the_service(clinic, patient):
+    # Dave offers only follow-ups; Charlie's appointment is an initial assessment.
+    dave = factories.practitioner(
+        slug="dave", first_name="Dave", location=clinic.location, services=[clinic.follow_up]
+    )
+    mine = book(clinic, patient, at(9))
+    with pytest.raises(BookingError) as refused:
+        appointment_reschedule(
+            appointment=mine, start=at(14), practitioner=dave, now=NOW, source=ONLINE
+        )
+    assert refused.value.code == "mismatch"
+    assert "does not offer this service" in refused.value.message
+    mine.refresh_from_db()
+    assert (mine.start, mine.practitioner) == (at(9), clinic.alice)
 
 
 def test_it_lets_the_front_desk_book_outside_hours_but_never_over_a_booking(clinic, patient, erin):

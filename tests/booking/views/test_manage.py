@@ -136,3 +136,82 @@ def test_moving_warns_before_times_inside_the_cancellation_window(client, clinic
     assert "you can no longer change or cancel it online" not in outside.text
     assert "Morning" in outside.text
     assert "Afternoon" in outside.text
+
+
+def test_moving_opens_on_the_first_day_with_free_times(client, clinic, appointment):
+    # On Saturday nobody works: the page opens on Monday, not on a Saturday with nothing.
+    saturday = at(9, day=MONDAY - dt.timedelta(days=2))
+    with time_machine.travel(saturday, tick=False):
+        page = client.get(manage_url(appointment, "booking:manage_reschedule"))
+        asked = client.get(
+            manage_url(appointment, "booking:manage_reschedule"),
+            {"date": saturday.date().isoformat()},
+        )
+    assert page.status_code == 200
+    assert "Monday 11 January 2027 with Alice" in page.text
+    assert 'value="2027-01-11"' in page.text  # the date box shows the day opened
+    # Its own time counts as free: it may move by a few minutes.
+    assert "20270111T0915Z" in page.text
+    assert "No free times on this day" in asked.text  # a day asked for is the day shown
+
+
+def test_moving_offers_any_practitioner_and_moves_to_another(
+    client, clinic, appointment, mailoutbox, django_capture_on_commit_callbacks
+):
+    url = manage_url(appointment, "booking:manage_reschedule")
+    page = client.get(url)
+    assert '<option value="any">Any practitioner</option>' in page.text
+    assert f'<option value="{clinic.bob.pk}">{clinic.bob.name}</option>' in page.text
+    with_bob = client.get(url, {"practitioner": clinic.bob.pk, "date": MONDAY.isoformat()})
+    assert f"Monday 11 January 2027 with {clinic.bob.name}" in with_bob.text
+    assert f'name="practitioner" value="{clinic.bob.pk}"' in with_bob.text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client.post(url, {"practitioner": clinic.bob.pk, "start": "20270111T1400Z"})
+    assert moved.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.practitioner, appointment.start) == (clinic.bob, at(14))
+    [email] = [m for m in mailoutbox if "moved" in m.subject]
+    assert f"with {clinic.bob.name}" in email.body
+    assert "14:00" in email.body
+
+
+def test_moving_to_any_practitioner_takes_whoever_is_free(client, clinic, appointment, erin):
+    factories.book(clinic, erin, at(14))  # Alice is busy at 14:00
+    url = manage_url(appointment, "booking:manage_reschedule")
+    anyone = client.get(url, {"practitioner": "any", "date": MONDAY.isoformat()})
+    assert "with any practitioner" in anyone.text
+    assert "20270111T1400Z" in anyone.text
+    moved = client.post(url, {"practitioner": "any", "start": "20270111T1400Z"})
+    assert moved.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.practitioner, appointment.start) == (clinic.bob, at(14))
+
+
+def test_moving_refuses_a_practitioner_who_does_not_offer_the_service(client, clinic, appointment):
+    dave = factories.practitioner(
+        slug="dave", first_name="Dave", location=clinic.location, services=[clinic.follow_up]
+    )
+    url = manage_url(appointment, "booking:manage_reschedule")
+    assert dave.name not in client.get(url).text
+    posted = client.post(url, {"practitioner": dave.pk, "start": "20270111T1400Z"})
+    assert posted.status_code == 400
+    assert "does not offer this service here" in posted.text
+    asked = client.get(url, {"practitioner": dave.pk})
+    assert asked.status_code == 400
+    appointment.refresh_from_db()
+    assert (appointment.practitioner, appointment.start) == (clinic.alice, at(9))
+
+
+def test_moving_to_a_taken_time_with_another_practitioner_offers_nearby_ones(
+    client, clinic, appointment, erin
+):
+    factories.book(clinic, erin, at(14), practitioner=clinic.bob)
+    url = manage_url(appointment, "booking:manage_reschedule")
+    taken = client.post(url, {"practitioner": clinic.bob.pk, "start": "20270111T1400Z"})
+    assert taken.status_code == 409
+    assert "no longer free" in taken.text
+    # The nearby times are offered with the same practitioner.
+    assert f'name="practitioner" value="{clinic.bob.pk}"' in taken.text
+    appointment.refresh_from_db()
+    assert (appointment.practitioner, appointment.start) == (clinic.alice, at(9))
