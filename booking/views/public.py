@@ -167,6 +167,7 @@ def book_month(request: HttpRequest, service_slug: str, location_slug: str) -> H
     context.update(
         month=month,
         weeks=weeks,
+        today=first_day,
         day=day,
         chosen=chosen,
         practitioner_param=chosen.pk if chosen else ANY,

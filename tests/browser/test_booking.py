@@ -42,3 +42,30 @@ def test_a_new_patient_books_a_first_visit(make_visitor, size, javascript):
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.reference in visitor.text()
     assert "{#" not in visitor.text()
+
+
+@pytest.mark.parametrize(
+    ("size", "javascript"),
+    [("desktop", True), ("phone", False)],
+    ids=["desktop", "phone-no-javascript"],
+)
+def test_a_patient_jumps_ahead_in_the_month_view(make_visitor, size, javascript):
+    clinic = factories.clinic()
+    visitor = make_visitor(size=size, javascript=javascript)
+
+    visitor.visit(f"/book/{clinic.initial.slug}/")
+    visitor.click("Any practitioner", role="link")
+    visitor.click("See the whole month", role="link")
+    assert visitor.page.locator(".month-calendar caption").inner_text().startswith("January 2027")
+    visitor.click("February", role="link")
+    # The first Monday of February: a link naming its day and how many times are free.
+    visitor.click("Monday 1 February", role="link")
+    assert visitor.page.locator("#day-times").inner_text().startswith("Monday 1 February 2027")
+    assert visitor.page.locator(".month-day-chosen a[aria-current=date]").count() == 1
+    # A Saturday has no times, in words as well as in looks.
+    saturday = visitor.page.get_by_role("cell", name="Saturday 6 February")
+    assert "no times" in saturday.text_content()
+    visitor.shot(f"booking-month-{size}")
+
+    visitor.press(visitor.page.locator(".time-grid button").first)
+    assert "Your details" in visitor.text()

@@ -3,6 +3,7 @@
 The same times as before: tests/booking/scheduling/test_times.py."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -180,6 +181,21 @@ def test_it_shows_a_month_with_its_free_days_and_the_first_days_times(client, cl
     assert 'aria-current="date"' in page.text
     assert "no times" in page.text
     assert "month=2027-01&amp;date=2027-01-11" in page.text
+
+
+@pytest.mark.usefixtures("_frozen_clock")
+def test_it_says_in_words_what_each_day_of_the_month_looks_like(client, clinic):
+    page = client.get(
+        month_url(clinic), {"month": "2027-01", "date": "2027-01-11", "practitioner": "any"}
+    )
+    # What a screen reader reads: the text, without the tags.
+    words = " ".join(re.sub(r"<[^>]+>", "", page.text).split())
+    assert "Friday 1 January , past" in words
+    assert "Monday 4 January, today 18 free" in words  # from 11:00, after the notice
+    assert "Monday 11 January 26 free, shown below" in words
+    assert "Saturday 9 January &ndash;no times" in words  # the dash is hidden from them
+    assert 'aria-current="date"' in page.text
+    assert 'date=2027-01-11#day-times"' in page.text
 
 
 @pytest.mark.usefixtures("_frozen_clock")
