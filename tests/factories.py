@@ -429,3 +429,22 @@ def nprs_score(episode: Episode, value: int, *, at: dt.datetime) -> OutcomeScore
     return scores.score_record(
         episode=episode, instrument=measure, value=Decimal(value), source=ScoreSource.DESK, now=at
     )
+
+
+def scored_course(
+    session: Appointment, /, *values: int, discharged: dt.datetime | None = None
+) -> Episode:
+    """An episode around one past session: an NPRS baseline (the first value) the day
+    before, the other values after the session (its visit opened), discharged at
+    `discharged` if given. What the manager's report counts towards the MCID."""
+    before = session.start - dt.timedelta(days=1)
+    started = episodes.episode_start(
+        patient=session.patient, intake=None, practitioner=None, now=before
+    )
+    nprs_score(started, values[0], at=before)
+    episodes.visit_open(appointment=session, now=session.start)
+    for value in values[1:]:
+        nprs_score(started, value, at=session.end)
+    if discharged is not None:
+        episodes.episode_discharge(episode=started, advice="", now=discharged)
+    return started

@@ -11,6 +11,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    FloatRect,
     Locator,
     Page,
     ViewportSize,
@@ -137,11 +138,12 @@ class Visitor:
             if v["impact"] in BLOCKING
         ]
 
-    def shot(self, step: str) -> Path:
-        """Save a full-page screenshot of the current page as build/screenshots/<step>.png."""
+    def shot(self, step: str, *, clip: FloatRect | None = None) -> Path:
+        """Save a full-page screenshot of the current page as build/screenshots/<step>.png,
+        or only the part of the page in ``clip`` (page coordinates), for a small picture."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', step.lower())}.png"
-        self.page.screenshot(path=path, full_page=True)
+        self.page.screenshot(path=path, full_page=True, clip=clip)
         return path
 
     def text(self) -> str:

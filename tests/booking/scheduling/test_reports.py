@@ -19,8 +19,6 @@ from booking.models import (
 )
 from booking.scheduling.reports import manager_report
 from clinic.roles import MANAGER
-from patients.clinical import episodes
-from patients.clinical.episodes import visit_open
 from tests import factories
 from tests.factories import MONDAY, NOW, at
 
@@ -168,16 +166,7 @@ def course(clinic, first_name: str, week: int, *scores: int, discharged: dt.date
     after it, discharged at `discharged` if given."""
     person = factories.patient(first_name=first_name)
     session = factories.past_session(clinic, person, week)
-    episode = episodes.episode_start(
-        patient=person, intake=None, practitioner=None, now=session.start - dt.timedelta(days=1)
-    )
-    factories.nprs_score(episode, scores[0], at=session.start - dt.timedelta(days=1))
-    visit_open(appointment=session, now=session.start)
-    for value in scores[1:]:
-        factories.nprs_score(episode, value, at=session.end)
-    if discharged is not None:
-        episodes.episode_discharge(episode=episode, advice="", now=discharged)
-    return episode
+    return factories.scored_course(session, *scores, discharged=discharged)
 
 
 @pytest.fixture
