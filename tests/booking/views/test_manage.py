@@ -215,3 +215,21 @@ def test_moving_to_a_taken_time_with_another_practitioner_offers_nearby_ones(
     assert f'name="practitioner" value="{clinic.bob.pk}"' in taken.text
     appointment.refresh_from_db()
     assert (appointment.practitioner, appointment.start) == (clinic.alice, at(9))
+
+
+@pytest.mark.parametrize("who", ["any", "alice"])
+@pytest.mark.parametrize("bookings", [0, 3])
+def test_moving_reads_its_times_in_constant_queries(
+    client, clinic, appointment, erin, django_assert_num_queries, who, bookings
+):
+    for hour in (9, 13, 15)[:bookings]:
+        factories.book(clinic, erin, at(hour, day=MONDAY + dt.timedelta(days=1)))
+    url = manage_url(appointment, "booking:manage_reschedule")
+    params = {"practitioner": "any" if who == "any" else clinic.alice.pk, "date": "2027-01-12"}
+    # 1 the appointment from the link, with its service, location, people and room; 2 the
+    # booking policy; 3 who offers the service there; load_schedule for the day: 4 hours
+    # (weekly UNION extra), 5 time off UNION closures, 6 rooms, 7 appointments UNION holds.
+    with django_assert_num_queries(7):
+        page = client.get(url, params)
+    assert page.status_code == 200
+    assert page.context["times"]
