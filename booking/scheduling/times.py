@@ -40,6 +40,9 @@ class Question:
     # The location's schedule version, read before anything else the page shows; with
     # it, schedules are cached against it (decision 0031). None: read afresh.
     version: str | None = None
+    # The appointment being moved (the reschedule page): its own time does not count as
+    # taken, so it may move by a few minutes. Such a question is read afresh.
+    moving_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def free_starts(
     Cached (with ``question.version``): when nobody else's hold is in these days, the
     open starts cut to the visitor's notice and horizon (the engine only filters starts
     by the two); when someone's is, the engine runs on the cached schedule."""
-    if question.version is None:
+    if question.version is None or question.moving_id is not None:
         starts = _starts(question, _load(question, first_day, last_day), first_day, last_day)
     else:
         window = _open_window(question, first_day, last_day)
@@ -109,6 +112,7 @@ def _load(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSc
         location=question.location,
         first_day=first_day,
         last_day=last_day + dt.timedelta(days=1),
+        exclude_appointment_id=question.moving_id,
         now=question.now,
         practitioners=question.practitioners,
     )
@@ -157,13 +161,31 @@ def _key(question: Question, kind: str, first_day: dt.date, last_day: dt.date) -
 
 def next_free_day(question: Question, after: dt.date, last_day: dt.date) -> dt.date | None:
     """The first day after ``after`` (up to last_day) with a free time, read in chunks."""
+    found = _first_free(question, after, last_day)
+    return found[0] if found else None
+
+
+def _first_free(
+    question: Question, after: dt.date, last_day: dt.date
+) -> tuple[dt.date, list[dt.datetime]] | None:
     first = after + dt.timedelta(days=1)
     while first <= last_day:
         last = min(first + dt.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
         if by_day := free_starts(question, first, last):
-            return min(by_day)
+            return min(by_day.items())
         first = last + dt.timedelta(days=1)
     return None
+
+
+def move_day(
+    question: Question, day: dt.date, last_day: dt.date, *, find_first: bool
+) -> tuple[dt.date, list[dt.datetime]]:
+    """The reschedule page's day and its free times. With ``find_first`` (no day asked
+    for) and nothing free on ``day``, the first later day with a time, up to last_day."""
+    times = free_starts(question, day, day).get(day, [])
+    if times or not find_first:
+        return day, times
+    return _first_free(question, day, last_day) or (day, [])
 
 
 def day_page(question: Question, day: dt.date, last_day: dt.date) -> DayPage:

@@ -30,9 +30,8 @@ from booking.models import (
 )
 from booking.notify import tasks
 from booking.scheduling.availability import format_start
-from booking.scheduling.moves import move_day
 from booking.scheduling.rules import booking_rules
-from booking.scheduling.times import Question
+from booking.scheduling.times import Question, move_day
 from booking.services.changes import (
     appointment_cancel,
     appointment_reschedule,
@@ -215,14 +214,9 @@ def _manage_times(
         ),
         hold_token=request.session.get("hold_token"),
         now=now,
-    )
-    day, times = move_day(
-        question,
         moving_id=appointment.pk,
-        day=form.cleaned_data["date"],
-        last_day=last_day,
-        find_first=not asked,
     )
+    day, times = move_day(question, form.cleaned_data["date"], last_day, find_first=not asked)
     data["date"] = day.isoformat()  # the date box shows the day opened
     context.update(
         day=day,
