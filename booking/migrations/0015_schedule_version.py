@@ -9,7 +9,7 @@ def versions_for_existing_locations(apps, schema_editor):
     Location = apps.get_model("clinic", "Location")
     ScheduleVersion = apps.get_model("booking", "ScheduleVersion")
     ScheduleVersion.objects.bulk_create(
-        ScheduleVersion(location=location, token=uuid.uuid4())
+        ScheduleVersion(location=location, setup=uuid.uuid4(), bookings=uuid.uuid4())
         for location in Location.objects.all()
     )
 
@@ -34,7 +34,8 @@ class Migration(migrations.Migration):
                         to="clinic.location",
                     ),
                 ),
-                ("token", models.UUIDField(default=uuid.uuid4, editable=False)),
+                ("setup", models.UUIDField(default=uuid.uuid4, editable=False)),
+                ("bookings", models.UUIDField(default=uuid.uuid4, editable=False)),
             ],
             options={
                 "default_permissions": (),

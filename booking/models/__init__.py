@@ -25,6 +25,7 @@ from booking.models.schedule import (
 )
 from booking.models.versions import (
     ScheduleVersion,
+    Version,
     bump_every_schedule_version,
     bump_schedule_versions,
     schedule_version,
@@ -62,6 +63,7 @@ __all__ = [
     "TimeOfDay",
     "TimeOff",
     "TsTzRange",
+    "Version",
     "WaitlistEntry",
     "WaitlistStatus",
     "Webhook",

@@ -5,7 +5,8 @@ times) the next day with one; the month view shows which days of a month have ti
 Each asks the engine about its own days, so a page costs the same whatever the booking
 horizon: the next free day is searched in chunks of days, stopping at the first chunk
 with a time. What they read and compute is cached against the location's schedule
-version (decision 0031): a page seen before since the last change costs one query.
+version (decision 0031): a page seen before since the last change costs one query, and
+after a booking two (the version, the appointments).
 """
 
 import calendar
@@ -15,9 +16,9 @@ from dataclasses import dataclass, replace
 
 from django.core.cache import caches
 
-from booking.models import Practitioner, Service
+from booking.models import Practitioner, Service, Version
 from booking.scheduling import availability
-from booking.scheduling.schedule import Hold, LoadedSchedule, load_schedule
+from booking.scheduling.schedule import Hold, LoadedSchedule, Setup, load_schedule, load_setup
 from clinic.models import Location
 
 WEEK_DAYS = 7
@@ -39,7 +40,7 @@ class Question:
     now: dt.datetime
     # The location's schedule version, read before anything else the page shows; with
     # it, schedules are cached against it (decision 0031). None: read afresh.
-    version: str | None = None
+    version: Version | None = None
     # The appointment being moved (the reschedule page): its own time does not count as
     # taken, so it may move by a few minutes. Such a question is read afresh.
     moving_id: int | None = None
@@ -107,14 +108,21 @@ def _starts(
 def _load(question: Question, first_day: dt.date, last_day: dt.date) -> LoadedSchedule:
     # A session on the last day may keep its room or practitioner past midnight (its
     # buffer), so read the day after too: a booking there can overlap it.
+    last_read = last_day + dt.timedelta(days=1)
+    setup = None
+    if question.version is not None and question.moving_id is None:
+        # What staff edit, from the cache while the setup version holds: after a booking
+        # only the appointments are read again.
+        setup = _cached(question, "setup", first_day, last_read, _read_setup)
     loaded = load_schedule(
         service=question.service,
         location=question.location,
         first_day=first_day,
-        last_day=last_day + dt.timedelta(days=1),
+        last_day=last_read,
         exclude_appointment_id=question.moving_id,
         now=question.now,
         practitioners=question.practitioners,
+        setup=setup,
     )
     # The practitioners' rows are the caller's, not the cache's to keep.
     return replace(loaded, practitioners={})
@@ -153,9 +161,21 @@ def _cached[T](
     return value
 
 
+def _read_setup(question: Question, first_day: dt.date, last_day: dt.date) -> Setup:
+    return load_setup(
+        location=question.location,
+        practitioner_ids=[p.pk for p in question.practitioners],
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
 def _key(question: Question, kind: str, first_day: dt.date, last_day: dt.date) -> str:
+    """The entry's name: the setup alone is not changed by bookings; the rest is."""
     team = ",".join(str(p.pk) for p in question.practitioners)
-    location, version = question.location.pk, question.version
+    assert question.version is not None  # only cached questions are named
+    location, setup, bookings = question.version
+    version = setup if kind == "setup" else f"{setup}.{bookings}"
     return f"{kind}:{location}:{version}:{team}:{first_day}:{last_day}"
 
 

@@ -6,7 +6,7 @@ from django.core.cache import caches
 from django.db import models
 from django.db.models import F, QuerySet
 
-from booking.models import BookingPolicy, Practitioner, Service, schedule_version
+from booking.models import BookingPolicy, Practitioner, Service, Version, schedule_version
 from clinic.models import Location
 
 
@@ -32,7 +32,7 @@ class Offer:
     team: list[Practitioner]  # the active practitioners who offer it there, by name
     policy: BookingPolicy
     # The location's schedule version this was read under (None: not cacheable).
-    version: str | None = None
+    version: Version | None = None
 
 
 def _columns(model: type[models.Model], path: str, prefix: str) -> dict[str, F]:
@@ -54,14 +54,14 @@ def bookable_offer(*, service_slug: str, location_slug: str) -> Offer | None:
     version = schedule_version(location_slug)
     if version is None:
         return _read_offer(service_slug=service_slug, location_slug=location_slug)
-    location_id, token = version
     cache = caches["schedule"]
-    key = f"offer:{location_id}:{token}:{service_slug}"
+    key = f"offer:{version.location_id}:{version.setup}:{service_slug}"
     if (cached := cache.get(key)) is None:
-        offer = _read_offer(service_slug=service_slug, location_slug=location_slug)
-        cached = (offer and replace(offer, version=token),)  # a tuple, so None is kept too
-        cache.set(key, cached)
-    return cached[0]
+        cached = (_read_offer(service_slug=service_slug, location_slug=location_slug),)
+        cache.set(key, cached)  # in a tuple, so that None is kept too
+    offer = cached[0]
+    # The version read now, not the one it was cached under: its bookings may be newer.
+    return offer and replace(offer, version=version)
 
 
 def _read_offer(*, service_slug: str, location_slug: str) -> Offer | None:

@@ -33,6 +33,7 @@ from booking.models import (
     BookingPolicy,
     Practitioner,
     Service,
+    Version,
 )
 from booking.scheduling.availability import format_start
 from booking.scheduling.rules import booking_rules
@@ -189,7 +190,7 @@ def _question(
     practitioners: list[Practitioner],
     policy: BookingPolicy,
     now: dt.datetime,
-    version: str | None,
+    version: Version | None,
 ) -> Question:
     """Whose times the visitor asks about; their own slot hold does not hide its time."""
     return Question(
