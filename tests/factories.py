@@ -8,6 +8,7 @@ constraints, side effects), for tests that rely on what the service guarantees;
 """
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,17 +20,20 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image
 
 from booking.models import (
     Appointment,
     AppointmentSource,
     BookingPolicy,
     Practitioner,
+    PractitionerPhoto,
     Service,
     WaitlistEntry,
     WeeklyHours,
 )
 from booking.services.booking import appointment_book
+from booking.services.photos import photo_clean, practitioner_photo_set
 from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
 from clinic.models import Location, Room
 from clinic.roles import ROLES
@@ -123,6 +127,33 @@ def practitioner(
         for start, end in shifts
     )
     return made
+
+
+def image_bytes(
+    *,
+    size: tuple[int, int] = (600, 450),
+    colour: str = "teal",
+    image_format: str = "PNG",
+    exif: Image.Exif | None = None,
+) -> bytes:
+    """An image file of one colour, as a camera or an editor would save it."""
+    out = io.BytesIO()
+    extra = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", size, colour).save(out, image_format, **extra)
+    return out.getvalue()
+
+
+def practitioner_photo(
+    practitioner: Practitioner, *, colour: str = "teal", confirmed_by: Any = None
+) -> PractitionerPhoto:
+    """A published photo of `practitioner`, cleaned as an upload is."""
+    data = image_bytes(colour=colour)
+    return practitioner_photo_set(
+        practitioner=practitioner,
+        photo=photo_clean(io.BytesIO(data), size=len(data)),
+        confirmed_by=confirmed_by or practitioner.user,
+        now=timezone.now(),
+    )
 
 
 @dataclass

@@ -14,6 +14,7 @@ from booking.models.appointments import (
 )
 from booking.models.courses import Course
 from booking.models.feeds import CalendarFeed, feed_token_hash
+from booking.models.photos import PhotoType, PractitionerPhoto
 from booking.models.practitioners import Practitioner, PractitionerQuerySet, Service
 from booking.models.schedule import (
     BookingPolicy,
@@ -55,7 +56,9 @@ __all__ = [
     "Course",
     "DeliveryStatus",
     "ExtraHours",
+    "PhotoType",
     "Practitioner",
+    "PractitionerPhoto",
     "PractitionerQuerySet",
     "ScheduleVersion",
     "Service",

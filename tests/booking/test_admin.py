@@ -18,7 +18,8 @@ from tests import factories
 
 # Shown only inside their parents' admins.
 # A treatment note's needling rows and amendments are shown (and amendments added) inline;
-# webhook attempts inside their delivery.
+# webhook attempts inside their delivery; a practitioner's photo is uploaded or removed on
+# the practitioner's page.
 INLINE_ONLY = {
     "Room",
     "PageSection",
@@ -27,6 +28,7 @@ INLINE_ONLY = {
     "NeedlingEntry",
     "NoteAmendment",
     "WebhookAttempt",
+    "PractitionerPhoto",
 }
 
 
