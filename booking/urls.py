@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import feeds, portal, portal_courses, review
+from booking.views import feeds, photos, portal, portal_courses, review
 from booking.views import public as views
 
 app_name = "booking"
@@ -8,6 +8,11 @@ urlpatterns = [
     path("services/", views.services, name="services"),
     path("practitioners/", views.practitioners, name="practitioners"),
     path("practitioners/<slug:slug>/", views.practitioner, name="practitioner"),
+    path(
+        "practitioners/<slug:slug>/photo/<slug:digest>.<slug:extension>",
+        photos.practitioner_photo,
+        name="practitioner_photo",
+    ),
     path("book/", views.book, name="book"),
     path("book/review/", review.book_review, name="review"),
     path("book/confirmed/", review.book_confirmed, name="confirmed"),

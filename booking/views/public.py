@@ -39,6 +39,7 @@ from booking.scheduling.availability import format_start
 from booking.scheduling.rules import booking_rules
 from booking.scheduling.times import Question, day_page, month_page
 from booking.selectors.catalogue import Offer, bookable_locations, bookable_offer, bookable_services
+from booking.selectors.team import shown_practitioners
 from booking.services.holds import SESSION_KEY as HOLD_KEY
 from booking.services.holds import hold_token_for, slot_hold
 from booking.services.placement import BookingError
@@ -57,19 +58,13 @@ def services(request: HttpRequest) -> HttpResponse:
 
 
 def practitioners(request: HttpRequest) -> HttpResponse:
-    team = Practitioner.objects.filter(is_active=True).select_related("user")
-    return render(
-        request,
-        "booking/practitioners.html",
-        {"practitioners": team.prefetch_related("services", "locations")},
-    )
+    team = shown_practitioners().prefetch_related("services", "locations")
+    return render(request, "booking/practitioners.html", {"practitioners": team})
 
 
 def practitioner(request: HttpRequest, slug: str) -> HttpResponse:
     person = get_object_or_404(
-        Practitioner.objects.select_related("user").prefetch_related("services", "locations"),
-        slug=slug,
-        is_active=True,
+        shown_practitioners().prefetch_related("services", "locations"), slug=slug
     )
     return render(request, "booking/practitioner.html", {"practitioner": person})
 
@@ -87,9 +82,7 @@ def book_where(request: HttpRequest, service_slug: str) -> HttpResponse:
 def _offering(service: Service) -> Prefetch:
     return Prefetch(
         "practitioners",
-        queryset=Practitioner.objects.filter(is_active=True, services=service).select_related(
-            "user"
-        ),
+        queryset=shown_practitioners().filter(services=service),
         to_attr="offering",
     )
 
