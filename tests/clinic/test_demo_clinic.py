@@ -15,6 +15,7 @@ from booking.models import (
     AppointmentStatus,
     ClinicClosure,
     Practitioner,
+    PractitionerPhoto,
     Service,
     TimeOff,
     WeeklyHours,
@@ -172,6 +173,19 @@ def test_it_keeps_what_staff_edited():
     run_demo()
 
     assert str(Service.objects.get(slug="follow-up").price) == "55.00"
+
+
+@pytest.mark.django_db
+def test_one_practitioner_has_a_drawn_photo_and_the_others_their_initials():
+    run_demo()
+    photo = PractitionerPhoto.objects.select_related("practitioner", "consent_confirmed_by").get()
+
+    run_demo()  # again: the same photo, not a second one nor a new digest
+
+    assert PractitionerPhoto.objects.get().digest == photo.digest
+    assert photo.practitioner.slug == "amira-patel"
+    assert photo.content_type == "image/webp"
+    assert photo.consent_confirmed_by.username == "manager"
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from booking.management.demo_photo import add_demo_photo
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -387,8 +388,9 @@ class Command(BaseCommand):
             policy = BookingPolicy.load()
             locations, services = setup_clinic()
             created = []
+            front_office = {}
             for username, role, first_name, last_name in FRONT_OFFICE:
-                _, user_created = staff_user(
+                front_office[username], user_created = staff_user(
                     username,
                     password=password,
                     role=role,
@@ -398,12 +400,15 @@ class Command(BaseCommand):
                 )
                 if user_created:
                     created.append(username)
+            team = []
             for data in PRACTITIONERS:
-                _, user_created = setup_practitioner(
+                practitioner, user_created = setup_practitioner(
                     data, locations=locations, services=services, password=password, today=today
                 )
+                team.append(practitioner)
                 if user_created:
                     created.append(data["username"])
+            add_demo_photo(team[0], confirmed_by=front_office["manager"], now=now)
             add_christmas_closure(today)
             patients = demo_patients()
             if Appointment.objects.filter(patient__in=patients).exists():
