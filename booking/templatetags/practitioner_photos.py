@@ -3,18 +3,10 @@
 from typing import Any
 
 from django import template
-from django.urls import reverse
 
-from booking.models import Practitioner, PractitionerPhoto
+from booking.models import Practitioner
 
 register = template.Library()
-
-
-def photo_url(photo: PractitionerPhoto, practitioner: Practitioner) -> str:
-    return reverse(
-        "booking:practitioner_photo",
-        kwargs={"slug": practitioner.slug, "digest": photo.digest, "extension": photo.extension},
-    )
 
 
 @register.inclusion_tag("booking/_avatar.html")
@@ -25,7 +17,7 @@ def avatar(practitioner: Practitioner, *, large: bool = False) -> dict[str, Any]
     photo = getattr(practitioner, "photo", None)  # None when there is no photo
     return {
         "practitioner": practitioner,
-        "url": photo and photo_url(photo, practitioner),
+        "url": photo and photo.get_absolute_url(),
         "size": 128 if large else 48,
         "classes": "avatar avatar-lg" if large else "avatar",
     }

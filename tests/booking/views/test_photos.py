@@ -11,14 +11,7 @@ from tests import factories
 
 
 def photo_url(photo) -> str:
-    return reverse(
-        "booking:practitioner_photo",
-        kwargs={
-            "slug": photo.practitioner.slug,
-            "digest": photo.digest,
-            "extension": photo.extension,
-        },
-    )
+    return photo.get_absolute_url()
 
 
 # --- The photo itself -----------------------------------------------------------------------
