@@ -9,6 +9,8 @@ constraints, side effects), for tests that rely on what the service guarantees;
 
 import datetime as dt
 import io
+import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +22,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from PIL import Image
+from PIL import ExifTags, Image
 
 from booking.models import (
     Appointment,
@@ -141,6 +143,37 @@ def image_bytes(
     extra = {"exif": exif} if exif is not None else {}
     Image.new("RGB", size, colour).save(out, image_format, **extra)
     return out.getvalue()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header claims `width` x `height` pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b""))
+        + chunk(b"IEND", b"")
+    )
+
+
+def camera_exif() -> Image.Exif:
+    """What a phone writes into a photo: its make and model, the time, where it was."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Model] = "Phone 12"
+    exif[ExifTags.Base.DateTime] = "2026:11:20 08:15:00"
+    exif[ExifTags.Base.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (53.0, 47.0, 44.0),
+        ExifTags.GPS.GPSLongitudeRef: "W",
+        ExifTags.GPS.GPSLongitude: (1.0, 32.0, 51.0),
+    }
+    return exif
 
 
 def practitioner_photo(

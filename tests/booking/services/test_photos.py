@@ -1,8 +1,6 @@
 """Cleaning a practitioner's photo before anyone sees it, and keeping it (no admin here)."""
 
 import io
-import struct
-import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,7 +14,7 @@ from booking.services.photos import (
     practitioner_photo_set,
 )
 from tests import factories
-from tests.factories import NOW, image_bytes
+from tests.factories import NOW, camera_exif, image_bytes, png_declaring
 
 
 def clean(data: bytes, *, size: int | None = None):
@@ -27,36 +25,6 @@ def refusal(data: bytes, *, size: int | None = None) -> ValidationError:
     with pytest.raises(ValidationError) as refused:
         clean(data, size=size)
     return refused.value
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A PNG of a few dozen bytes whose header claims `width` x `height` pixels."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
-
-
-def camera_exif() -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "PhoneMaker"
-    exif[ExifTags.Base.Model] = "Phone 12"
-    exif[ExifTags.Base.DateTime] = "2026:11:20 08:15:00"
-    exif[ExifTags.Base.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N",
-        ExifTags.GPS.GPSLatitude: (53.0, 47.0, 44.0),
-        ExifTags.GPS.GPSLongitudeRef: "W",
-        ExifTags.GPS.GPSLongitude: (1.0, 32.0, 51.0),
-    }
-    return exif
 
 
 def test_it_makes_a_400_pixel_square():
