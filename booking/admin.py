@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from booking.forms.practitioner_photo import PHOTO_FIELDS, PractitionerForm, current_photo
 from booking.models import (
     ApiKey,
     ApiKeyUse,
@@ -41,11 +42,13 @@ from booking.services.placement import BookingError
 from booking.services.status import ACTIONS, appointment_status_change, available_actions
 from booking.services.waitlist import waitlist_set_status
 from clinic import roles
+from clinic.access import staff_user
 from clinic.forms import CleanTextModelForm
 from clinic.models import Location
 from patients.admin import AccessLoggedAdmin
 
 if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
     from django_stubs_ext import StrOrPromise
 
 
@@ -165,7 +168,8 @@ class ExtraHoursInline(OwnHoursInline):
 
 @admin.register(Practitioner)
 class PractitionerAdmin(admin.ModelAdmin):
-    form = CleanTextModelForm
+    form = PractitionerForm
+    readonly_fields = ["current_photo"]
     list_display = ["name", "title", "is_active"]
     list_filter = ["is_active", "locations", "services"]
     search_fields = ["user__first_name", "user__last_name", "user__username", "title"]
@@ -188,7 +192,38 @@ class PractitionerAdmin(admin.ModelAdmin):
     ) -> list[str] | tuple[str, ...]:
         if super().has_change_permission(request, obj):
             return super().get_readonly_fields(request, obj)
-        return [f.name for f in Practitioner._meta.get_fields() if f.concrete and f.editable]
+        fields = [f.name for f in Practitioner._meta.get_fields() if f.concrete and f.editable]
+        return [*fields, "current_photo"]
+
+    # Only those who may change the practitioner publish or remove a photo: a practitioner
+    # on their own page (their hours) has a form without the photo's inputs.
+    @override
+    def get_form(
+        self, request: HttpRequest, obj: Model | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        if not super().has_change_permission(request, obj):
+            kwargs["form"] = CleanTextModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    @override
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> "_FieldsetSpec":
+        fields = self.get_fields(request, obj)
+        return [
+            (None, {"fields": [f for f in fields if f not in PHOTO_FIELDS]}),
+            ("Photo", {"fields": [f for f in PHOTO_FIELDS if f in fields]}),
+        ]
+
+    @override
+    def save_model(
+        self, request: HttpRequest, obj: Practitioner, form: forms.ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if isinstance(form, PractitionerForm):
+            form.save_photo(obj, by=staff_user(request), now=timezone.now())
+
+    @admin.display(description="Photo now")
+    def current_photo(self, obj: Practitioner) -> str:
+        return current_photo(obj)
 
     @override
     def get_prepopulated_fields(

@@ -1,1 +1,1 @@
-"""Forms for the public pages and the front desk."""
+"""Forms for the public pages, the front desk and the admin's practitioner photo."""
