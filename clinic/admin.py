@@ -1,10 +1,7 @@
-from typing import override
-
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
 from clinic import admin_users  # noqa: F401  (staff accounts: least privilege)
+from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.forms import CleanTextModelForm
 from clinic.models import Location, Page, PageSection, RateLimitHit, Room, WorkerHeartbeat
 
@@ -47,32 +44,18 @@ class PageAdmin(admin.ModelAdmin):
 
 
 @admin.register(RateLimitHit)
-class RateLimitHitAdmin(admin.ModelAdmin):
+class RateLimitHitAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Counted attempts: hashed keys and times only, kept for an hour at most."""
 
     list_display = ["created_at"]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    may_delete = True
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """When each task worker last said it was alive (also on /healthz); written by the
     workers only."""
 
     list_display = ["worker_id", "seen_at"]
     ordering = ["-seen_at"]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    may_delete = True

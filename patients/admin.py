@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.forms import CleanTextModelForm
 from patients import selectors, services
 from patients.models import (
@@ -117,22 +118,6 @@ class ClinicalScopeAdmin(AccessLoggedAdmin):
         return obj
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: visible, never changed or deleted."""
-
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
 @admin.register(Patient)
 class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     form = CleanTextModelForm
@@ -161,19 +146,15 @@ class PatientAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         self.message_user(request, f"Archived {count} patient record(s).")
 
 
-class IntakeReviewInline(admin.TabularInline):
+class IntakeReviewInline(ReadOnlyAdmin, admin.TabularInline):
     model = IntakeReview
     extra = 0
     fields = readonly_fields = ("created_at", "reviewer", "outcome", "note")
-    can_delete = False
-
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    may_change = True
 
 
 @admin.register(Intake)
-class IntakeAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+class IntakeAdmin(ReadOnlyAdmin, ClinicalScopeAdmin):
     """The patient writes intakes through their link and practitioners review them on the
     staff pages, so the admin only shows them (and logs who looked)."""
 
@@ -188,7 +169,7 @@ class IntakeAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
 
 
 @admin.register(ScreeningResult)
-class ScreeningResultAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+class ScreeningResultAdmin(ReadOnlyAdmin, ClinicalScopeAdmin):
     access_record = "screening"
     patient_field = "intake__patient"
     intake_field = "intake"
@@ -267,7 +248,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentSignature)
-class ConsentSignatureAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+class ConsentSignatureAdmin(ReadOnlyAdmin, ClinicalScopeAdmin):
     access_record = "consent signature"
     list_display = ["patient", "typed_name", "document", "signed_at"]
     list_select_related = ["patient", "document"]
@@ -275,7 +256,7 @@ class ConsentSignatureAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
 
 
 @admin.register(IntakeReview)
-class IntakeReviewAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
+class IntakeReviewAdmin(ReadOnlyAdmin, ClinicalScopeAdmin):
     access_record = "intake review"
     patient_field = "intake__patient"
     intake_field = "intake"
@@ -284,7 +265,7 @@ class IntakeReviewAdmin(ClinicalScopeAdmin, ReadOnlyAdmin):
 
 
 @admin.register(PatientAccessLog)
-class PatientAccessLogAdmin(ReadOnlyAdmin):
+class PatientAccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Append-only: nobody changes or deletes an entry here, superusers included. The
     manager's page per patient, with its export, is at /staff/patients/<id>/access-log/."""
 

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from clinic.access import staff_user
+from clinic.admin_mixins import ReadOnlyAdmin
 from patients.admin import ClinicalScopeAdmin
 from patients.models import (
     AdverseEvent,
@@ -42,14 +43,8 @@ class RecordAdmin(NoDeleteAdmin, ClinicalScopeAdmin):
     """A clinical record: in the reader's scope, each opening logged, never deleted."""
 
 
-class ReadOnlyRecordAdmin(RecordAdmin):
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+class ReadOnlyRecordAdmin(ReadOnlyAdmin, RecordAdmin):
+    """A clinical record the admin only shows (it is written elsewhere)."""
 
 
 @admin.register(Instrument)

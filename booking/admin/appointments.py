@@ -7,7 +7,7 @@ from typing import Any, override
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
@@ -18,6 +18,7 @@ from booking.admin.practitioners import PractitionerListFilter
 from booking.models import Appointment, SlotHold
 from booking.services.placement import BookingError
 from booking.services.status import ACTIONS, appointment_status_change, available_actions
+from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.models import Location
 from patients.admin import AccessLoggedAdmin
 
@@ -41,7 +42,7 @@ def _status_action(name: str, label: str) -> Callable[..., None]:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+class AppointmentAdmin(ReadOnlyAdmin, AccessLoggedAdmin, SimpleHistoryAdmin):
     """Appointments, read-only but for status actions that go through the services.
 
     Bookings and any change of time, place or people go through the booking service,
@@ -92,15 +93,7 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
         "updated_at",
     )
     actions = [_status_action(name, label) for name, label in ACTIONS.items()]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    # Cancelling is a status; appointments are never deleted.
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    may_change = True  # the status actions; cancelling is a status, nothing is deleted
 
     @override
     def get_urls(self) -> list[URLPattern]:
@@ -173,15 +166,8 @@ class AppointmentAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(SlotHold)
-class SlotHoldAdmin(admin.ModelAdmin):
+class SlotHoldAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Short-lived holds on picked times; read-only, they lapse by themselves."""
 
     list_display = ["start", "practitioner", "room", "expires_at"]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+    may_delete = True

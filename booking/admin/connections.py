@@ -20,10 +20,11 @@ from booking.models import (
     WebhookEvent,
 )
 from booking.services.api_keys import api_key_create
+from clinic.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Feeds are made by practitioners on their staff page (the URL is shown once); the
     manager can see them and revoke any."""
 
@@ -32,10 +33,8 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     fields = readonly_fields = ("practitioner", "created_at", "revoked_at")
     actions = ["revoke"]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    may_change = True  # revoking
+    may_delete = True
 
     @admin.action(description="Revoke the selected feeds", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
@@ -100,24 +99,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKeyUse)
-class ApiKeyUseAdmin(admin.ModelAdmin):
+class ApiKeyUseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["at", "key", "method", "path", "status"]
     list_select_related = ["key"]
     list_filter = ["status", "key"]
     date_hierarchy = "at"
     fields = readonly_fields = ("at", "key", "method", "path", "status")
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_change_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: ApiKeyUse | None = None) -> bool:
-        return False
 
 
 class WebhookForm(forms.ModelForm):
@@ -144,19 +131,15 @@ class WebhookAdmin(admin.ModelAdmin):
         return False  # deactivate instead: the delivery log keeps pointing at it
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(ReadOnlyAdmin, admin.TabularInline):
     model = WebhookAttempt
     fields = readonly_fields = ("at", "response_status", "error", "duration_ms")
     extra = 0
-    can_delete = False
-
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
-        return False
+    may_change = True
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The delivery log: every event sent, its status and each attempt."""
 
     list_display = ["created_at", "webhook", "event", "status", "attempts", "next_attempt_at"]
@@ -173,13 +156,4 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "payload",
     )
     inlines = [WebhookAttemptInline]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(
-        self, request: HttpRequest, obj: WebhookDelivery | None = None
-    ) -> bool:
-        return False
+    may_change = True

@@ -1,27 +1,21 @@
 """Courses: a patient's series of appointments, booked together."""
 
-from typing import override
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from booking.models import Appointment, Course
+from clinic.admin_mixins import ReadOnlyAdmin
 
 
-class CourseAppointmentInline(admin.TabularInline):
+class CourseAppointmentInline(ReadOnlyAdmin, admin.TabularInline):
     model = Appointment
     fields = readonly_fields = ("reference", "start", "practitioner", "room", "status")
     extra = 0
-    can_delete = False
     show_change_link = True
-
-    @override
-    def has_add_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
-        return False
+    may_change = True
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: a course is booked, and its rest cancelled, from the front-desk pages,
     where the booking checks and locks apply."""
 
@@ -38,11 +32,4 @@ class CourseAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = [CourseAppointmentInline]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Course | None = None) -> bool:
-        return False
+    may_change = True
