@@ -9,7 +9,7 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from booking.scheduling import calendar
+from booking.scheduling import calendar_blocks
 from tests import factories
 from tests.factories import MONDAY, NOW, at, book
 
@@ -36,16 +36,16 @@ def test_it_compiles_bootstrap_into_each_stylesheet():
 
 def test_it_has_row_classes_for_a_whole_day():
     css = stylesheet("staff.css")
-    rows = calendar.DAY_MINUTES // calendar.ROW_MINUTES
+    rows = calendar_blocks.DAY_MINUTES // calendar_blocks.ROW_MINUTES
 
-    assert defined(css, "cal-r") >= set(range(1, calendar.FIRST_ROW + rows))
+    assert defined(css, "cal-r") >= set(range(1, calendar_blocks.FIRST_ROW + rows))
     assert defined(css, "cal-s") >= set(range(1, rows + 1))
 
 
 def test_it_has_column_classes_for_two_hundred_practitioners():
     css = stylesheet("staff.css")
 
-    assert defined(css, "cal-c") >= set(range(1, calendar.FIRST_COLUMN + 200))
+    assert defined(css, "cal-c") >= set(range(1, calendar_blocks.FIRST_COLUMN + 200))
 
 
 def test_it_links_one_stylesheet_per_page(client, clinic):
