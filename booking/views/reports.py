@@ -1,7 +1,7 @@
 """The manager's reports: a staff page for a period and a location, and its CSV."""
 
-import csv
 import datetime as dt
+from collections.abc import Iterator
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from booking.scheduling.reports import Report, manager_report
 from clinic.access import staff_required
 from clinic.forms import date_input
 from clinic.models import Location
+from clinic.spreadsheets import Cell, csv_response
 
 REPORTS = "booking.view_reports"
 LONGEST = dt.timedelta(days=366)
@@ -66,30 +67,17 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
 
-@staff_required(REPORTS)
-@require_GET
-def reports_csv(request: HttpRequest) -> HttpResponse:
-    form = _form(request)
-    report = _report(form)
-    if report is None:
-        return HttpResponse("Pick a location and a period.", status=400, content_type="text/plain")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"report-{report.location.slug}-{report.first_day}-{report.last_day}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(["section", "name", "value", "booked minutes", "available minutes"])
+def _csv_rows(report: Report) -> Iterator[list[Cell]]:
     for section, rows in (("practitioner", report.practitioners), ("room", report.rooms)):
         for row in rows:
-            writer.writerow(
-                [
-                    section,
-                    row.name,
-                    _percent(row.utilisation),
-                    row.booked_minutes,
-                    row.available_minutes,
-                ]
-            )
-    figures = [
+            yield [
+                section,
+                row.name,
+                _percent(row.utilisation),
+                row.booked_minutes,
+                row.available_minutes,
+            ]
+    figures: list[tuple[str, Cell]] = [
         ("appointments", report.appointments),
         ("no-show rate %", _percent(report.no_show_rate)),
         ("late-cancellation rate %", _percent(report.late_cancellation_rate)),
@@ -100,17 +88,26 @@ def reports_csv(request: HttpRequest) -> HttpResponse:
         ("revenue at list prices", report.revenue_total),
     ]
     for label, value in figures:
-        writer.writerow(["clinic", label, value, "", ""])
+        yield ["clinic", label, value, "", ""]
     for label, count in report.lead_times:
-        writer.writerow(["cancellation lead time", label, count, "", ""])
+        yield ["cancellation lead time", label, count, "", ""]
     for name, amount in report.revenue.items():
-        writer.writerow(["revenue", name, amount, "", ""])
+        yield ["revenue", name, amount, "", ""]
     for share in report.outcomes:
-        writer.writerow(
-            ["outcome", f"{share.instrument}: discharged episodes", share.episodes, "", ""]
-        )
-        writer.writerow(["outcome", f"{share.instrument}: reached the MCID", share.reached, "", ""])
-        writer.writerow(
-            ["outcome", f"{share.instrument}: reached the MCID %", _percent(share.share), "", ""]
-        )
-    return response
+        yield ["outcome", f"{share.instrument}: discharged episodes", share.episodes, "", ""]
+        yield ["outcome", f"{share.instrument}: reached the MCID", share.reached, "", ""]
+        yield ["outcome", f"{share.instrument}: reached the MCID %", _percent(share.share), "", ""]
+
+
+@staff_required(REPORTS)
+@require_GET
+def reports_csv(request: HttpRequest) -> HttpResponse:
+    form = _form(request)
+    report = _report(form)
+    if report is None:
+        return HttpResponse("Pick a location and a period.", status=400, content_type="text/plain")
+    return csv_response(
+        filename=f"report-{report.location.slug}-{report.first_day}-{report.last_day}.csv",
+        header=["section", "name", "value", "booked minutes", "available minutes"],
+        rows=_csv_rows(report),
+    )

@@ -1,6 +1,5 @@
 """Staff pages about patients: search, a new patient taken over the phone, the patient page."""
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
+from clinic.spreadsheets import csv_response
 from patients.clinical.reads import patient_episodes
 from patients.export import patient_record, record_zip
 from patients.forms import PatientForm, PatientSearchForm
@@ -115,22 +115,21 @@ def access_log_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole log for this patient as CSV (opens in a spreadsheet)."""
     person = _get_patient_for_user(request, pk)
     access_log_record(user=request.user, patient=person, intake=None, record="access log export")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="access-log-patient-{person.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["viewed at (UTC)", "who", "where", "what", "detail"])
-    for entry in access_log_for(person).iterator():
-        who = entry.user.get_username() if entry.user else "the patient"
-        writer.writerow(
-            [
-                entry.viewed_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-                _spreadsheet_safe(who),
-                entry.get_via_display(),
-                entry.record,
-                _spreadsheet_safe(entry.detail),
-            ]
-        )
-    return response
+    rows = (
+        [
+            entry.viewed_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+            entry.user.get_username() if entry.user else "the patient",
+            entry.get_via_display(),
+            entry.record,
+            entry.detail,
+        ]
+        for entry in access_log_for(person).iterator()
+    )
+    return csv_response(
+        filename=f"access-log-patient-{person.pk}.csv",
+        header=["viewed at (UTC)", "who", "where", "what", "detail"],
+        rows=rows,
+    )
 
 
 @staff_required("patients.export_patient")
@@ -145,9 +144,3 @@ def patient_export(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"patient-{person.pk}-record-{now:%Y%m%d}.zip"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _spreadsheet_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: search terms are typed
-    # by staff, so keep them text.
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@"} else value

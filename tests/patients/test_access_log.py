@@ -93,6 +93,18 @@ def test_the_manager_sees_who_viewed_a_patient_and_exports_it(client, clinic, pa
     assert ("mona", "access log") in whats
 
 
+def test_the_export_writes_no_cell_a_spreadsheet_would_run(client, patient):
+    # A search term typed by staff, and any text at all that starts with a tab or a
+    # carriage return, which spreadsheets also read as the start of a formula.
+    PatientAccessLog.objects.create(user=None, patient=patient, record="+x", detail="\t=1+1")
+    factories.signed_in(client, factories.staff(username="mona", role=MANAGER))
+
+    export = client.get(reverse("patients_staff:access_log_export", args=[patient.pk]))
+
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert ["'+x", "'\t=1+1"] in [row[3:] for row in rows]
+
+
 def test_others_cannot_read_the_log(client, patient):
     factories.signed_in(client, factories.staff(username="pat", role=PRACTITIONER))
     assert client.get(reverse("patients_staff:access_log", args=[patient.pk])).status_code == 403

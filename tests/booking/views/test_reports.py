@@ -49,3 +49,23 @@ def test_a_bad_period_is_a_400_with_the_reason(client, clinic):
 
     assert response.status_code == 400
     assert "one day to a year" in response.text
+
+
+def test_names_a_spreadsheet_would_run_are_written_as_text(client, clinic, patient):
+    # Room and practitioner names are typed in the admin; in a spreadsheet, a cell that
+    # starts with = + - @ runs as a formula.
+    clinic.rooms[0].name = '=HYPERLINK("http://evil.example","Room 1")'
+    clinic.rooms[0].save()
+    clinic.alice.user.first_name, clinic.alice.user.last_name = "@SUM(A1)", "-2+3"
+    clinic.alice.user.save()
+    factories.appointment(clinic, patient, at(9), status="completed")
+    factories.signed_in(client, factories.staff(username="mia", role=MANAGER))
+
+    download = client.get(reverse("staff:reports_csv"), query(clinic))
+
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    names = [row[1] for row in rows]
+    assert '\'=HYPERLINK("http://evil.example","Room 1")' in names
+    assert "'@SUM(A1) -2+3" in names
+    assert ["revenue", "'@SUM(A1) -2+3", "75.00", "", ""] in rows
+    assert not [cell for row in rows for cell in row if cell[:1] in "=+-@\t\r" and cell]
