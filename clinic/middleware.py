@@ -12,7 +12,8 @@ from django.utils.cache import add_never_cache_headers
 
 # Pages that show a patient's or the clinic's private data, by URL namespace (every page
 # in it) or by view name. A new page in these namespaces is private by itself.
-PRIVATE_NAMESPACES = {"staff", "patients_staff", "patients", "admin", "two_factor"}
+# "api": every answer of the JSON API, its errors included.
+PRIVATE_NAMESPACES = {"staff", "patients_staff", "patients", "admin", "two_factor", "api"}
 PRIVATE_VIEWS = {
     "login",
     "logout",
@@ -35,7 +36,7 @@ PORTAL_KEY = "portal_patient"  # booking.views.portal keeps the patient's id her
 def is_private(request: HttpRequest) -> bool:
     match = request.resolver_match
     if match is None:
-        return request.path_info.startswith(("/staff/", "/admin/", "/my/"))
+        return request.path_info.startswith(("/staff/", "/admin/", "/my/", "/api/"))
     return bool(PRIVATE_NAMESPACES & set(match.namespaces)) or match.view_name in PRIVATE_VIEWS
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Swagger
 
+from booking.api.auth import schema_readers
 from booking.api.endpoints import router
 from booking.services.api_keys import api_key_use_record
 from booking.services.placement import BookingError
@@ -21,9 +22,11 @@ api = NinjaAPI(
     version="1",
     description="Availability, bookings, appointments and patients' contact details. "
     "Send `Authorization: Bearer <key>`; keys and their scopes are made by the clinic "
-    "manager in the admin.",
+    "manager in the admin. This schema and the docs page need a live key or a staff "
+    "sign-in.",
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": False}),
+    docs_decorator=schema_readers,
 )
 api.add_router("/", router)
 

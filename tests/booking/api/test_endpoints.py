@@ -16,7 +16,9 @@ from openapi_spec_validator import validate
 from booking.api.site import api
 from booking.models import ApiKey, ApiKeyUse, ApiScope, Appointment
 from booking.services.api_keys import api_key_create, api_key_revoke
+from clinic.roles import RECEPTIONIST
 from patients.models import AccessVia, PatientAccessLog
+from tests import factories
 from tests.factories import MONDAY, NOW, at, book
 
 ALL_SCOPES = list(ApiScope.values)
@@ -57,7 +59,9 @@ def booking_body(clinic, patient, start=None) -> dict:
 
 
 def test_the_openapi_schema_validates(client, db):
-    response = client.get(BASE + "/openapi.json")
+    key = make_key([ApiScope.AVAILABILITY_READ])  # any live key may read the schema
+
+    response = client.get(BASE + "/openapi.json", headers=bearer(key))
 
     assert response.status_code == 200
     validate(response.json())
@@ -65,6 +69,7 @@ def test_the_openapi_schema_validates(client, db):
 
 
 def test_the_docs_page_is_served_locally_under_the_strict_policy(client, db):
+    factories.signed_in(client, factories.staff(username="rita", role=RECEPTIONIST))
     response = client.get(BASE + "/docs")
 
     assert response.status_code == 200
@@ -74,6 +79,56 @@ def test_the_docs_page_is_served_locally_under_the_strict_policy(client, db):
     assert "/static/ninja/swagger-ui-bundle.js" in response.text
     assert "cdn" not in response.text.lower()
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_schema_and_docs_are_for_staff_and_key_holders_only(client, db, path):
+    key = make_key([ApiScope.AVAILABILITY_READ])
+    revoked = make_key()
+    api_key_revoke(key=ApiKey.objects.get(prefix=revoked[:10]), now=NOW)
+
+    anonymous = client.get(BASE + path)
+    bad_keys = [client.get(BASE + path, headers=bearer(k)) for k in ("ck_guess", revoked)]
+    with_key = client.get(BASE + path, headers=bearer(key))
+    client.force_login(factories.staff(username="paula", role=RECEPTIONIST))
+    password_only = client.get(BASE + path)
+    factories.signed_in(client, factories.staff(username="nora"))
+    no_role = client.get(BASE + path)
+
+    assert anonymous.status_code == 302
+    assert anonymous.url.startswith(reverse("login"))
+    assert [r.status_code for r in bad_keys] == [401, 401]
+    assert with_key.status_code == 200
+    assert ApiKeyUse.objects.filter(key__prefix=key[:10], status=200).exists()
+    assert password_only.url.startswith(reverse("two_factor:verify"))
+    assert no_role.status_code == 403
+
+
+def test_every_api_answer_is_kept_out_of_caches(client, clinic, patient, settings):
+    settings.CLINIC_API_PER_MINUTE = 3
+    key = make_key([ApiScope.APPOINTMENTS_READ, ApiScope.BOOKINGS_WRITE])
+    answers = {
+        "401": client.get(BASE + f"/appointments/{'X' * 6}"),
+        "404": client.get(BASE + "/appointments/NOSUCH", headers=bearer(key)),
+        "404 unrouted": client.get(BASE + "/nowhere?api_key=x"),
+        "422": post(client, "/appointments", {"start": "soon"}, key),
+        "403": client.get(BASE + f"/patients/{patient.pk}", headers=bearer(key)),
+        "429": client.get(BASE + "/appointments/NOSUCH", headers=bearer(key)),
+        "schema": client.get(BASE + "/openapi.json", headers=bearer(key)),
+    }
+
+    statuses = {name: answer.status_code for name, answer in answers.items()}
+    assert statuses == {
+        "401": 401,
+        "404": 404,
+        "404 unrouted": 404,
+        "422": 422,
+        "403": 403,
+        "429": 429,
+        "schema": 200,
+    }
+    for name, answer in answers.items():
+        assert "no-store" in answer.get("Cache-Control", ""), name
 
 
 def test_a_key_without_the_booking_scope_gets_403(client, clinic, patient):
