@@ -1,14 +1,17 @@
-"""The clinic's own error pages: 400, 403, 404, 500, and 503 when the database is down.
+"""The clinic's own error pages: 400, 403, 404, 500, and 503 when the database is down,
+and the page for a form refused by the CSRF check.
 
 They render from the template alone, with no request context: nothing on them may need the
 database (the session, the signed-in user, messages), since the database may be why they
-are shown. No inline script or style, so the CSP holds.
+are shown. No inline script or style, so the CSP holds. In the staff area (/staff/, the
+admin) a 403 and a refused form are pages in the staff layout saying what to do; a 403
+there shows the signed-in member's menu when the database answers.
 """
 
 import sys
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -27,10 +30,28 @@ PAGES = {
     ),
 }
 RETRY_AFTER_SECONDS = 30
+STAFF_AREA = ("/staff/", "/admin/")
+STAFF_PAGES = {
+    "forbidden": (
+        "You don't have access to this page",
+        "Your role does not include this page. If you need it for your work, ask the "
+        "clinic manager.",
+    ),
+    "csrf": (
+        "This form has expired",
+        "For your safety, a form is accepted only for a while after it was shown, from the "
+        "page that showed it. Nothing was saved. Reload the page and send it again; if you "
+        "were away for a while, sign in again first.",
+    ),
+}
+PUBLIC_CSRF = (
+    "This form has expired",
+    "Nothing was sent. Please go back, reload the page and fill it in again.",
+)
 
 
-def error_page(status: int) -> HttpResponse:
-    title, message = PAGES[status]
+def error_page(status: int, *, title: str = "", message: str = "") -> HttpResponse:
+    title, message = title or PAGES[status][0], message or PAGES[status][1]
     html = render_to_string(
         "errors/error.html",
         {
@@ -55,8 +76,40 @@ def bad_request(_request: HttpRequest, exception: Exception) -> HttpResponse:  #
     return error_page(400)
 
 
-def permission_denied(_request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001
+def in_staff_area(request: HttpRequest) -> bool:
+    return request.path_info.startswith(STAFF_AREA)
+
+
+def staff_error_page(page: str, *, request: HttpRequest | None = None) -> HttpResponse:
+    """The staff layout; with `request`, its menu for the signed-in member (the session
+    and user are read), without, the layout alone (nothing read)."""
+    title, message = STAFF_PAGES[page]
+    context = {"title": title, "message": message, "page": page, "status": 403}
+    context |= {"CLINIC_NAME": settings.CLINIC_NAME}
+    html = None
+    if request is not None:
+        try:
+            html = render_to_string("errors/staff_error.html", context, request=request)
+        except (DatabaseError, InterfaceError):
+            html = None  # the database failed: the page still says what to do
+    if html is None:
+        html = render_to_string("errors/staff_error.html", context)
+    return HttpResponse(html, status=403)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001
+    if in_staff_area(request):
+        return staff_error_page("forbidden", request=request)
     return error_page(403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:  # noqa: ARG001
+    """CSRF_FAILURE_VIEW. Django has logged the reason (django.security.csrf); the visitor
+    needs only what to do. Reads nothing: a sign-in form can fail before any session."""
+    if in_staff_area(request):
+        return staff_error_page("csrf")
+    title, message = PUBLIC_CSRF
+    return error_page(403, title=title, message=message)
 
 
 def page_not_found(_request: HttpRequest, exception: Exception) -> HttpResponse:  # noqa: ARG001

@@ -234,6 +234,7 @@ CLINIC_RECOVERY_CODES = 10
 # practitioner read every patient's (a small clinic sharing its patients).
 CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS = env_bool("CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS", False)
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

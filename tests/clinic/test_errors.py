@@ -70,16 +70,74 @@ def test_it_shows_a_404_page(visitor):
     assert in_clinic_look(page)
 
 
+def in_staff_look(page) -> bool:
+    text = page.content.decode()
+    return "Riverside Dry Needling Clinic · Staff" in text and "build/staff.css" in text
+
+
+def in_public_look(page) -> bool:
+    return in_clinic_look(page) and "Book online" in page.content.decode()
+
+
 @pytest.mark.django_db
-def test_it_shows_a_403_page(visitor):
+def test_a_403_in_the_staff_area_is_a_staff_page_saying_whom_to_ask(visitor):
     user = get_user_model().objects.create_user(username="nobody", is_staff=True)
     signed_in(visitor, user)  # both factors: signed in, but with no permission
 
-    page = visitor.get(reverse("staff:home"))
+    pages = [visitor.get(reverse("staff:home")), visitor.get("/admin/patients/patient/")]
+
+    for page in pages:
+        text = page.content.decode()
+        assert page.status_code == 403
+        assert in_staff_look(page)
+        assert not in_public_look(page)
+        assert "You don&#x27;t have access to this page" in text
+        assert "ask the clinic manager" in text
+        assert 'href="/staff/"' in text
+        assert "Sign out" in text  # the signed-in member's own menu
+
+
+def strict() -> Client:
+    return Client(enforce_csrf_checks=True, raise_request_exception=False)
+
+
+@pytest.mark.django_db
+def test_an_expired_staff_form_says_so_in_the_staff_layout_even_without_a_database():
+    client = strict()
+    with connection.execute_wrapper(database_down):
+        page = client.post(reverse("login"), {"username": "rita", "password": "x"})
+
+    text = page.content.decode()
+    assert page.status_code == 403
+    assert in_staff_look(page)
+    assert "This form has expired" in text
+    assert "sign in again" in text
+    assert f'href="{reverse("login")}"' in text
+    assert "CSRF verification failed" not in text  # not Django's own page
+
+
+@pytest.mark.django_db
+def test_a_signed_in_member_posting_a_stale_form_gets_the_staff_page(desk):
+    client = strict()
+    client.cookies = desk.cookies  # the receptionist's session, without a form token
+
+    page = client.post(reverse("logout"))
 
     assert page.status_code == 403
-    assert "Not allowed" in page.content.decode()
-    assert in_clinic_look(page)
+    assert in_staff_look(page)
+    assert "This form has expired" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_expired_public_form_says_so_in_the_public_layout():
+    client = strict()
+    with connection.execute_wrapper(database_down):
+        page = client.post(reverse("booking:portal_sign_in"), {"email": "a@example.com"})
+
+    assert page.status_code == 403
+    assert in_public_look(page)
+    assert "This form has expired" in page.content.decode()
+    assert "reload the page" in page.content.decode()
 
 
 @pytest.mark.django_db
