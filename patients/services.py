@@ -186,8 +186,6 @@ def intake_sign_consent(
     ip_address: str | None,
     user_agent: str,
     now: datetime.datetime,
-    review_url: str,
-    copy_url: str,
 ) -> ConsentSignature:
     """Sign the consent text the patient was shown and submit the intake.
 
@@ -214,12 +212,11 @@ def intake_sign_consent(
         locked.status = screening.outcome
         locked.submitted_at = now
         locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        # Ids only: the tasks build the links and read the address when they run.
+        intake_id, signature_id = locked.pk, signature.pk
         if locked.status != IntakeStatus.CLEARED:
-            transaction.on_commit(lambda: tasks.notify_clinic_review.enqueue(review_url=review_url))
-        email = locked.patient.email
-        transaction.on_commit(
-            lambda: tasks.send_consent_copy.enqueue(email=email, copy_url=copy_url)
-        )
+            transaction.on_commit(lambda: tasks.notify_clinic_review.enqueue(intake_id=intake_id))
+        transaction.on_commit(lambda: tasks.send_consent_copy.enqueue(signature_id=signature_id))
     return signature
 
 

@@ -393,8 +393,6 @@ def submitted_intake(patient: Patient, /, *yes: str, at: dt.datetime = NOW) -> I
         ip_address="192.0.2.1",
         user_agent="pytest",
         now=at,
-        review_url="http://testserver/staff/intakes/",
-        copy_url="http://testserver/intake/x/copy/",
     )
     intake.refresh_from_db()
     return intake

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -258,8 +257,7 @@ def portal_sign_in(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "booking/portal_sign_in.html", {"form": form, "limited": True}, status=429
             )
-        # The task looks the address up: this page does the same work for any address.
-        transaction.on_commit(lambda: tasks.send_sign_in_link.enqueue(email=email))
+        tasks.after_sign_in_asked(email=email)
         return render(request, "booking/portal_sign_in.html", {"sent": True})
     return render(request, "booking/portal_sign_in.html", {"form": form})
 

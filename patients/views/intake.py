@@ -182,8 +182,6 @@ def intake_consent(request: HttpRequest, patient: Patient, token: str) -> HttpRe
             ip_address=_client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             now=timezone.now(),
-            review_url=request.build_absolute_uri(reverse("patients_staff:intakes")),
-            copy_url=request.build_absolute_uri(_step_url("copy", token)),
         )
         return redirect(_step_url("done", token))
     return _render_step(request, "consent", token, {"document": document}, form)
