@@ -1,8 +1,11 @@
-"""Patients' link tokens must never reach a log: Django's warnings about 4xx requests and
-the server's access lines both carry the path, and the path carries the token.
+"""Secrets in URLs must never reach a log: patients' link tokens and practitioners'
+calendar-feed tokens are in paths, and an API key sent by mistake as ``?api_key=`` is in
+the query string. Django's warnings about 4xx requests and the servers' access lines
+carry the path, and the development server's carry the query string too.
 
 Every record is redacted as it is made (a record factory), so no logger or handler can
-miss it; RedactTokens does the same as a filter for handlers configured in LOGGING.
+miss it; RedactTokens does the same as a filter for handlers configured in LOGGING, and
+gunicorn's access log is redacted by its own logger class (clinic/gunicorn_conf.py).
 """
 
 import logging
@@ -13,11 +16,20 @@ from typing import Any
 # patients/urls.py), and any Django signed value (payload:timestamp:signature).
 _LINK = re.compile(r"(/(?:appointment|intake|my/sign-in|waitlist/claim)/)[^/\s?#\"']+")
 _SIGNED = re.compile(r"[\w-]{2,}:[\w-]{4,}:[\w-]{20,}")
+# A practitioner's calendar feed (booking/urls.py): the token is the only key.
+_FEED = re.compile(r"(/calendar/)[^/\s?#\"']+?(\.ics\b)")
+# Query parameters that hold a secret when a client puts one there (the API takes keys
+# only in the Authorization header, but a client may still send them like this).
+_SECRET_PARAMETER = re.compile(
+    r"([?&;](?:api[_-]?key|key|token|access[_-]?token|secret|password)=)[^&;\s#\"']*",
+    re.IGNORECASE,
+)
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    return _SIGNED.sub(REDACTED, _LINK.sub(r"\1" + REDACTED, text))
+    text = _FEED.sub(r"\1" + REDACTED + r"\2", _LINK.sub(r"\1" + REDACTED, text))
+    return _SIGNED.sub(REDACTED, _SECRET_PARAMETER.sub(r"\1" + REDACTED, text))
 
 
 def redact_record(record: logging.LogRecord) -> None:
