@@ -19,9 +19,11 @@ _SIGNED = re.compile(r"[\w-]{2,}:[\w-]{4,}:[\w-]{20,}")
 # A practitioner's calendar feed (booking/urls.py): the token is the only key.
 _FEED = re.compile(r"(/calendar/)[^/\s?#\"']+?(\.ics\b)")
 # Query parameters that hold a secret when a client puts one there (the API takes keys
-# only in the Authorization header, but a client may still send them like this).
+# only in the Authorization header, but a client may still send them like this), plain
+# or percent-encoded inside another URL (the sign-in page's ?next=).
 _SECRET_PARAMETER = re.compile(
-    r"([?&;](?:api[_-]?key|key|token|access[_-]?token|secret|password)=)[^&;\s#\"']*",
+    r"((?:[?&;]|%3F|%26)(?:api[_-]?key|key|token|access[_-]?token|secret|password)(?:=|%3D))"
+    r"(?:(?!%26)[^&;\s#\"'])*",
     re.IGNORECASE,
 )
 REDACTED = "[redacted]"

@@ -67,6 +67,10 @@ def test_the_redaction_covers_feed_tokens_and_secret_parameters():
     assert redact("/staff/calendar/riverside/book/?monkey=1") == (
         "/staff/calendar/riverside/book/?monkey=1"
     )
+    # A visitor sent to sign in carries the address asked for, percent-encoded.
+    assert redact("/staff/login/?next=/api/v1/docs%3Fapi_key%3Dck_1%26day%3D1") == (
+        "/staff/login/?next=/api/v1/docs%3Fapi_key%3D[redacted]%26day%3D1"
+    )
 
 
 def test_django_logs_a_missing_feed_without_its_token(client, db, caplog):
