@@ -4,14 +4,13 @@ and the page for a form refused by the CSRF check.
 They render from the template alone, with no request context: nothing on them may need the
 database (the session, the signed-in user, messages), since the database may be why they
 are shown. No inline script or style, so the CSP holds. In the staff area (/staff/, the
-admin) a 403 and a refused form are pages in the staff layout saying what to do; a 403
-there shows the signed-in member's menu when the database answers.
+admin) a 403 and a refused form are pages in the staff layout saying what to do.
 """
 
 import sys
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -81,19 +80,13 @@ def in_staff_area(request: HttpRequest) -> bool:
 
 
 def staff_error_page(page: str, *, request: HttpRequest | None = None) -> HttpResponse:
-    """The staff layout; with `request`, its menu for the signed-in member (the session
-    and user are read), without, the layout alone (nothing read)."""
+    """The staff layout; with `request`, with the signed-in member's menu (a 403 comes
+    after the access check has read the user and their permissions), without, the layout
+    alone, reading nothing."""
     title, message = STAFF_PAGES[page]
     context = {"title": title, "message": message, "page": page, "status": 403}
-    context |= {"CLINIC_NAME": settings.CLINIC_NAME}
-    html = None
-    if request is not None:
-        try:
-            html = render_to_string("errors/staff_error.html", context, request=request)
-        except (DatabaseError, InterfaceError):
-            html = None  # the database failed: the page still says what to do
-    if html is None:
-        html = render_to_string("errors/staff_error.html", context)
+    context["CLINIC_NAME"] = settings.CLINIC_NAME
+    html = render_to_string("errors/staff_error.html", context, request=request)
     return HttpResponse(html, status=403)
 
 
