@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
-from django.db import connection
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -92,7 +92,14 @@ def test_the_development_server_logs_no_token_and_no_key(clinic, logged, setting
     token = feed_create(practitioner=clinic.alice, now=timezone.now())[1]
     server = WSGIServer(("127.0.0.1", 0), WSGIRequestHandler)
     server.set_app(WSGIHandler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+
+    def serve() -> None:
+        try:
+            server.serve_forever()
+        finally:
+            connections.close_all()  # this thread's own connection to the test database
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
