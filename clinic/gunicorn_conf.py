@@ -7,22 +7,22 @@ patients' link tokens and practitioners' calendar-feed tokens (clinic/logs.py).
 """
 
 import datetime as dt
-import os
 from typing import Any, override
 
 from gunicorn.glogging import Logger
 
+from clinic.env import env_int, env_str
 from clinic.logs import REDACTED, redact
 
-bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_WORKERS", "2"))
+bind = env_str("BIND", "127.0.0.1:8000")
+workers = env_int("WEB_WORKERS", 2, minimum=1)
 timeout = 30
 graceful_timeout = 20
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
 control_socket_disable = True
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Apache's combined format, less the referer (the previous page's address, tokens and
 # all), with the path in place of the request line (its query string may hold a key).
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'

@@ -2,6 +2,7 @@
 mistake in query strings. Django's request log, the development server's and gunicorn's
 access log, each through its real logging path."""
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -171,3 +173,33 @@ def test_gunicorn_as_bin_serve_runs_it_logs_no_token_and_no_key(clinic, tmp_path
     assert '"GET /api/v1/appointments/ABCDEF HTTP/1.1" 401' in text
     assert token not in text
     assert API_KEY not in text
+
+
+def test_gunicorns_logger_redacts_every_atom_whatever_the_format():
+    """Should someone log the request line, the query string or headers after all."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import SafeAtoms
+
+    from clinic.gunicorn_conf import RedactingLogger
+
+    token = "AbCdEf0123456789feedtoken"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/calendar/{token}.ics?api_key={API_KEY}",
+        "PATH_INFO": f"/calendar/{token}.ics",
+        "QUERY_STRING": f"api_key={API_KEY}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": f"https://clinic.example/calendar/{token}.ics",
+        "HTTP_AUTHORIZATION": f"Bearer {API_KEY}",
+    }
+    request = SimpleNamespace(headers=[("AUTHORIZATION", f"Bearer {API_KEY}")])
+    response = SimpleNamespace(status="200 OK", headers=[], sent=12)
+    everything = '"%(r)s" %(U)s %(q)s "%(f)s" %({authorization}i)s %({http_authorization}e)s'
+
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, dt.timedelta(0))
+    line = everything % SafeAtoms(atoms)
+
+    assert token not in line
+    assert API_KEY not in line
+    assert '"GET /calendar/[redacted].ics?api_key=[redacted] HTTP/1.1"' in line
+    assert "api_key=[redacted] " in line
