@@ -32,7 +32,8 @@ def _follow(obj: Model, lookup: str) -> Any:  # noqa: ANN401  (whatever the look
 
 class AccessLoggedAdmin(admin.ModelAdmin):
     """Admin pages showing a patient's data log who looked (the access log): each change
-    page and history page opened, and each search with its terms."""
+    page and history page opened, each list page (a row per patient on it), and each
+    search with its terms."""
 
     access_record = ""  # what the log calls a page of this model, e.g. "patient"
     # The lookups from a row to its patient and to its intake ("": the row itself; None:
@@ -90,7 +91,34 @@ class AccessLoggedAdmin(admin.ModelAdmin):
                 via=AccessVia.ADMIN,
                 detail=terms,
             )
-        return super().changelist_view(request, extra_context)
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            self._log_listed(request, response)
+        return response
+
+    def _log_listed(self, request: HttpRequest, response: HttpResponse) -> None:
+        """One row per patient on the page shown: the list names them (and their details),
+        so "who viewed this patient" must find it. The rows are those the page renders
+        (read once, here), so this costs the insert, and a query for the patients when
+        they are more than one relation away."""
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is None:
+            return
+        rows = list(changelist.result_list)
+        field = self.patient_field
+        if not field:
+            patient_ids = [row.pk for row in rows]
+        elif "__" not in field:
+            patient_ids = [getattr(row, f"{field}_id") for row in rows]
+        else:
+            patient_ids = list(
+                self.model._default_manager.filter(pk__in=[row.pk for row in rows]).values_list(
+                    f"{field}__pk", flat=True
+                )
+            )
+        services.access_log_record_listed(
+            user=request.user, patient_ids=patient_ids, record=f"{self.access_record} list"
+        )
 
 
 class ClinicalScopeAdmin(AccessLoggedAdmin):
@@ -274,3 +302,4 @@ class PatientAccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["user", "patient"]
     search_fields = ["patient__last_name", "user__username", "detail"]
     actions = None
+

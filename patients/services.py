@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
@@ -284,6 +285,23 @@ def access_log_record(
     # query each on every logged page.
     entry.clean_fields(exclude=["user", "patient", "intake"])
     entry.save()
+
+
+def access_log_record_listed(
+    *,
+    user: "StaffUser | AnonymousUser",
+    patient_ids: Iterable[int],
+    record: str,
+    via: str = AccessVia.ADMIN,
+) -> None:
+    """Log a list page: one row per patient shown on it (each once), in one insert, so
+    "who viewed this patient" finds the lists they were on as well as their pages."""
+    shown = sorted(set(patient_ids))
+    if not shown or not user.is_authenticated:
+        return
+    PatientAccessLog.objects.bulk_create(
+        PatientAccessLog(user=user, patient_id=pk, record=record[:50], via=via) for pk in shown
+    )
 
 
 class SignInLinkUsed(Exception):

@@ -49,12 +49,58 @@ def test_admin_change_pages_of_patient_data_are_logged(admin_client, admin_user,
     assert ("patient history", AccessVia.ADMIN) in entries(user=admin_user, patient=patient)
 
 
-def test_admin_searches_are_logged_with_their_terms(admin_client, admin_user, patient):
+def test_admin_searches_are_logged_with_their_terms(admin_client, admin_user, patient, dana):
     admin_client.get(admin_url(patient, "changelist"), {"q": "Charlie"})
-    logged = PatientAccessLog.objects.get(user=admin_user)
-    assert (logged.record, logged.detail, logged.patient) == ("patient search", "Charlie", None)
-    admin_client.get(admin_url(patient, "changelist"))  # a plain list is not a search
-    assert PatientAccessLog.objects.count() == 1
+    search = PatientAccessLog.objects.get(user=admin_user, record="patient search")
+    assert (search.detail, search.patient) == ("Charlie", None)
+    # The list it showed names Charlie only, and says so.
+    listed = PatientAccessLog.objects.filter(user=admin_user, record="patient list")
+    assert list(listed.values_list("patient", "via")) == [(patient.pk, AccessVia.ADMIN)]
+
+
+def test_admin_lists_log_each_patient_they_show(admin_client, admin_user, clinic, patient, dana):
+    """The patient list and the appointment list name patients: each patient on the page
+    shown gets a row (once, however many of their appointments are listed), so the
+    manager's "who viewed Charlie" finds them; a patient not on the page gets none."""
+    erin = factories.patient(first_name="Erin", last_name="Zed", email="erin@example.com")
+    factories.appointment(clinic, patient, at(10))
+    factories.appointment(clinic, patient, at(10, day=factories.MONDAY + dt.timedelta(days=1)))
+    factories.appointment(clinic, dana, at(8))
+
+    assert admin_client.get(admin_url(patient, "changelist")).status_code == 200
+    assert admin_client.get(admin_url(Appointment, "changelist")).status_code == 200
+    # A search that finds Dana's appointment only.
+    assert admin_client.get(admin_url(Appointment, "changelist"), {"q": "Other"}).status_code == 200
+
+    def listed(record):
+        rows = PatientAccessLog.objects.filter(user=admin_user, record=record)
+        return sorted(rows.values_list("patient__first_name", flat=True))
+
+    assert listed("patient list") == ["Charlie", "Dana", "Erin"]
+    assert listed("appointment list") == ["Charlie", "Dana", "Dana"]
+    assert not PatientAccessLog.objects.filter(patient=erin, record="appointment list").exists()
+    page = admin_client.get(reverse("patients_staff:access_log", args=[dana.pk]))
+    assert "appointment list" in page.text
+
+
+@pytest.mark.parametrize("patients", [1, 12])
+def test_an_admin_list_logs_in_one_insert_whatever_it_shows(
+    admin_client, clinic, patients, django_assert_num_queries
+):
+    for n in range(patients):
+        person = factories.patient(first_name=f"P{n}", email=f"p{n}@example.com")
+        factories.appointment(clinic, person, at(8, day=factories.MONDAY + dt.timedelta(days=n)))
+    admin_client.get(admin_url(Appointment, "changelist"))  # sessions and caches warm
+    # The session, the user (a superuser: no permission queries), the second factor; the
+    # filters' locations, practitioners and services; the two counts (filtered and all);
+    # the page of appointments (patients joined); the one insert of the access-log rows;
+    # the date hierarchy's first and last day, then its days.
+    with django_assert_num_queries(3 + 3 + 2 + 1 + 1 + 2) as captured:
+        response = admin_client.get(admin_url(Appointment, "changelist"))
+    assert response.status_code == 200
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1
+    assert 'INSERT INTO "patients_patientaccesslog"' in inserts[0]
 
 
 def test_staff_searches_and_appointment_pages_are_logged(client, clinic, patient):
