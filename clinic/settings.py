@@ -233,6 +233,9 @@ CLINIC_RECOVERY_CODES = 10
 # Practitioners read the clinical records of the patients they treat; true lets every
 # practitioner read every patient's (a small clinic sharing its patients).
 CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS = env_bool("CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS", False)
+# How long a break-glass access (a record opened without a care relationship, on a
+# reason given) lasts: long enough for the session or call it was opened for.
+CLINIC_BREAK_GLASS_HOURS = env_int("CLINIC_BREAK_GLASS_HOURS", 4, minimum=1, maximum=24)
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -15,6 +15,7 @@ from clinic.forms import CleanTextModelForm
 from patients import selectors, services
 from patients.models import (
     AccessVia,
+    BreakGlassAccess,
     ConsentDocument,
     ConsentSignature,
     Intake,
@@ -47,15 +48,21 @@ class AccessLoggedAdmin(admin.ModelAdmin):
     def intake_of(self, obj: Model) -> Intake | None:
         return None if self.intake_field is None else _follow(obj, self.intake_field)
 
+    def by_break_glass(self, _request: HttpRequest, _patient: Patient) -> bool:
+        """Whether the user reads this patient's record only by break-glass (decision 0077)."""
+        return False
+
     def _log_object(self, request: HttpRequest, object_id: str, record: str) -> None:
         obj = self.get_object(request, object_id)
         if obj is not None:
+            patient = self.patient_of(obj)
             services.access_log_record(
                 user=request.user,
-                patient=self.patient_of(obj),
+                patient=patient,
                 intake=self.intake_of(obj),
                 record=record,
                 via=AccessVia.ADMIN,
+                break_glass=self.by_break_glass(request, patient),
             )
 
     @override
@@ -122,8 +129,14 @@ class AccessLoggedAdmin(admin.ModelAdmin):
 
 
 class ClinicalScopeAdmin(AccessLoggedAdmin):
-    """Clinical records: a practitioner sees those of the patients they treat (unless
-    the clinic lets every practitioner read all); another patient's record is 403."""
+    """Clinical records: a practitioner sees those of the patients in their care, or opened
+    by break-glass (unless the clinic lets every practitioner read all); another patient's
+    record is 403."""
+
+    @override
+    def by_break_glass(self, request: HttpRequest, patient: Patient) -> bool:
+        access = selectors.clinical_access(request.user, patient)
+        return access is selectors.ClinicalAccess.BREAK_GLASS
 
     @override
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
@@ -297,9 +310,21 @@ class PatientAccessLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Append-only: nobody changes or deletes an entry here, superusers included. The
     manager's page per patient, with its export, is at /staff/patients/<id>/access-log/."""
 
-    list_display = ["viewed_at", "user", "via", "patient", "record", "detail"]
-    list_filter = ["via", "record"]
+    list_display = ["viewed_at", "user", "via", "patient", "record", "break_glass", "detail"]
+    list_filter = ["via", "break_glass", "record"]
     list_select_related = ["user", "patient"]
     search_fields = ["patient__last_name", "user__username", "detail"]
     actions = None
 
+
+@admin.register(BreakGlassAccess)
+class BreakGlassAccessAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The manager's review of every record opened without a care relationship: who,
+    whose, why, until when. Written only by patients.clinical.access.break_glass_open;
+    like the access log it belongs to, it is not itself logged."""
+
+    list_display = ["opened_at", "user", "patient", "reason", "expires_at"]
+    list_select_related = ["user", "patient"]
+    search_fields = ["patient__last_name", "user__username", "reason"]
+    date_hierarchy = "opened_at"
+    actions = None

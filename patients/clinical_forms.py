@@ -14,6 +14,7 @@ from patients.models import (
     Soreness,
     TreatmentNote,
 )
+from patients.models.access import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 from patients.screening import ITEMS
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
@@ -177,4 +178,16 @@ class CheckInForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Anything else you want us to know",
+    )
+
+
+class BreakGlassForm(forms.Form):
+    """Why a practitioner opens a record they have no care relationship with."""
+
+    reason = forms.CharField(
+        label="Why do you need this record?",
+        min_length=REASON_MIN_LENGTH,
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The clinic manager is told, and the reason shows in the record's access log.",
     )

@@ -2,6 +2,7 @@
 fixed number of queries."""
 
 import datetime as dt
+import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,9 +10,12 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
+from booking.models import RELEASED_STATUSES, Appointment, AppointmentStatus
 from patients import outcomes
 from patients.models import (
+    BreakGlassAccess,
     Episode,
     EpisodeStatus,
     Instrument,
@@ -65,32 +69,88 @@ def reads_all_clinical(user: "StaffUser | AnonymousUser") -> bool:
     )
 
 
-def clinical_scope(user: "StaffUser | AnonymousUser", patient_field: str = "") -> Q:
-    """The filter on a query of clinical records (patient_field: the lookup from them to
-    their patient, "" for patients) to those the user may read: all of them, or the
-    patients the user treats, i.e. has an appointment with, at any time and in any state."""
-    if reads_all_clinical(user):
-        return Q()
-    prefix = f"{patient_field}__" if patient_field else ""
-    return Q(**{f"{prefix}appointments__practitioner__user": user})
+# A session that took place: the patient came (checked in) or it was completed.
+TOOK_PLACE = [AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
 
 
-def may_read_clinical(user: "StaffUser | AnonymousUser", patient: Patient) -> bool:
-    if not user.has_perm("patients.view_clinical"):
-        return False
+def _care_relationship(user: "StaffUser | AnonymousUser", patient: OuterRef | int) -> Exists:
+    """Whether the user is the practitioner of an appointment with the patient that took
+    place, or that stands (booked or requested, past or upcoming: not cancelled, not a
+    no-show) and was booked by someone else: the patient online, the desk, a colleague.
+    An appointment a practitioner books for themselves gives nothing until it takes
+    place, so booking and cancelling opens no record (decision 0077)."""
+    booked_by_someone_else = Q(booked_by__isnull=True) | ~Q(booked_by=user.pk)
+    stands = ~Q(status__in=RELEASED_STATUSES) & booked_by_someone_else
+    return Exists(
+        Appointment.objects.filter(patient=patient, practitioner__user=user.pk).filter(
+            Q(status__in=TOOK_PLACE) | stands
+        )
+    )
+
+
+def _break_glass(
+    user: "StaffUser | AnonymousUser", patient: OuterRef | int, now: dt.datetime
+) -> Exists:
+    """Whether the user opened the patient's record on a reason given, and it is still open."""
+    return Exists(
+        BreakGlassAccess.objects.filter(patient=patient, user=user.pk, expires_at__gt=now)
+    )
+
+
+class ClinicalAccess(enum.Enum):
+    NONE = "none"
+    ALL = "all"  # the manager, or every practitioner by the clinic's setting
+    CARE = "care"  # a care relationship
+    BREAK_GLASS = "break-glass"  # a reason given, logged, the manager alerted
+
+
+def clinical_access(
+    user: "StaffUser | AnonymousUser", patient: Patient, *, now: dt.datetime | None = None
+) -> ClinicalAccess:
+    """Why the user may read the patient's clinical records, or NONE: at most one query."""
+    if not user.is_authenticated or not user.has_perm("patients.view_clinical"):
+        return ClinicalAccess.NONE
     if reads_all_clinical(user):
-        return True
-    return Patient.objects.filter(clinical_scope(user), pk=patient.pk).exists()
+        return ClinicalAccess.ALL
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .values_list(
+            _care_relationship(user, patient.pk),
+            _break_glass(user, patient.pk, now or timezone.now()),
+        )
+        .first()
+    )
+    if found is None:
+        return ClinicalAccess.NONE
+    care, glass = found
+    if care:
+        return ClinicalAccess.CARE
+    return ClinicalAccess.BREAK_GLASS if glass else ClinicalAccess.NONE
+
+
+def may_read_clinical(
+    user: "StaffUser | AnonymousUser", patient: Patient, *, now: dt.datetime | None = None
+) -> bool:
+    return clinical_access(user, patient, now=now) is not ClinicalAccess.NONE
 
 
 def in_clinical_scope[M: Model](
-    queryset: QuerySet[M], user: "StaffUser | AnonymousUser", patient_field: str
+    queryset: QuerySet[M],
+    user: "StaffUser | AnonymousUser",
+    patient_field: str,
+    *,
+    now: dt.datetime | None = None,
 ) -> QuerySet[M]:
-    """The records of `queryset` the user may read, each once."""
+    """The records of `queryset` the user may read, each once: all of them, or those of
+    the patients the user has a care relationship with or an open break-glass access to."""
     if reads_all_clinical(user):
         return queryset
-    treated = Patient.objects.filter(clinical_scope(user), pk=OuterRef(patient_field or "pk"))
-    return queryset.filter(Exists(treated))
+    if not user.is_authenticated:
+        return queryset.none()
+    patient = OuterRef(patient_field or "pk")
+    return queryset.filter(
+        _care_relationship(user, patient) | _break_glass(user, patient, now or timezone.now())
+    )
 
 
 def access_log_for(patient: Patient) -> QuerySet[PatientAccessLog]:

@@ -270,9 +270,11 @@ def access_log_record(
     record: str,
     via: str = AccessVia.STAFF,
     detail: str = "",
+    break_glass: bool = False,
 ) -> None:
     """Log one view of a patient's clinical or contact data (or a search, with its terms
-    and no patient). `user` is None for the patient themselves in the portal."""
+    and no patient). `user` is None for the patient themselves in the portal;
+    `break_glass` marks a read allowed by a break-glass access, not by care."""
     entry = PatientAccessLog(
         user=user if user is not None and user.is_authenticated else None,
         patient=patient,
@@ -280,6 +282,7 @@ def access_log_record(
         record=record[:50],
         via=via,
         detail=detail[:200],
+        break_glass=break_glass,
     )
     # Lengths and choices; the keys come from the view, and checking them would cost a
     # query each on every logged page.

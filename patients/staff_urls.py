@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients.views import clinical, review, staff
+from patients.views import care, clinical, review, staff
 
 app_name = "patients_staff"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
         name="access_log_export",
     ),
     path("patients/<int:pk>/export/", staff.patient_export, name="patient_export"),
+    path("patients/<int:pk>/break-glass/", care.break_glass, name="break_glass"),
     # Clinical records (patients.views.clinical)
     path("patients/<int:pk>/episodes/new/", clinical.episode_start, name="episode_start"),
     path("episodes/<int:pk>/", clinical.episode, name="episode"),

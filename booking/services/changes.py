@@ -1,6 +1,7 @@
 """Moving and cancelling an appointment."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +28,9 @@ from booking.services.placement import (
 )
 from clinic.models import Room
 
+if TYPE_CHECKING:
+    from clinic.access import StaffUser
+
 
 def appointment_reschedule(
     *,
@@ -38,6 +42,7 @@ def appointment_reschedule(
     any_practitioner: bool = False,
     room: Room | None = None,
     override_hours: bool = False,
+    by: "StaffUser | None" = None,
 ) -> Appointment:
     """Move an upcoming appointment to another time, practitioner or room, under the same
     locks and checks as a new booking. ``practitioner=None`` keeps the current one;
@@ -45,6 +50,10 @@ def appointment_reschedule(
     and is free then (the least loaded), as a booking with "any practitioner" does.
 
     Patients (``source=online``) may move only outside the cancellation window.
+
+    Moved to another practitioner, it counts as booked by whoever moved it (``by``, the
+    staff member; None for the patient): a practitioner who moves a colleague's patient to
+    themselves has booked for themselves, which opens no record (decision 0077).
     """
     if override_hours and source != AppointmentSource.FRONT_DESK:
         raise BookingError("Only the front desk may book outside hours.", code="override")
@@ -104,6 +113,8 @@ def appointment_reschedule(
                 "Someone changed this appointment just now; please look again.", code="changed"
             )
         freed = FreedTime.of(locked)
+        if slot.practitioner_id != locked.practitioner_id:
+            appointment.booked_by = by
         appointment.practitioner = practitioners[slot.practitioner_id]
         appointment.room_id = slot.room_id
         appointment.start = slot.start

@@ -254,6 +254,7 @@ def appointment_reschedule_view(request: HttpRequest, reference: str) -> HttpRes
                 practitioner=data["practitioner"],
                 room=data["room"],
                 override_hours=data["override_hours"],
+                by=staff_user(request),
             )
         except BookingError as error:
             messages.error(request, error.message)

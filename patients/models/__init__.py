@@ -3,9 +3,10 @@
 ``records``: the patient, intake, screening, consent and access log. ``episodes``: episodes
 of care and the per-visit safety re-check. ``notes``: treatment notes, their needling log
 and amendments. ``events``: adverse events, aftercare advice and post-session check-ins.
-``scores``: outcome instruments and scores.
+``scores``: outcome instruments and scores. ``access``: break-glass access to a record.
 """
 
+from patients.models.access import BreakGlassAccess
 from patients.models.episodes import Episode, EpisodeStatus, Visit
 from patients.models.events import (
     AdverseEvent,
@@ -51,6 +52,7 @@ __all__ = [
     "AdverseEvent",
     "AftercareAdvice",
     "BodyRegion",
+    "BreakGlassAccess",
     "CheckIn",
     "ConsentDocument",
     "ConsentSignature",

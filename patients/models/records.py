@@ -334,6 +334,10 @@ class PatientAccessLog(models.Model):
     detail = models.CharField(
         max_length=200, blank=True, help_text="The search terms, or which record."
     )
+    break_glass = models.BooleanField(
+        default=False,
+        help_text="Read without a care relationship, on a reason given (break-glass).",
+    )
     viewed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

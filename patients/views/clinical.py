@@ -2,11 +2,12 @@
 amendments), adverse events, scores, discharge, the lot-number search.
 
 Every page needs patients.view_clinical, then passes the one access rule
-(patients.selectors.may_read_clinical), and logs the read. State changes are POST-only.
+(patients.views.care.clinical_check: a care relationship or break-glass), and logs the
+read. The pages a practitioner opens offer break-glass where they refuse. State changes
+are POST-only.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,18 +20,14 @@ from patients import clinical_forms as forms
 from patients.clinical import episodes, events, notes, reads, scores, visits
 from patients.clinical.errors import ClinicalError
 from patients.models import AdverseEvent, Episode, Patient, ScoreSource, TreatmentNote, Visit
-from patients.selectors import may_read_clinical
 from patients.services import access_log_record
+from patients.views.care import clinical_check, offers_break_glass
 
 CLINICAL = "patients.view_clinical"
 
 
 def _check(request: HttpRequest, patient: Patient, record: str) -> None:
-    """The one access rule, then the access log."""
-    user = staff_user(request)
-    if not may_read_clinical(user, patient):
-        raise PermissionDenied
-    access_log_record(user=user, patient=patient, intake=None, record=record)
+    clinical_check(request, patient, record)
 
 
 def _get_episode_for_user(request: HttpRequest, pk: int, record: str) -> Episode:
@@ -57,6 +54,7 @@ def _episode_url(episode: Episode) -> str:
 
 
 @staff_required(CLINICAL)
+@offers_break_glass
 @require_GET
 def episode(request: HttpRequest, pk: int) -> HttpResponse:
     current = _get_episode_for_user(request, pk, "episode")
@@ -86,6 +84,7 @@ def episode_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(CLINICAL)
+@offers_break_glass
 @require_GET
 def visit(request: HttpRequest, reference: str) -> HttpResponse:
     appointment = _get_appointment_for_user(request, reference)
@@ -359,6 +358,7 @@ def discharge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required(CLINICAL)
+@offers_break_glass
 @require_GET
 def discharge_summary(request: HttpRequest, pk: int) -> HttpResponse:
     current = _get_episode_for_user(request, pk, "discharge summary")

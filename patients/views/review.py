@@ -2,7 +2,6 @@
 the front desk does not have: they see the status only (patients.selectors)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from patients import selectors, services
 from patients.forms import ReviewForm
 from patients.models import Intake
 from patients.screening import ITEMS
+from patients.views.care import clinical_check, offers_break_glass
 
 
 @staff_required("patients.view_clinical")
@@ -30,21 +30,18 @@ def screening_rules(request: HttpRequest) -> HttpResponse:
 
 
 def _get_intake_for_review(request: HttpRequest, intake_id: int) -> Intake:
-    """The intake, if the user treats its patient (or reads every patient's): else 403."""
+    """The intake, if the user may read its patient's records (care, break-glass, or all),
+    the read logged: else 403."""
     intake = get_object_or_404(
         Intake.objects.select_related("patient", "screening", "consent__document"),
         pk=intake_id,
         submitted_at__isnull=False,
     )
-    if not selectors.may_read_clinical(request.user, intake.patient):
-        raise PermissionDenied
+    clinical_check(request, intake.patient, "intake", intake)
     return intake
 
 
 def _render_detail(request: HttpRequest, intake: Intake, form: ReviewForm) -> HttpResponse:
-    services.access_log_record(
-        user=staff_user(request), patient=intake.patient, intake=intake, record="intake"
-    )
     reviews = intake.reviews.select_related("reviewer")
     return render(
         request,
@@ -55,6 +52,7 @@ def _render_detail(request: HttpRequest, intake: Intake, form: ReviewForm) -> Ht
 
 
 @staff_required("patients.view_clinical")
+@offers_break_glass
 def intake_detail(request: HttpRequest, intake_id: int) -> HttpResponse:
     return _render_detail(request, _get_intake_for_review(request, intake_id), ReviewForm())
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from patients.clinical.reads import patient_episodes
 from patients.export import patient_record, record_zip
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.selectors import access_log_for, intake_statuses, may_read_clinical
+from patients.selectors import ClinicalAccess, access_log_for, clinical_access, intake_statuses
 from patients.services import access_log_record
 
 
@@ -29,11 +30,19 @@ def _get_patient_for_user(_request: HttpRequest, pk: int) -> Patient:
 
 def _episodes_for_user(request: HttpRequest, person: Patient) -> list | None:
     """The episodes with their latest change, for those who may read clinical records
-    (logged); None for the front desk, who see none of it."""
+    (logged, marked when break-glass allowed it); None for the front desk, who see none
+    of it, and for a practitioner without a care relationship, who is offered break-glass."""
     user = staff_user(request)
-    if not may_read_clinical(user, person):
+    access = clinical_access(user, person)
+    if access is ClinicalAccess.NONE:
         return None
-    access_log_record(user=user, patient=person, intake=None, record="episodes")
+    access_log_record(
+        user=user,
+        patient=person,
+        intake=None,
+        record="episodes",
+        break_glass=access is ClinicalAccess.BREAK_GLASS,
+    )
     return patient_episodes(person)
 
 
@@ -94,6 +103,7 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-created_at"),
         "locations": Location.objects.filter(is_active=True),
         "episodes": _episodes_for_user(request, person),
+        "break_glass_hours": settings.CLINIC_BREAK_GLASS_HOURS,
     }
     return render(request, "patients/staff/patient.html", context)
 
@@ -122,12 +132,13 @@ def access_log_export(request: HttpRequest, pk: int) -> HttpResponse:
             entry.get_via_display(),
             entry.record,
             entry.detail,
+            "yes" if entry.break_glass else "",
         ]
         for entry in access_log_for(person).iterator()
     )
     return csv_response(
         filename=f"access-log-patient-{person.pk}.csv",
-        header=["viewed at (UTC)", "who", "where", "what", "detail"],
+        header=["viewed at (UTC)", "who", "where", "what", "detail", "break-glass"],
         rows=rows,
     )
 

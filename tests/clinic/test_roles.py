@@ -70,6 +70,7 @@ READ_ONLY_ADMIN = {
     "patients.consentsignature",
     "patients.intakereview",
     "patients.patientaccesslog",
+    "patients.breakglassaccess",
     "clinic.ratelimithit",
     "booking.slothold",
     "patients.visit",

@@ -130,7 +130,7 @@ def test_the_manager_sees_who_viewed_a_patient_and_exports_it(client, clinic, pa
     export = client.get(reverse("patients_staff:access_log_export", args=[patient.pk]))
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(export.content.decode())))
-    assert rows[0] == ["viewed at (UTC)", "who", "where", "what", "detail"]
+    assert rows[0] == ["viewed at (UTC)", "who", "where", "what", "detail", "break-glass"]
     # Newest first: the manager's own view of the log, then the export's line is made
     # before the rows are read, so it is listed too.
     whats = [(row[1], row[3]) for row in rows[1:]]
