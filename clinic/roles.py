@@ -71,8 +71,8 @@ OWN_SCHEDULE = Capability(
     ),
 )
 CLINICAL = Capability(
-    "Intake answers, screening, consent and their review, for the patients they treat "
-    "(every patient if CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS)",
+    "Intake answers, screening, consent and their review, for the patients in their care, "
+    "or by break-glass (every patient if CLINIC_PRACTITIONERS_SEE_ALL_PATIENTS)",
     (
         "patients.view_clinical",
         "patients.review_intake",
