@@ -301,3 +301,28 @@ def test_break_glass_reads_in_the_admin_are_marked_too(clinic, patient, treated,
     assert as_bob.get(intake_admin).status_code == 200
     read = PatientAccessLog.objects.filter(user=bob, via="admin").get()
     assert (read.record, read.break_glass) == ("intake", True)
+
+
+@pytest.mark.parametrize("appointments", [1, 10])
+@pytest.mark.parametrize("reader", ["alice", "bob"])
+def test_the_patient_page_costs_the_same_with_or_without_care(
+    clinic, patient, reader, appointments, django_assert_num_queries
+):
+    """Alice treats Charlie (his episodes shown); Bob does not (the break-glass form)."""
+    factories.episode(patient, user=clinic.alice.user)
+    for n in range(appointments):
+        factories.past_session(clinic, patient, n)
+    user = factories.in_role(getattr(clinic, reader).user, PRACTITIONER)
+    client = client_for(user)
+    url = reverse("patients_staff:patient", args=[patient.pk])
+
+    # The session, the user, the second factor, the user's and their groups' permissions;
+    # the patient; the access-log row of the page; the appointments (service, location,
+    # practitioner joined); the no-show and late-cancel counts; the intake status;
+    # clinical_access (one query, two EXISTS); the locations; the waitlist entries.
+    # Then, for Alice only: the access-log row of the episodes; the episodes; their scores.
+    with django_assert_num_queries(5 + 8 + (3 if reader == "alice" else 0)):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert ("Episodes of care" in response.text) == (reader == "alice")

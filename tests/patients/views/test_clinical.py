@@ -15,8 +15,8 @@ from tests import factories
 # The same for every staff page: the session, the user, the second factor that verified
 # the session (django-otp), the user's own permissions and their groups' permissions.
 SIGNED_IN = 5
-# The episode (with patient and intake); can_read_clinical (treats the patient?); the
-# access log insert.
+# The episode (with patient and intake); clinical_access (a care relationship or an open
+# break-glass access: one query, two EXISTS); the access log insert.
 EPISODE_ACCESS = 3
 # episode_record: visits (with appointment, service, practitioner, note, author, signer,
 # clearer), needling rows (with points), amendments (with authors), adverse events,
@@ -46,12 +46,19 @@ def seed(clinic, patient, visits: int):
 
 
 @pytest.mark.parametrize("visits", [1, 30])
+@pytest.mark.parametrize("reader", ["alice", "bob by break-glass"])
 def test_the_episode_page_costs_the_same_for_any_number_of_visits(
-    clinic, patient, visits, django_assert_num_queries
+    clinic, patient, visits, reader, django_assert_num_queries
 ):
+    """For Alice, who treats Charlie, and for Bob, who opened the record by break-glass."""
     episode = seed(clinic, patient, visits)
+    user = clinic.alice.user if reader == "alice" else clinic.bob.user
     client = Client()
-    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
+    factories.signed_in(client, factories.in_role(user, PRACTITIONER))
+    if reader != "alice":
+        reason = "Covering for Alice on the phone today"
+        url = reverse("patients_staff:break_glass", args=[patient.pk])
+        assert client.post(url, {"reason": reason}).status_code == 302
 
     with django_assert_num_queries(SIGNED_IN + EPISODE_ACCESS + EPISODE_RECORD + SCORE_FORM):
         response = client.get(reverse("patients_staff:episode", args=[episode.pk]))
