@@ -144,6 +144,28 @@ def test_a_no_show_the_practitioner_booked_themselves_opens_nothing(
     assert as_bob.get(episode_url(treated)).status_code == 403
 
 
+def test_a_course_the_practitioner_books_themselves_opens_nothing(clinic, patient, treated, bob):
+    as_bob = client_for(bob)
+    url = reverse("staff:course_new", args=[clinic.location.slug, patient.pk])
+    plan = {"service": clinic.initial.pk, "practitioner": clinic.bob.pk, "sessions": 2}
+    plan |= {"every_days": 7, "from_date": MONDAY.isoformat(), "weekday": 0, "time": "10:00"}
+    starts = [at(10), at(10) + dt.timedelta(days=7)]
+    data = {"form-TOTAL_FORMS": 2, "form-INITIAL_FORMS": 2}
+    for n, start in enumerate(starts):
+        data |= {
+            f"form-{n}-date": start.date().isoformat(),
+            f"form-{n}-time": "10:00",
+            f"form-{n}-practitioner": clinic.bob.pk,
+        }
+    query = "?" + "&".join(f"{k}={v}" for k, v in plan.items())
+
+    assert as_bob.post(url + query, data).status_code == 302
+
+    sessions = Appointment.objects.filter(practitioner=clinic.bob)
+    assert [a.booked_by for a in sessions] == [bob, bob]
+    assert as_bob.get(episode_url(treated)).status_code == 403
+
+
 def test_moving_a_colleagues_appointment_to_oneself_opens_nothing(clinic, patient, treated, bob):
     """Booked by the desk with Alice, then moved by Bob to himself: he gave it to himself."""
     desk = client_for(factories.staff(username="rita", role=RECEPTIONIST))
