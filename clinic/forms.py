@@ -78,17 +78,15 @@ class RateLimitedLoginMixin(_LoginForm):
 
     def clean(self) -> dict[str, Any]:
         username = str(self.cleaned_data.get("username") or "").strip()
-        limits = self._limits(username)
-        if twofactor.refused(limits):
+        hits = twofactor.attempt(self._limits(username))
+        if hits is None:
             raise forms.ValidationError(
                 "Too many failed sign-ins. Please wait 15 minutes, or ask the clinic manager.",
                 code="rate_limited",
             )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            twofactor.count_failure(limits)
-            raise
+        cleaned = super().clean()  # a wrong password raises, and its hit stays counted
+        twofactor.succeeded(hits)
+        return cleaned
 
 
 class StaffLoginForm(RateLimitedLoginMixin, AuthenticationForm):

@@ -62,15 +62,15 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(_with_next("two_factor:setup", target))
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        limits = twofactor.account_limits(user.pk, _address(request))
-        if twofactor.refused(limits):
+        hits = twofactor.attempt(twofactor.account_limits(user.pk, _address(request)))
+        if hits is None:
             form.add_error(None, "Too many failed sign-ins. Please wait 15 minutes.")
         elif device := twofactor.verify(user, form.cleaned_data["code"]):
+            twofactor.succeeded(hits)
             request.session.cycle_key()
             django_otp.login(request, device)
             return redirect(target)
         else:
-            twofactor.count_failure(limits)
             form.add_error(
                 "code", twofactor.wait_message(user) or "That code is not right. Try again."
             )
@@ -91,16 +91,16 @@ def setup(request: HttpRequest) -> HttpResponse:
     device = twofactor.pending_totp(user)
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        limits = twofactor.account_limits(user.pk, _address(request))
-        if twofactor.refused(limits):
+        hits = twofactor.attempt(twofactor.account_limits(user.pk, _address(request)))
+        if hits is None:
             form.add_error(None, "Too many failed sign-ins. Please wait 15 minutes.")
         elif codes := twofactor.enrol(device, form.cleaned_data["code"]):
+            twofactor.succeeded(hits)
             request.session.cycle_key()
             django_otp.login(request, device)
             # Shown this once, in this response; no page shows them again.
             return render(request, "staff/two_factor_codes.html", {"codes": codes, "next": target})
         else:
-            twofactor.count_failure(limits)
             form.add_error("code", "That code is not right. Check the app and try again.")
     context = {
         "form": form,

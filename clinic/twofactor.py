@@ -32,12 +32,16 @@ def account_limits(user_id: int, address: str) -> dict[str, int]:
     }
 
 
-def refused(limits: dict[str, int]) -> bool:
-    return ratelimit.over_limit(limits, now=timezone.now(), window=LOGIN_WINDOW)
+def attempt(limits: dict[str, int]) -> list[int] | None:
+    """Count a sign-in attempt as a failure before the password or code is checked; None
+    once the limit is reached. Counting first is what keeps the limit exact: however many
+    guesses arrive at once, no more than the limit are checked against the password."""
+    return ratelimit.reserve(limits, now=timezone.now(), window=LOGIN_WINDOW)
 
 
-def count_failure(limits: dict[str, int]) -> None:
-    ratelimit.record(limits, now=timezone.now())
+def succeeded(hits: list[int]) -> None:
+    """The password or code was right: the attempt was not a failure after all."""
+    ratelimit.release(hits)
 
 
 def confirmed_totp(user: AbstractBaseUser) -> TOTPDevice | None:

@@ -94,6 +94,15 @@ def test_a_wrong_code_is_refused_and_counted_by_the_limiter(client, robin, setti
     assert client.get(STAFF_HOME).url.startswith(VERIFY)
 
 
+def test_a_right_code_is_not_counted_as_a_failure(client, robin):
+    """Every code is counted before it is checked (so a burst cannot try more than the
+    limit); a right one is given back."""
+    sign_in(client, "robin", PASSWORD)
+    before = RateLimitHit.objects.count()
+    assert enter_code(client, code_for(robin)).status_code == 302
+    assert RateLimitHit.objects.count() == before
+
+
 def test_a_code_works_once(client, robin):
     code = code_for(robin)
     sign_in(client, "robin", PASSWORD)
