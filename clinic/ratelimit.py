@@ -14,6 +14,8 @@ from django.db import connection, transaction
 
 from clinic.models import RateLimitHit
 
+type _Param = str | int | dt.datetime | None
+
 # Failed staff sign-ins (passwords and second-factor codes) are counted over this window.
 LOGIN_WINDOW = dt.timedelta(minutes=15)
 
@@ -50,9 +52,10 @@ def _table() -> tuple[str, str, str, str]:
     )
 
 
-def _lock(keys: list[str]) -> None:
-    """PostgreSQL: wait for every other check on these keys to commit. The locks are taken
-    in the order of the sorted array (a function scan keeps it)."""
+def lock(keys: list[str]) -> None:
+    """Inside a transaction: wait for every other transaction that locked one of these keys
+    to end. PostgreSQL takes the locks in the order of the sorted array (a function scan
+    keeps it); SQLite needs none."""
     if connection.vendor != "postgresql":
         return  # SQLite: the IMMEDIATE transaction already holds the write lock
     with connection.cursor() as cursor:
@@ -62,7 +65,7 @@ def _lock(keys: list[str]) -> None:
         )
 
 
-def _prune_sql(cutoff: dt.datetime) -> tuple[str, list[object]]:
+def _prune_sql(cutoff: dt.datetime) -> tuple[str, list[_Param]]:
     table, id_, _, created = _table()
     skip = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = (
@@ -72,7 +75,7 @@ def _prune_sql(cutoff: dt.datetime) -> tuple[str, list[object]]:
     return sql, [_stored(cutoff), PRUNE_BATCH]
 
 
-def _stored(moment: dt.datetime) -> object:
+def _stored(moment: dt.datetime) -> str | dt.datetime | None:
     """A time as the database stores it (SQLite: naive UTC text, as the ORM writes it)."""
     return connection.ops.adapt_datetimefield_value(moment)
 
@@ -85,7 +88,7 @@ def _count_and_record(
     any another check is clearing."""
     table, id_, key_, created = _table()
     rows = ", ".join(["(%s, %s)"] * len(limits))
-    values: list[object] = [v for pair in limits.items() for v in pair]
+    values: list[_Param] = [v for pair in limits.items() for v in pair]
     prune, prune_params = _prune_sql(now - max(window, RETENTION))
     pruning = ""
     if connection.vendor == "postgresql":
@@ -116,7 +119,7 @@ def reserve(limits: dict[str, int], *, now: dt.datetime, window: dt.timedelta) -
     # No savepoint: the lock is the transaction's, and the statement either inserts every
     # hit or none.
     with transaction.atomic(savepoint=False):
-        _lock(list(limits))
+        lock(list(limits))
         return _count_and_record(limits, now=now, window=window)
 
 
