@@ -206,6 +206,8 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         # One address sends every flow: lift the public limits out of the way.
         "CLINIC_HOLDS_PER_IP": "1000000",
+        "CLINIC_LIVE_HOLDS_PER_IP": "1000000",
+        "CLINIC_HOLDS_DAY_SHARE": "100",
         "CLINIC_BOOKINGS_PER_IP": "1000000",
         "CLINIC_BOOKINGS_PER_EMAIL": "1000000",
     }

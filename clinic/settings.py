@@ -303,6 +303,10 @@ CLINIC_BOOKINGS_PER_IP = env_int("CLINIC_BOOKINGS_PER_IP", 10, minimum=1)
 CLINIC_BOOKINGS_PER_EMAIL = env_int("CLINIC_BOOKINGS_PER_EMAIL", 5, minimum=1)
 CLINIC_WAITLIST_PER_IP = env_int("CLINIC_WAITLIST_PER_IP", 10, minimum=1)
 CLINIC_WAITLIST_PER_EMAIL = env_int("CLINIC_WAITLIST_PER_EMAIL", 3, minimum=1)
+# Slot holds live at once from one address (each visitor holds one), and the most of a
+# day's free times one address may hold, in percent (at least one time) (decision 0082).
+CLINIC_LIVE_HOLDS_PER_IP = env_int("CLINIC_LIVE_HOLDS_PER_IP", 3, minimum=1)
+CLINIC_HOLDS_DAY_SHARE = env_int("CLINIC_HOLDS_DAY_SHARE", 25, minimum=1, maximum=100)
 CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
 # The clinic's own inbox for alerts (an intake needing review; significant and serious
 # adverse events), not its sender address. No clinical details in these emails.

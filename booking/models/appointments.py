@@ -181,6 +181,9 @@ class SlotHold(models.Model):
     """
 
     token = models.CharField(max_length=64, db_index=True)
+    # Who asked, as a hash of their address (clinic.ratelimit.key): one address may hold
+    # only a few times at once, and only a share of a day's. Empty: not from the pages.
+    holder = models.CharField(max_length=64, blank=True, default="")
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="+")
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
     start = models.DateTimeField()
@@ -188,7 +191,10 @@ class SlotHold(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["expires_at", "start"], name="slot_hold_expiry_idx")]
+        indexes = [
+            models.Index(fields=["expires_at", "start"], name="slot_hold_expiry_idx"),
+            models.Index(fields=["holder", "expires_at"], name="slot_hold_holder_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Hold {self.start:%Y-%m-%d %H:%M} until {self.expires_at:%H:%M}"

@@ -41,7 +41,7 @@ from booking.scheduling.times import Question, day_page, month_page
 from booking.selectors.catalogue import Offer, bookable_locations, bookable_offer, bookable_services
 from booking.selectors.team import shown_practitioners
 from booking.services.holds import SESSION_KEY as HOLD_KEY
-from booking.services.holds import hold_token_for, slot_hold
+from booking.services.holds import TooManyHolds, hold_token_for, holds_time, slot_hold
 from booking.services.placement import BookingError
 from booking.services.waitlist import online_waitlist_join
 from booking.views.portal import portal_patient
@@ -221,10 +221,30 @@ def _hold(
             practitioner=slot_form.cleaned_data["practitioner"],
             start=slot_form.cleaned_data["start"],
             now=timezone.now(),
+            holder=ratelimit.key("hold-holder", client_ip(request)),
         )
     except BookingError as error:
         return error
     return None
+
+
+def _refused_hold(
+    request: HttpRequest,
+    *,
+    service: Service,
+    location: Location,
+    slot_form: SlotForm,
+    error: BookingError,
+) -> HttpResponse:
+    if isinstance(error, TooManyHolds):
+        context = {
+            "service": service,
+            "location": location,
+            "error": error.message,
+            "hold_minutes": settings.CLINIC_HOLD_MINUTES,
+        }
+        return render(request, "booking/book_holds_full.html", context, status=429)
+    return _taken(request, service=service, location=location, slot_form=slot_form, error=error)
 
 
 def _taken(
@@ -261,7 +281,9 @@ def book_hold(request: HttpRequest, service_slug: str, location_slug: str) -> Ht
     if not _hold_allowed(request):
         return limited(request, "requests to hold a time")
     if error := _hold(request, service=service, location=location, slot_form=slot_form):
-        return _taken(request, service=service, location=location, slot_form=slot_form, error=error)
+        return _refused_hold(
+            request, service=service, location=location, slot_form=slot_form, error=error
+        )
     query = urlencode(
         {
             "practitioner": slot_form.data.get("practitioner") or ANY,
@@ -288,9 +310,13 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
     if request.method == "POST":
         form = PatientDetailsForm(request.POST, today=today) if patient is None else None
         if form is None or form.is_valid():
-            # Renew the hold (or take it, for a visitor who came by a link). If the time
-            # cannot be held, confirming says why and offers nearby times.
-            if _hold_allowed(request):
+            # Renew the hold (or take it, for a visitor who came by a link). Renewing is
+            # not a new hold, so one booking spends one of the address's hourly holds. If
+            # the time cannot be held, confirming says why and offers nearby times.
+            renewing = holds_time(
+                token=request.session.get(HOLD_KEY), start=slot_form.cleaned_data["start"]
+            )
+            if renewing or _hold_allowed(request):
                 _hold(request, service=service, location=location, slot_form=slot_form)
             chosen = slot_form.cleaned_data["practitioner"]
             if patient is not None:
