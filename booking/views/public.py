@@ -203,7 +203,12 @@ def limited(request: HttpRequest, what: str) -> HttpResponse:
     return render(request, "booking/rate_limited.html", {"what": what}, status=429)
 
 
-def _hold_allowed(request: HttpRequest) -> bool:
+def _hold_allowed(request: HttpRequest, start: dt.datetime) -> bool:
+    """Count a new hold against the address's hourly limit. Taking again a time the
+    visitor already holds (the details step, a second click) renews it uncounted, so one
+    booking spends one hold."""
+    if holds_time(token=request.session.get(HOLD_KEY), start=start):
+        return True
     return ratelimit.public_write_allowed(
         "hold", ip=client_ip(request), per_ip=settings.CLINIC_HOLDS_PER_IP, now=timezone.now()
     )
@@ -278,7 +283,7 @@ def book_hold(request: HttpRequest, service_slug: str, location_slug: str) -> Ht
             {"service": service, "location": location, "form": slot_form},
             status=400,
         )
-    if not _hold_allowed(request):
+    if not _hold_allowed(request, slot_form.cleaned_data["start"]):
         return limited(request, "requests to hold a time")
     if error := _hold(request, service=service, location=location, slot_form=slot_form):
         return _refused_hold(
@@ -310,13 +315,9 @@ def book_details(request: HttpRequest, service_slug: str, location_slug: str) ->
     if request.method == "POST":
         form = PatientDetailsForm(request.POST, today=today) if patient is None else None
         if form is None or form.is_valid():
-            # Renew the hold (or take it, for a visitor who came by a link). Renewing is
-            # not a new hold, so one booking spends one of the address's hourly holds. If
-            # the time cannot be held, confirming says why and offers nearby times.
-            renewing = holds_time(
-                token=request.session.get(HOLD_KEY), start=slot_form.cleaned_data["start"]
-            )
-            if renewing or _hold_allowed(request):
+            # Renew the hold (or take it, for a visitor who came by a link). If the time
+            # cannot be held, confirming says why and offers nearby times.
+            if _hold_allowed(request, slot_form.cleaned_data["start"]):
                 _hold(request, service=service, location=location, slot_form=slot_form)
             chosen = slot_form.cleaned_data["practitioner"]
             if patient is not None:

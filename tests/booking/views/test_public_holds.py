@@ -62,6 +62,17 @@ def test_one_booking_spends_one_hold(clinic, settings):
 
 
 @pytest.mark.django_db
+def test_picking_the_same_time_again_renews_the_hold_uncounted(clinic, settings):
+    """A second click on the time one holds (or the back button) is not a new hold."""
+    settings.CLINIC_HOLDS_PER_IP = 2
+    visitor = stranger()
+    answers = [pick(visitor, clinic, start) for start in MONDAY_TIMES[:1] * 3 + MONDAY_TIMES[1:3]]
+
+    assert [a.status_code for a in answers] == [302, 302, 302, 302, 429]
+    assert [h.start.hour for h in SlotHold.objects.all()] == [10]
+
+
+@pytest.mark.django_db
 def test_picking_another_time_releases_the_visitors_first(clinic):
     visitor = stranger()
     pick(visitor, clinic, MONDAY_TIMES[0], practitioner=str(clinic.alice.pk))
