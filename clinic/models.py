@@ -3,9 +3,13 @@
 import zoneinfo
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+from clinic import recovery
 
 
 def validate_time_zone(value: str) -> None:
@@ -130,3 +134,49 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RecoveryCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's one-time recovery codes, as a django-otp device: the sign-in, its
+    throttle and a reset treat them like the authenticator app. Unlike django-otp's
+    StaticDevice, only a salted hash of each code is kept (clinic.recovery)."""
+
+    class Meta:
+        verbose_name = "recovery codes"
+        verbose_name_plural = "recovery codes"
+
+    def get_throttle_factor(self) -> int:
+        return settings.CLINIC_RECOVERY_THROTTLE_FACTOR
+
+    def verify_token(self, token: str) -> bool:
+        """Whether the code is one of the unused ones; a match is used up at once, under a
+        lock, so two sign-ins racing with one code cannot both pass."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        with transaction.atomic():
+            stored = self.codes.select_for_update().values_list("pk", "salt", "digest")
+            used = recovery.matching(token, stored)
+            if used is None:
+                self.throttle_increment()
+                return False
+            self.codes.filter(pk=used).delete()
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        return True
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code, as HMAC-SHA256 under its own salt; deleted once used."""
+
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    salt = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        # No role may be given a permission on the codes: only the sign-in reads them.
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return "Recovery code"

@@ -228,7 +228,7 @@ CLINIC_PERMISSIONS_POLICY = (
 OTP_TOTP_ISSUER = env_str("CLINIC_NAME", "Riverside Dry Needling Clinic")
 # Each wrong code doubles the wait before the next try (1, 2, 4... seconds).
 OTP_TOTP_THROTTLE_FACTOR = 1
-OTP_STATIC_THROTTLE_FACTOR = 1
+CLINIC_RECOVERY_THROTTLE_FACTOR = 1
 CLINIC_RECOVERY_CODES = 10
 # Practitioners read the clinical records of the patients they treat; true lets every
 # practitioner read every patient's (a small clinic sharing its patients).

@@ -42,6 +42,7 @@ class StaffLoginView(LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         super().form_valid(form)  # signs in with the password: not yet a staff session
         session = self.request.session
+        session.pop(twofactor.SETUP_KEY, None)  # a new sign-in, a new secret to set up
         session[SIGNED_IN_KEY] = session[SEEN_KEY] = timezone.now().timestamp()
         return HttpResponseRedirect(_with_next("two_factor:verify", self.get_redirect_url()))
 
@@ -88,7 +89,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     target = next_or(request, reverse("staff:home"))
     if is_verified(request) or twofactor.confirmed_totp(user) is not None:
         return redirect(_with_next("two_factor:verify", target))
-    device = twofactor.pending_totp(user)
+    device = twofactor.pending_totp(user, request.session)
     form = TwoFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         hits = twofactor.attempt(twofactor.account_limits(user.pk, _address(request)))

@@ -1,6 +1,6 @@
 """The second factor of staff sign-in, on django-otp (docs/decisions/0040): a TOTP app,
-and one-time recovery codes for a lost phone. This module only chooses and counts; the
-factors, their throttles and the codes are django-otp's."""
+and one-time recovery codes for a lost phone (kept hashed, decision 0072). This module
+only chooses and counts; the factors and their throttles are django-otp devices."""
 
 import logging
 import re
@@ -9,17 +9,20 @@ import django_otp
 import segno
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinic import ratelimit
+from clinic import ratelimit, recovery
+from clinic.models import RecoveryCode, RecoveryCodes
 from clinic.ratelimit import LOGIN_WINDOW
 
 security_log = logging.getLogger("clinic.security")
 _TOTP_CODE = re.compile(r"\d{6}")
+# The authenticator being set up in this session (its device's id).
+SETUP_KEY = "clinic_totp_setup"
 
 
 def account_limits(user_id: int, address: str) -> dict[str, int]:
@@ -48,11 +51,17 @@ def confirmed_totp(user: AbstractBaseUser) -> TOTPDevice | None:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
 
 
-def pending_totp(user: AbstractBaseUser) -> TOTPDevice:
-    """The authenticator being set up: the same secret on every reload of the page."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
+def pending_totp(user: AbstractBaseUser, session: SessionBase) -> TOTPDevice:
+    """The authenticator being set up in this session: the same secret on every reload of
+    the page, a fresh one for any other session. Someone who once saw a secret with the
+    password alone (another browser, an earlier sign-in) holds nothing that will work."""
+    pending = TOTPDevice.objects.devices_for_user(user, confirmed=False)
+    device = pending.filter(pk=session.get(SETUP_KEY)).first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        with transaction.atomic():
+            pending.delete()
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        session[SETUP_KEY] = device.pk
     return device
 
 
@@ -70,12 +79,12 @@ def secret_text(device: TOTPDevice) -> str:
 
 def verify(user: AbstractBaseUser, code: str) -> Device | None:
     """The device that accepts this code: six digits are the app's, anything else a
-    recovery code (used up by django-otp as it matches)."""
-    code = re.sub(r"\s", "", code).lower()
+    recovery code (used up as it matches)."""
+    code = recovery.normalised(code)
     if _TOTP_CODE.fullmatch(code):
         device: Device | None = confirmed_totp(user)
     else:
-        device = StaticDevice.objects.devices_for_user(user, confirmed=True).first()
+        device = RecoveryCodes.objects.devices_for_user(user, confirmed=True).first()
     if device is None:
         return None
     return django_otp.verify_token(user, device.persistent_id, code)
@@ -92,7 +101,7 @@ def wait_message(user: AbstractBaseUser) -> str | None:
 
 def enrol(device: TOTPDevice, code: str) -> list[str] | None:
     """Confirm the app if the code matches it; then issue fresh recovery codes, returned
-    once (only their use is stored afterwards)."""
+    once, grouped for reading (only their hashes are stored)."""
     with transaction.atomic():
         locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if locked.confirmed or not locked.verify_token(re.sub(r"\s", "", code)):
@@ -100,11 +109,23 @@ def enrol(device: TOTPDevice, code: str) -> list[str] | None:
         locked.confirmed = True
         locked.save(update_fields=["confirmed"])
         device.confirmed = True
-        StaticDevice.objects.filter(user=locked.user).delete()
-        recovery = StaticDevice.objects.create(user=locked.user, name="Recovery codes")
-        codes = [StaticToken.random_token() for _ in range(settings.CLINIC_RECOVERY_CODES)]
-        StaticToken.objects.bulk_create(StaticToken(device=recovery, token=c) for c in codes)
+        codes = issue_recovery_codes(locked.user)
     security_log.info("Two-factor sign-in set up for user %s", locked.user_id)
+    return [recovery.grouped(code) for code in codes]
+
+
+def issue_recovery_codes(user: AbstractBaseUser) -> list[str]:
+    """New recovery codes in place of any earlier ones; the codes themselves are returned
+    to be shown once and are not kept."""
+    with transaction.atomic():
+        RecoveryCodes.objects.filter(user=user).delete()
+        device = RecoveryCodes.objects.create(user=user, name="Recovery codes")
+        codes = [recovery.new_code() for _ in range(settings.CLINIC_RECOVERY_CODES)]
+        salts = [recovery.new_salt() for _ in codes]
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(device=device, salt=salt, digest=recovery.digest(code, salt))
+            for code, salt in zip(codes, salts, strict=True)
+        )
     return codes
 
 

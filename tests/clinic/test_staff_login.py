@@ -2,16 +2,18 @@
 the admin alike; enrolment at the first sign-in; the limiter's keys."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinic.models import RateLimitHit
+from clinic.models import RateLimitHit, RecoveryCode, RecoveryCodes
 from clinic.roles import MANAGER
 from tests import factories
 
@@ -34,15 +36,15 @@ def robin(db):
 def no_code_throttle(settings):
     # django-otp doubles a wait after each wrong code; these tests try codes back to back.
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    settings.CLINIC_RECOVERY_THROTTLE_FACTOR = 0
 
 
 def sign_in(client, username, password, ip="10.0.0.1", url="login"):
     return client.post(reverse(url), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
-def code_for(user, *, steps_ahead: int = 0) -> str:
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
+def code_for(user, *, steps_ahead: int = 0, device=None) -> str:
+    device = device or TOTPDevice.objects.get(user=user, confirmed=True)
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = totp.time + steps_ahead * device.step
     return str(totp.token()).zfill(device.digits)
@@ -126,16 +128,71 @@ def test_first_sign_in_sets_up_the_app_and_shows_recovery_codes_once(client, db,
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     done = enter_code(client, str(totp.token()).zfill(6), url=SETUP)
     assert done.status_code == 200
-    codes = StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
-    assert len(codes) == settings.CLINIC_RECOVERY_CODES
+    codes = done.context["codes"]
+    assert len(set(codes)) == settings.CLINIC_RECOVERY_CODES
     assert all(code in done.text for code in codes)
     assert client.get(reverse("patients_staff:patients")).status_code == 200
-    # A recovery code signs in once.
-    recovery = codes[0]
-    for expected in (302, 400):
+    # A recovery code signs in once, typed with or without its dashes.
+    for expected, typed in ((302, codes[0]), (400, codes[0].replace("-", " ").upper())):
         client.post(reverse("logout"))
         sign_in(client, "nia", PASSWORD)
-        assert enter_code(client, recovery).status_code == expected
+        assert enter_code(client, typed).status_code == expected
+    client.post(reverse("logout"))
+    sign_in(client, "nia", PASSWORD)
+    assert enter_code(client, codes[1].replace("-", "").upper()).status_code == 302
+
+
+def test_recovery_codes_are_80_bits_grouped_and_stored_only_as_hashes(client, db):
+    user = factories.staff(username="nia", role=MANAGER)
+    user.set_password(PASSWORD)
+    user.save()
+    sign_in(client, "nia", PASSWORD)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    codes = enter_code(client, code_for(user, device=device), url=SETUP).context["codes"]
+    for code in codes:
+        # Four groups of four base32 characters: 16 x 5 = 80 random bits.
+        assert re.fullmatch(r"[a-z2-7]{4}(-[a-z2-7]{4}){3}", code), code
+    stored = RecoveryCode.objects.filter(device__user=user)
+    assert stored.count() == len(codes)
+    kept = " ".join(f"{row.salt} {row.digest}" for row in stored)
+    assert not any(c in kept or c.replace("-", "") in kept for c in codes)
+    assert len({row.salt for row in stored}) == len(codes)  # a salt per code
+    assert not StaticToken.objects.exists()  # nothing in django-otp's clear table
+
+
+def test_a_new_sign_in_gets_a_new_secret_to_set_up(client, db):
+    """Someone who saw the set-up page with the password alone (another browser, an earlier
+    sign-in) must not hold a secret that works once its owner sets up the app."""
+    user = factories.staff(username="nia", role=MANAGER)
+    user.set_password(PASSWORD)
+    user.save()
+    mallory = Client()
+    sign_in(mallory, "nia", PASSWORD, ip="203.0.113.9")
+    seen = mallory.get(SETUP).context["secret"]
+    assert mallory.get(SETUP).context["secret"] == seen  # a reload keeps it
+    stolen = TOTPDevice.objects.get(user=user, confirmed=False)
+    # The owner signs in at the clinic and sets up the app from their own page.
+    sign_in(client, "nia", PASSWORD)
+    own = client.get(SETUP).context["secret"]
+    assert own != seen
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    assert enter_code(client, code_for(user, device=device), url=SETUP).status_code == 200
+    # The secret seen before gives no code that signs in.
+    client.post(reverse("logout"))
+    sign_in(client, "nia", PASSWORD)
+    assert enter_code(client, code_for(user, device=stolen)).status_code == 400
+    # Signing out and in again in one browser starts a new set-up too.
+    other = factories.staff(username="olu", role=MANAGER)
+    other.set_password(PASSWORD)
+    other.save()
+    browser = Client()
+    sign_in(browser, "olu", PASSWORD)
+    first = browser.get(SETUP).context["secret"]
+    browser.post(reverse("logout"))
+    sign_in(browser, "olu", PASSWORD)
+    assert browser.get(SETUP).context["secret"] != first
+    assert TOTPDevice.objects.filter(user=other).count() == 1  # the earlier one is gone
 
 
 def test_a_password_alone_cannot_add_a_second_app(client, robin):
@@ -177,7 +234,7 @@ def test_the_manager_resets_a_colleagues_second_factor_and_it_is_logged(client, 
     manager = factories.staff(username="mona", role=MANAGER)
     colleague = factories.staff(username="rita")
     TOTPDevice.objects.create(user=colleague, name="Lost phone", confirmed=True)
-    StaticDevice.objects.create(user=colleague, name="Recovery codes")
+    RecoveryCodes.objects.create(user=colleague, name="Recovery codes")
     boss = get_user_model().objects.create_superuser("boss", email="b@example.com")
     TOTPDevice.objects.create(user=boss, name="Phone", confirmed=True)
     factories.signed_in(client, manager)
@@ -185,7 +242,7 @@ def test_the_manager_resets_a_colleagues_second_factor_and_it_is_logged(client, 
     action = {"action": "reset_two_factor", "_selected_action": [colleague.pk, boss.pk]}
     assert client.post(changelist, action).status_code == 302
     assert not TOTPDevice.objects.filter(user=colleague).exists()
-    assert not StaticDevice.objects.filter(user=colleague).exists()
+    assert not RecoveryCodes.objects.filter(user=colleague).exists()
     assert TOTPDevice.objects.filter(user=boss).exists()  # only a superuser resets a superuser
     entry = LogEntry.objects.get(object_id=str(colleague.pk))
     assert entry.user == manager
