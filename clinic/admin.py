@@ -1,6 +1,9 @@
 from django.contrib import admin
 
-from clinic import admin_users  # noqa: F401  (staff accounts: least privilege)
+from clinic import (
+    admin_devices,  # noqa: F401  (second factors: listed, never read or removed here)
+    admin_users,  # noqa: F401  (staff accounts: least privilege)
+)
 from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.forms import CleanTextModelForm
 from clinic.models import Location, Page, PageSection, RateLimitHit, Room, WorkerHeartbeat
