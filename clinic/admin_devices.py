@@ -10,6 +10,7 @@ logged."""
 from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.models import RecoveryCodes
@@ -34,3 +35,6 @@ admin.site.unregister(StaticDevice)
 admin.site.unregister(TOTPDevice)
 admin.site.register(TOTPDevice, SecondFactorAdmin)
 admin.site.register(RecoveryCodes, SecondFactorAdmin)
+# django-otp-webauthn registers no admin of its own; its passkeys are listed the same way
+# (never their public keys or credential ids).
+admin.site.register(WebAuthnCredential, SecondFactorAdmin)

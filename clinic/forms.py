@@ -100,3 +100,11 @@ class TwoFactorForm(CleanTextMixin, forms.Form):
         help_text="The six digits your authenticator app shows, or one of your recovery codes.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
     )
+
+
+class PasskeyNameForm(CleanTextMixin, forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=64,
+        help_text="Which key or device this is, for example “YubiKey on my keyring”.",
+    )

@@ -4,6 +4,7 @@ One file; values are parsed strictly by clinic.env so a typo fails at start-up.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.utils.csp import CSP
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # passkeys, a second factor beside the app (decision 0073)
     "simple_history",
     "ninja",  # its docs page's JS and CSS, served by staticfiles (no CDN)
     "clinic",
@@ -284,6 +286,17 @@ SITE_URL = env_str(
     if ALLOWED_HOSTS
     else "http://testserver",
 ).rstrip("/")
+# Passkeys (django-otp-webauthn, decision 0073) belong to the host staff reach the clinic
+# at. Browsers offer none at an IP address: in development they work at localhost.
+_site = urlsplit(SITE_URL)
+_passkey_host = "localhost" if _site.hostname in ("127.0.0.1", "::1") else _site.hostname or ""
+OTP_WEBAUTHN_RP_ID = _passkey_host
+OTP_WEBAUTHN_RP_NAME = CLINIC_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    f"{_site.scheme}://{_passkey_host}" + (f":{_site.port}" if _site.port else "")
+]
+# A second factor only: the password, and its limiter, stay the first.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1, maximum=24 * 14)
 CLINIC_HOLD_MINUTES = env_int("CLINIC_HOLD_MINUTES", 7, minimum=1, maximum=60)
 CLINIC_MANAGE_LINK_DAYS = env_int("CLINIC_MANAGE_LINK_DAYS", 90, minimum=1, maximum=400)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from clinic import twofactor
+from clinic import passkeys, twofactor
 from clinic.access import is_verified
 from clinic.forms import StaffLoginForm, TwoFactorForm
 from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
@@ -75,7 +75,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 "code", twofactor.wait_message(user) or "That code is not right. Try again."
             )
-    context = {"form": form, "next": target}
+    context = {"form": form, "next": target, "has_passkey": passkeys.has_passkey(user)}
     return render(request, "staff/two_factor.html", context, status=400 if form.errors else 200)
 
 

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from booking.api.site import urls as api_urls
-from clinic import errors, health, signin, views
+from clinic import errors, health, passkeys, signin, views
 
 two_factor = (
     [
@@ -11,6 +12,46 @@ two_factor = (
         path("setup/", signin.setup, name="setup"),
     ],
     "two_factor",
+)
+# django-otp-webauthn's ceremonies under its own names (its scripts' template tags reverse
+# them), through the clinic's stricter views.
+passkey_ceremonies = (
+    [
+        path(
+            "registration/begin/",
+            passkeys.RegistrationBegin.as_view(),
+            name="credential-registration-begin",
+        ),
+        path(
+            "registration/complete/",
+            passkeys.RegistrationComplete.as_view(),
+            name="credential-registration-complete",
+        ),
+        path(
+            "authentication/begin/",
+            passkeys.AuthenticationBegin.as_view(),
+            name="credential-authentication-begin",
+        ),
+        path(
+            "authentication/complete/",
+            passkeys.AuthenticationComplete.as_view(),
+            name="credential-authentication-complete",
+        ),
+        path(
+            "jsi18n/",
+            JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+            name="js-i18n-catalog",
+        ),
+    ],
+    "otp_webauthn",
+)
+account = (
+    [
+        path("passkeys/", passkeys.passkey_list, name="passkeys"),
+        path("passkeys/<int:pk>/name/", passkeys.passkey_rename, name="passkey_rename"),
+        path("passkeys/<int:pk>/remove/", passkeys.passkey_remove, name="passkey_remove"),
+    ],
+    "account",
 )
 
 handler400 = errors.bad_request
@@ -29,6 +70,8 @@ urlpatterns = [
     path("visit/", include("patients.visit_urls")),
     path("staff/login/", signin.StaffLoginView.as_view(), name="login"),
     path("staff/two-factor/", include(two_factor)),
+    path("staff/two-factor/passkey/", include(passkey_ceremonies)),
+    path("staff/account/", include(account)),
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),

@@ -9,6 +9,7 @@ constraints, side effects), for tests that rely on what the service guarantees;
 
 import datetime as dt
 import io
+import secrets
 import struct
 import zlib
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 from PIL import ExifTags, Image
 
 from booking.models import (
@@ -265,6 +267,19 @@ def staff(*, username: str, role: str | None = None, password: str | None = None
     if role:
         user.groups.add(role_group(role))
     return user
+
+
+def passkey(*, user: Any, name: str = "") -> WebAuthnCredential:
+    """A passkey as registration leaves it (the keys are random bytes: no test here signs
+    with one, which needs a real authenticator)."""
+    return WebAuthnCredential.objects.create(
+        user=user,
+        name=name,
+        credential_id=secrets.token_bytes(32),
+        public_key=secrets.token_bytes(77),
+        sign_count=0,
+        aaguid="00000000-0000-0000-0000-000000000000",
+    )
 
 
 def in_role(user: Any, role: str) -> Any:

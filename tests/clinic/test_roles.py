@@ -52,15 +52,20 @@ VISITORS = [
 ROLE_OF = {"receptionist": RECEPTIONIST, "practitioner": PRACTITIONER, "manager": MANAGER}
 
 # Namespaces whose every page is a staff page (a new page there must declare permissions).
-STAFF_NAMESPACES = {"staff", "patients_staff"}
+STAFF_NAMESPACES = {"staff", "patients_staff", "account"}
 # Pages outside those rules: signing in and out (signing out would also end the session
-# the rest of the matrix runs in).
+# the rest of the matrix runs in), and the passkey ceremonies, JSON steps of the sign-in
+# that answer an error to anyone not at that step (tests/clinic/test_passkeys.py).
 SIGN_IN_PAGES = {
     "login",
     "logout",
     "two_factor:verify",
     "two_factor:setup",
     "booking:portal_sign_out",
+    "otp_webauthn:credential-registration-begin",
+    "otp_webauthn:credential-registration-complete",
+    "otp_webauthn:credential-authentication-begin",
+    "otp_webauthn:credential-authentication-complete",
 }
 # Models whose admin shows records of what happened and never changes them.
 READ_ONLY_ADMIN = {
@@ -79,6 +84,7 @@ READ_ONLY_ADMIN = {
     # Second factors: listed, never added, changed or removed there (only by the reset).
     "otp_totp.totpdevice",
     "clinic.recoverycodes",
+    "django_otp_webauthn.webauthncredential",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -203,6 +209,7 @@ def world(clinic, patient):
         occurred_at=visit.appointment.start,
     )
     RecoveryCodes.objects.create(user=reviewer, name="Recovery codes")
+    factories.passkey(user=reviewer, name="Key")
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
     examples = {
         "location_slug": clinic.location.slug,
@@ -350,8 +357,11 @@ def test_every_admin_changelist_and_change_page(visitor, clinic, world):
 
 def test_staff_pages_declare_their_permissions():
     """A page in a staff namespace without staff_required would be open to anyone signed
-    in, or to everyone: each must declare what it needs."""
-    undeclared = [p.name for p in site_pages() if is_staff_page(p) and not required_permissions(p)]
+    in, or to everyone: each must declare what it needs (nothing beyond both factors, for
+    the pages about one's own account)."""
+    undeclared = [
+        p.name for p in site_pages() if is_staff_page(p) and required_permissions(p) is None
+    ]
     assert not undeclared
 
 
@@ -364,7 +374,12 @@ def test_the_matrix_covers_the_pages_that_matter():
     assert {"patients.patient", "booking.appointment", "auth.user"} <= labels
     # Every second factor's admin is in the matrix; django-otp's recovery codes in clear
     # (otp_static) have none.
-    assert {"otp_totp.totpdevice", "clinic.recoverycodes"} <= labels
+    assert {
+        "otp_totp.totpdevice",
+        "clinic.recoverycodes",
+        "django_otp_webauthn.webauthncredential",
+    } <= labels
+    assert "account:passkeys" in names
     assert "otp_static.staticdevice" not in labels
 
 
