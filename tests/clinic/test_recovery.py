@@ -1,8 +1,15 @@
-"""Recovery codes' arithmetic (clinic/recovery.py): size, grouping, salted hashes."""
+"""Recovery codes: their arithmetic (clinic/recovery.py: size, grouping, salted hashes)
+and their device (clinic.models.RecoveryCodes: one use, even when raced)."""
 
 import base64
+import threading
 
-from clinic import recovery
+import pytest
+from django.db import connection
+
+from clinic import recovery, twofactor
+from clinic.models import RecoveryCode, RecoveryCodes
+from tests import factories
 
 
 def test_a_code_is_80_random_bits():
@@ -35,3 +42,31 @@ def test_matching_finds_the_one_code_and_no_other():
     assert recovery.matching(codes[3], stored) == 3
     assert recovery.matching(recovery.new_code(), stored) is None
     assert recovery.matching("", stored) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_code_is_used_once_however_many_try_it_at_once(settings):
+    """Eight sign-ins racing with one printed code: the codes are locked while matched
+    and the used one deleted, so exactly one gets in (without the lock, several do)."""
+    settings.CLINIC_RECOVERY_THROTTLE_FACTOR = 0
+    user = factories.staff(username="nia")
+    code = twofactor.issue_recovery_codes(user)[0]
+    pk = RecoveryCodes.objects.get(user=user).pk
+    barrier = threading.Barrier(8)
+    results: list[bool] = []
+
+    def attempt():
+        try:
+            device = RecoveryCodes.objects.get(pk=pk)
+            barrier.wait()
+            results.append(device.verify_token(code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert RecoveryCode.objects.filter(device_id=pk).count() == settings.CLINIC_RECOVERY_CODES - 1
