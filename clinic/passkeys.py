@@ -2,7 +2,8 @@
 django-otp-webauthn (decision 0073). Its ceremonies are used as they are, made stricter:
 a passkey is added only by someone signed in with both factors, and is used only at the
 second step of a sign-in, after the password, under the same limiter as codes. A staff
-member lists, names and removes their own passkeys on one page."""
+member lists, names and removes their own passkeys on one page, which also makes new
+recovery codes."""
 
 import logging
 from typing import Any, override
@@ -110,11 +111,19 @@ class AuthenticationComplete(_SecondStep, views.CompleteCredentialAuthentication
 # --- The staff member's own passkeys --------------------------------------------------------
 
 
+def _page(request: HttpRequest, **context: object) -> dict[str, object]:
+    user = staff_user(request)
+    return {
+        "passkeys": own_passkeys(user),
+        "recovery_left": twofactor.recovery_codes_left(user),
+        **context,
+    }
+
+
 @staff_required()
 @require_GET
 def passkey_list(request: HttpRequest) -> HttpResponse:
-    passkeys = own_passkeys(staff_user(request))
-    return render(request, "staff/passkeys.html", {"passkeys": passkeys})
+    return render(request, "staff/passkeys.html", _page(request))
 
 
 @staff_required()
@@ -123,7 +132,7 @@ def passkey_rename(request: HttpRequest, pk: int) -> HttpResponse:
     passkey = get_object_or_404(own_passkeys(staff_user(request)), pk=pk)
     form = PasskeyNameForm(request.POST)
     if not form.is_valid():
-        context = {"passkeys": own_passkeys(staff_user(request)), "form": form, "invalid": pk}
+        context = _page(request, form=form, invalid=pk)
         return render(request, "staff/passkeys.html", context, status=400)
     passkey.name = form.cleaned_data["name"]
     passkey.save(update_fields=["name"])
@@ -139,3 +148,14 @@ def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
     security_log.info("Passkey %s removed by its owner, user %s", pk, request.user.pk)
     messages.success(request, "Passkey removed: it no longer signs you in.")
     return redirect("account:passkeys")
+
+
+@staff_required()
+@require_POST
+def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+    """New recovery codes when some are used up, or the printed ones are lost; the old ones
+    stop working. Shown once, in this response, like those of the first sign-in."""
+    codes = twofactor.issue_recovery_codes(staff_user(request))
+    security_log.info("New recovery codes issued to user %s", request.user.pk)
+    context = {"codes": codes, "next": reverse("account:passkeys"), "renewed": True}
+    return render(request, "staff/two_factor_codes.html", context)

@@ -111,12 +111,16 @@ def enrol(device: TOTPDevice, code: str) -> list[str] | None:
         device.confirmed = True
         codes = issue_recovery_codes(locked.user)
     security_log.info("Two-factor sign-in set up for user %s", locked.user_id)
-    return [recovery.grouped(code) for code in codes]
+    return codes
+
+
+def recovery_codes_left(user: AbstractBaseUser) -> int:
+    return RecoveryCode.objects.filter(device__user_id=user.pk, device__confirmed=True).count()
 
 
 def issue_recovery_codes(user: AbstractBaseUser) -> list[str]:
-    """New recovery codes in place of any earlier ones; the codes themselves are returned
-    to be shown once and are not kept."""
+    """New recovery codes in place of any earlier ones, which stop working; the codes are
+    returned grouped, to be shown once, and are not kept."""
     with transaction.atomic():
         RecoveryCodes.objects.filter(user=user).delete()
         device = RecoveryCodes.objects.create(user=user, name="Recovery codes")
@@ -126,7 +130,7 @@ def issue_recovery_codes(user: AbstractBaseUser) -> list[str]:
             RecoveryCode(device=device, salt=salt, digest=recovery.digest(code, salt))
             for code, salt in zip(codes, salts, strict=True)
         )
-    return codes
+    return [recovery.grouped(code) for code in codes]
 
 
 def reset(*, user: AbstractBaseUser, by: AbstractBaseUser) -> None:

@@ -50,6 +50,7 @@ account = (
         path("passkeys/", passkeys.passkey_list, name="passkeys"),
         path("passkeys/<int:pk>/name/", passkeys.passkey_rename, name="passkey_rename"),
         path("passkeys/<int:pk>/remove/", passkeys.passkey_remove, name="passkey_remove"),
+        path("recovery-codes/", passkeys.recovery_codes_new, name="recovery_codes_new"),
     ],
     "account",
 )

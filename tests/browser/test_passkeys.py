@@ -42,7 +42,7 @@ def test_a_practitioner_adds_a_passkey_and_signs_in_with_it(visitor, authenticat
     alice.set_password(PASSWORD)
     alice.save()
     sign_in(visitor, alice, password=PASSWORD)
-    visitor.click("Passkeys", role="link")
+    visitor.click("Your sign-in", role="link")
     assert "You have no passkey yet" in visitor.text()
     visitor.click("Add a passkey")  # the page reloads with the new passkey
     assert WebAuthnCredential.objects.filter(user=alice).count() == 1

@@ -94,7 +94,9 @@ def test_no_admin_page_lists_recovery_codes(admin_client, boss):
     for row in stored:
         assert row.digest not in page.text
         assert row.salt not in page.text
-    assert not any(code in page.text for code in codes)
+    for code in codes:
+        assert code not in page.text
+        assert code.replace("-", "") not in page.text
     # django-otp's device with codes in clear has no admin any more.
     old = StaticDevice.objects.create(user=boss, name="Old codes")
     StaticToken.objects.create(device=old, token="abcdefgh")

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from clinic.models import RateLimitHit
+from clinic import twofactor
+from clinic.models import RateLimitHit, RecoveryCodes
 from clinic.roles import MANAGER, PRACTITIONER
 from tests import factories
 
@@ -66,10 +67,34 @@ def test_the_page_lists_ones_own_passkeys_only(client, clinic, alice):
     assert 'id="passkey-register-button"' in page.text
 
 
-def test_the_page_needs_both_factors(client, password_only):
+def test_the_page_needs_both_factors(client, password_only, alice):
     response = password_only.get(PAGE)
     assert response.status_code == 302
     assert response.url.startswith(VERIFY)
+    codes = password_only.post(reverse("account:recovery_codes_new"))
+    assert codes.url.startswith(VERIFY)
+    assert not RecoveryCodes.objects.filter(user=alice).exists()
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, alice, settings):
+    settings.CLINIC_RECOVERY_THROTTLE_FACTOR = 0  # the old code and the new, back to back
+    old = twofactor.issue_recovery_codes(alice)
+    factories.signed_in(client, alice)
+    assert f"You have {settings.CLINIC_RECOVERY_CODES} left" in client.get(PAGE).text
+    url = reverse("account:recovery_codes_new")
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 200
+    assert "earlier recovery codes no longer work" in response.text
+    new = response.context["codes"]
+    assert len(set(new)) == settings.CLINIC_RECOVERY_CODES
+    assert all(code in response.text for code in new)
+    assert not set(old) & set(new)
+    for code, expected in ((old[0], 400), (new[0], 302)):
+        client.post(reverse("logout"))
+        client.post(reverse("login"), {"username": alice.username, "password": PASSWORD})
+        assert client.post(VERIFY, {"code": code}).status_code == expected
+    assert f"You have {settings.CLINIC_RECOVERY_CODES - 1} left" in client.get(PAGE).text
 
 
 def test_the_page_keeps_the_strict_csp(client, alice, settings):
