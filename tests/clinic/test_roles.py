@@ -26,6 +26,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from booking.models import ClinicClosure, SlotHold, TimeOff, WaitlistEntry
@@ -427,6 +428,36 @@ def test_it_requires_csrf_on_state_changes(clinic, world):
     for name in ("staff:appointment_status", "staff:appointment_cancel", "staff:book"):
         page = next(p for p in site_pages() if p.name == name)
         assert client.post(url_of(page, examples, by_page)).status_code == 403, name
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_no_one_adds_or_deletes_a_second_factor_in_the_admin(visitor, clinic, world):
+    """Every device admin in the registry (django-otp's, ours, a passkey library's), found
+    by its model being a django-otp Device: adding and deleting are refused to every
+    visitor, the superuser included; the guarded reset is the only way to remove one."""
+    client = client_for(visitor, clinic)
+    devices = [model for model in admin_models() if issubclass(model, Device)]
+    assert len(devices) >= 3
+    wrong = []
+    for model in devices:
+        opts = model._meta
+        instance = model._default_manager.order_by("pk").first()
+        assert instance is not None, opts.label_lower
+        add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
+        delete = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[instance.pk])
+        expected = "sign-in" if visitor in ("anonymous", "password_only") else "forbidden"
+        tries = {
+            "add": client.get(add),
+            "add, posted": client.post(add),
+            "delete": client.get(delete),
+            "delete, confirmed": client.post(delete, {"post": "yes"}),
+        }
+        for view, response in tries.items():
+            if (got := outcome(response)) != expected:
+                wrong.append((opts.label_lower, view, expected, got))
+        if not model._default_manager.filter(pk=instance.pk).exists():
+            wrong.append((opts.label_lower, "deleted"))
+    assert not wrong, wrong
 
 
 def test_app_models_are_all_in_the_admin_or_inline():
