@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0007_location_directions'),
+        ('clinic', '0008_recovery_codes_hashed'),
     ]
 
     operations = [
