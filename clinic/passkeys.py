@@ -76,30 +76,31 @@ class _SecondStep:
         user = staff_user(self.request)
         return twofactor.account_limits(user.pk, self.request.META.get("REMOTE_ADDR", ""))
 
+    # The attempt, counted as a failure before the answer is checked and given back when it
+    # was right (clinic.twofactor.attempt), so simultaneous forged answers are checked no more
+    # often than the limit allows.
+    hits: list[int] | None = None
+
     def check_can_authenticate(self) -> None:
         if not self.request.user.is_authenticated:
             raise exceptions.PasswordlessLoginDisabled()
-        if twofactor.refused(self.limits()):
+        self.hits = twofactor.attempt(self.limits())
+        if self.hits is None:
             raise TooManyAttempts()
 
 
 class AuthenticationBegin(_SecondStep, views.BeginCredentialAuthenticationView):
-    pass
+    @override
+    def check_can_authenticate(self) -> None:
+        super().check_can_authenticate()
+        # Asking for a challenge answers nothing: refused once locked out, never counted.
+        twofactor.succeeded(self.hits or [])
 
 
 class AuthenticationComplete(_SecondStep, views.CompleteCredentialAuthenticationView):
     @override
-    def handle_exception(self, exc: Exception) -> JsonResponse:
-        # A wrong or forged answer counts as a wrong code; a refusal does not count again.
-        failed = isinstance(exc, exceptions.OTPWebAuthnApiError) and not isinstance(
-            exc, TooManyAttempts | exceptions.PasswordlessLoginDisabled
-        )
-        if failed and self.request.user.is_authenticated:
-            twofactor.count_failure(self.limits())
-        return super().handle_exception(exc)
-
-    @override
     def complete_auth(self, device: WebAuthnCredential) -> None:
+        twofactor.succeeded(self.hits or [])
         self.request.session.cycle_key()
         django_otp.login(self.request, device)
 
