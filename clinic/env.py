@@ -4,6 +4,7 @@ A bad value stops the process at start-up with a message naming the variable,
 rather than surfacing later as a confusing error on some request.
 """
 
+import ipaddress
 import os
 import secrets
 import time
@@ -52,6 +53,17 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_networks(name: str, default: str = "") -> list[str]:
+    """Comma-separated networks in CIDR form (``10.20.0.0/16,fd00:1::/64``)."""
+    networks = env_list(name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {network!r} is not a network.") from None
+    return networks
 
 
 def env_timezone(name: str, default: str) -> str:

@@ -13,6 +13,7 @@ from clinic.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
     parse_database_url,
@@ -330,6 +331,15 @@ CLINIC_API_PER_MINUTE = env_int("CLINIC_API_PER_MINUTE", 120, minimum=1)
 # (doubling each time).
 CLINIC_WEBHOOK_ATTEMPTS = env_int("CLINIC_WEBHOOK_ATTEMPTS", 5, minimum=1, maximum=20)
 CLINIC_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
+# One attempt's whole time budget (connect, TLS, send, answer), in seconds.
+CLINIC_WEBHOOK_TIMEOUT_SECONDS = env_int(
+    "CLINIC_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
+)
+# Webhooks go to public addresses only (clinic/outbound.py, decision 0075): https:// in
+# production, and never loopback, private, link-local or reserved networks unless the
+# operator opens one here, e.g. for a receiver on the clinic's own network.
+CLINIC_WEBHOOK_HTTPS_ONLY = env_bool("CLINIC_WEBHOOK_HTTPS_ONLY", not DEBUG)
+CLINIC_WEBHOOK_ALLOWED_NETWORKS = env_networks("CLINIC_WEBHOOK_ALLOWED_NETWORKS")
 
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
 # made (any logger, any handler), and the filter guards the handlers besides.

@@ -6,6 +6,7 @@ from django.db import connection
 from clinic.roles import RECEPTIONIST
 from patients.models import Patient
 from tests import factories
+from tests.receivers import HttpReceiver, RawReceiver
 
 DATABASE_FIXTURES = {
     "db",
@@ -71,6 +72,32 @@ def desk(client, rita):
 def admin_client(client, admin_user):
     """pytest-django's admin_client, signed in with both factors as the admin requires."""
     return factories.signed_in(client, admin_user)
+
+
+@pytest.fixture
+def loopback_webhooks(settings):
+    """Webhooks may reach the test receivers on 127.0.0.1 over plain http, for this test
+    alone: everywhere else loopback is refused like any other non-public address."""
+    settings.CLINIC_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.CLINIC_WEBHOOK_HTTPS_ONLY = False
+
+
+@pytest.fixture
+def receiver_factory():
+    """Makes HTTP receivers (``make([200])``) and raw ones (``make(behaviour)``), all
+    closed when the test ends."""
+    made = []
+
+    def make(answers_or_behaviour, **kwargs):
+        if callable(answers_or_behaviour):
+            made.append(RawReceiver(answers_or_behaviour))
+        else:
+            made.append(HttpReceiver(answers_or_behaviour, **kwargs))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
 
 
 def pytest_configure(config):

@@ -34,6 +34,9 @@ from booking.models import (
     PractitionerPhoto,
     Service,
     WaitlistEntry,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
     WeeklyHours,
 )
 from booking.services.booking import appointment_book
@@ -365,6 +368,21 @@ def appointment(
     if save:
         row.save()
     return row
+
+
+def webhook(*, url: str, events: Sequence[str] = WebhookEvent.values) -> Webhook:
+    """A receiver saved as is, without the address checks made on save (the delivery
+    checks again, which is what such tests are about)."""
+    return Webhook.objects.create(
+        name="Accounts", url=url, events=list(events), secret="shared-secret"
+    )
+
+
+def webhook_delivery(*, webhook: Webhook, at: dt.datetime = NOW) -> WebhookDelivery:
+    payload = {"event": WebhookEvent.APPOINTMENT_CREATED.value, "appointment": {}}
+    return WebhookDelivery.objects.create(
+        webhook=webhook, event=WebhookEvent.APPOINTMENT_CREATED, payload=payload, created_at=at
+    )
 
 
 def waitlist_entry(

@@ -4,6 +4,8 @@ import secrets
 
 from django.db import models
 
+from clinic.outbound import validate_outbound_url
+
 
 class WebhookEvent(models.TextChoices):
     APPOINTMENT_CREATED = "appointment.created", "Appointment created"
@@ -21,7 +23,8 @@ class Webhook(models.Model):
     (HMAC-SHA256 over the timestamp and the body), which the receiver keeps too."""
 
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500)
+    # Public addresses only, checked again at every delivery (clinic/outbound.py).
+    url = models.URLField(max_length=500, validators=[validate_outbound_url])
     events = models.JSONField(default=list, help_text="The events sent to this URL.")
     secret = models.CharField(
         max_length=64,

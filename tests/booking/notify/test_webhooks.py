@@ -1,11 +1,9 @@
 """Webhooks: signed with the shared secret, delivered after commit by the task worker,
 retried with backoff, every attempt logged. Receivers are local test servers on
-127.0.0.1 only."""
+127.0.0.1 only, opened to webhooks for these tests alone."""
 
 import datetime as dt
-import http.server
 import json
-import threading
 
 import pytest
 import time_machine
@@ -20,49 +18,9 @@ from tests.factories import NOW, at, book
 SECRET = "shared-secret"
 
 
-class Receiver:
-    """A local HTTP server answering each POST with the next of ``answers`` (the last
-    one repeats), recording what it was sent."""
-
-    def __init__(self, answers: list[int]):
-        self.answers, self.received = list(answers), []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body))
-                code = receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
-                self.send_response(code)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hooks"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver_factory():
-    made = []
-
-    def make(answers):
-        made.append(Receiver(answers))
-        return made[-1]
-
-    yield make
-    for receiver in made:
-        receiver.close()
+@pytest.fixture(autouse=True)
+def _receivers_on_loopback(loopback_webhooks):
+    pass
 
 
 @pytest.fixture(autouse=True)
