@@ -9,18 +9,24 @@ worker POSTs the JSON with two headers:
     X-Clinic-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>
 
 A receiver recomputes the signature with the shared secret and refuses old timestamps
-(``verify``). A failure (no answer, or not 2xx) is retried after
-``CLINIC_WEBHOOK_BACKOFF_SECONDS``, doubling, up to ``CLINIC_WEBHOOK_ATTEMPTS`` attempts.
+(``verify``). A failure (no answer, or not 2xx, redirects included: none is followed) is
+retried after ``CLINIC_WEBHOOK_BACKOFF_SECONDS``, doubling, up to
+``CLINIC_WEBHOOK_ATTEMPTS`` attempts; a destination refused by ``clinic.outbound`` (not
+a public address) fails at once. Every failure is caught, so a delivery always ends
+delivered, due again or failed. The delivery log keeps a short generic error; the
+details go to the server log only, so the log cannot be used to probe what answers where.
 Payloads carry ids, times and statuses: no names, nothing clinical.
 """
 
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
+import logging
+import ssl
 import time
-import urllib.error
-import urllib.request
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,12 +42,14 @@ from booking.models import (
     WebhookDelivery,
     WebhookEvent,
 )
+from clinic import outbound
 
-TIMEOUT_SECONDS = 10
 SIGNATURE_HEADER = "X-Clinic-Signature"
 TIMESTAMP_HEADER = "X-Clinic-Timestamp"
 # How old a delivery's timestamp a receiver should still accept.
 TOLERANCE = dt.timedelta(minutes=5)
+
+logger = logging.getLogger(__name__)
 
 
 def appointment_payload(event: WebhookEvent, appointment: Appointment) -> dict:
@@ -101,26 +109,56 @@ def emit(event: WebhookEvent, appointment: Appointment) -> None:
     transaction.on_commit(enqueue)
 
 
-def _post(webhook: Webhook, body: bytes, now: dt.datetime) -> tuple[int | None, str]:
+class Outcome(NamedTuple):
+    status: int | None  # the receiver's HTTP status, if it answered in HTTP
+    error: str  # for the delivery log: short and generic
+    retry: bool = True
+
+
+# What the delivery log says of each failure; the first class that matches wins (a
+# closed connection is both a reset and a bad status line, a TLS timeout both).
+FAILURES: list[tuple[type[BaseException], str]] = [
+    (outbound.AddressRefused, "refused: address not allowed"),
+    (TimeoutError, "timed out"),
+    (ssl.SSLError, "secure connection failed"),
+    (http.client.RemoteDisconnected, "connection closed without an answer"),
+    (ConnectionResetError, "connection closed without an answer"),
+    (http.client.HTTPException, "not an HTTP answer"),
+    (OSError, "could not connect"),
+    (UnicodeError, "could not connect"),
+]
+
+
+def _post(webhook: Webhook, body: bytes, now: dt.datetime) -> Outcome:
     timestamp = int(now.timestamp())
-    request = urllib.request.Request(
-        webhook.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": f"{settings.CLINIC_NAME} webhooks",
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(webhook.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": f"{settings.CLINIC_NAME} webhooks",
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: sign(webhook.secret, timestamp, body),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-    except (urllib.error.URLError, OSError) as error:
-        return None, str(getattr(error, "reason", error))[:300]
+        status = outbound.post(
+            webhook.url, body=body, headers=headers, timeout=settings.CLINIC_WEBHOOK_TIMEOUT_SECONDS
+        )
+    except Exception as error:  # any failure is one attempt's outcome
+        return _failure(webhook, error)
+    if 200 <= status < 300:
+        return Outcome(status, "")
+    if 300 <= status < 400:
+        return Outcome(status, f"receiver answered HTTP {status} (redirects are not followed)")
+    return Outcome(status, f"receiver answered HTTP {status}")
+
+
+def _failure(webhook: Webhook, error: Exception) -> Outcome:
+    summary = next((text for kind, text in FAILURES if isinstance(error, kind)), None)
+    if summary is None:
+        logger.exception("Webhook %s: delivery failed", webhook.pk)
+        return Outcome(None, "delivery failed")
+    logger.warning("Webhook %s: %s (%r)", webhook.pk, summary, error)
+    # A refused destination stays refused however often it is tried: the manager must
+    # change the URL (or the operator open the network).
+    return Outcome(None, summary, retry=not isinstance(error, outbound.AddressRefused))
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -140,17 +178,20 @@ def deliver_webhook(*, delivery_id: int) -> str:
     body = json.dumps(delivery.payload, sort_keys=True).encode()
     started = time.monotonic()
     now = timezone.now()
-    status, error = _post(delivery.webhook, body, now)
+    outcome = _post(delivery.webhook, body, now)
     took = int((time.monotonic() - started) * 1000)
-    delivered = status is not None and 200 <= status < 300
     with transaction.atomic():
         WebhookAttempt.objects.create(
-            delivery=delivery, at=now, response_status=status, error=error, duration_ms=took
+            delivery=delivery,
+            at=now,
+            response_status=outcome.status,
+            error=outcome.error,
+            duration_ms=took,
         )
         delivery.attempts += 1
-        if delivered:
+        if not outcome.error:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.DELIVERED, None
-        elif delivery.attempts >= settings.CLINIC_WEBHOOK_ATTEMPTS:
+        elif not outcome.retry or delivery.attempts >= settings.CLINIC_WEBHOOK_ATTEMPTS:
             delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
         else:
             delivery.next_attempt_at = now + backoff(delivery.attempts)
