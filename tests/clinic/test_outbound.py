@@ -120,6 +120,8 @@ def test_a_network_that_is_not_one_stops_start_up(monkeypatch):
         "https://100.64.0.1/",
         "https://0.0.0.0/",
         "https://2130706433/",  # 127.0.0.1 as one number: resolvers accept it
+        "https://0177.0.0.1/",  # in octal
+        "https://0x7f.1/",  # in hex, shortened
         "https://localhost/hooks",  # the system resolver: 127.0.0.1 and ::1
     ],
 )
