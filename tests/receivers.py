@@ -10,6 +10,7 @@ import contextlib
 import http.server
 import socket
 import socketserver
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -18,7 +19,14 @@ class HttpReceiver:
     """Answers each POST with the next of ``answers`` (the last one repeats), recording
     what it was sent (headers, body)."""
 
-    def __init__(self, answers: list[int], *, host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        answers: list[int],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.answers, self.received = list(answers), []
         receiver = self
 
@@ -34,6 +42,8 @@ class HttpReceiver:
                 pass
 
         self.server = http.server.HTTPServer((host, port), Handler)
+        if tls is not None:  # a failed handshake only ends that connection
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

@@ -4,8 +4,10 @@ system's resolver (``localhost``) or by a stand-in for ``socket.getaddrinfo`` al
 
 import ipaddress
 import socket
+import ssl
 
 import pytest
+import trustme
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from clinic import outbound
@@ -217,5 +219,49 @@ def test_plain_http_is_refused_at_connection_in_production(settings, receiver_fa
 
     with pytest.raises(outbound.AddressRefused):
         outbound.post(receiver.url, body=b"{}", headers={}, timeout=5)
+
+    assert receiver.received == []
+
+
+@pytest.fixture
+def tls_for(tmp_path, monkeypatch):
+    """A server context with a certificate for the name given, from a test authority the
+    client trusts (through OpenSSL's SSL_CERT_FILE, as a system's store would)."""
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(tmp_path / "authority.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "authority.pem"))
+
+    def context(name: str) -> ssl.SSLContext:
+        server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert(name).configure_cert(server)
+        return server
+
+    return context
+
+
+def test_https_checks_the_certificate_against_the_name_not_the_address(
+    loopback_webhooks, resolver, receiver_factory, tls_for
+):
+    receiver = receiver_factory([200], tls=tls_for("hooks.example.com"))
+    resolver("hooks.example.com", ["127.0.0.1"])
+
+    status = outbound.post(
+        f"https://hooks.example.com:{receiver.port}/hooks", body=b"{}", headers={}, timeout=5
+    )
+
+    assert status == 200
+    assert len(receiver.received) == 1
+
+
+def test_https_refuses_a_certificate_for_another_name(
+    loopback_webhooks, resolver, receiver_factory, tls_for
+):
+    receiver = receiver_factory([200], tls=tls_for("elsewhere.example.com"))
+    resolver("hooks.example.com", ["127.0.0.1"])
+
+    with pytest.raises(ssl.SSLCertVerificationError):
+        outbound.post(
+            f"https://hooks.example.com:{receiver.port}/hooks", body=b"{}", headers={}, timeout=5
+        )
 
     assert receiver.received == []
