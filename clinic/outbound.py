@@ -139,6 +139,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> i
     sock = _connect(resolve(parts.hostname, port), deadline)
     try:
         if https:
+            sock.settimeout(_remaining(deadline))  # the handshake as a whole, in CPython
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=parts.hostname)
         connection_class = http.client.HTTPSConnection if https else http.client.HTTPConnection
         connection = connection_class(parts.hostname, port)

@@ -175,6 +175,16 @@ def test_tls_to_a_receiver_that_speaks_plain_http_fails_cleanly(
     assert receiver.received == []
 
 
+def test_a_tls_handshake_that_never_ends_times_out(loopback_webhooks, receiver_factory):
+    receiver = receiver_factory(sleeps_past_the_timeout)
+
+    outcome, _, attempt = deliver_once(receiver.url.replace("http://", "https://"))
+
+    assert outcome == "retry 1"
+    assert attempt.error == "timed out"
+    assert attempt.duration_ms < 2500
+
+
 def test_a_name_that_cannot_be_resolved_is_retried(loopback_webhooks, monkeypatch):
     def no_such_name(*_args, **_kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
