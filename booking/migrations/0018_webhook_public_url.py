@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0016_practitioner_photo'),
+        ('booking', '0017_slot_hold_holder'),
     ]
 
     operations = [
