@@ -3,26 +3,26 @@ PostgreSQL. Every page a test visits is checked by axe-core at phone and desktop
 (`Browser.visit`), and the main steps are saved as screenshots in build/screenshots.
 
 Playwright's own browser download is never used (it fails offline): the tests launch the
-system's Chromium, `apt-get install chromium` (CHROMIUM names another binary).
+system's Chromium (`apt-get install chromium`), or Google Chrome, found on PATH or in
+/Applications; CHROMIUM names another binary.
 """
 
 import importlib
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import time_machine
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import sync_playwright
 
+from tests.browser.chromium import find_chromium
 from tests.browser.visitor import BROWSER_NOW, Visitor
 
 # Playwright's synchronous API runs an event loop in the test's thread; the test's own
 # database calls there are ordinary blocking calls, which Django would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -42,10 +42,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Chromium]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    try:
+        executable, missing = find_chromium(dict(os.environ)), ""
+    except LookupError as error:
+        executable, missing = None, str(error)
+    if executable is None:  # failed outside the except block: the one line, no traceback
+        pytest.fail(missing, pytrace=False)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         yield browser
         browser.close()
 
