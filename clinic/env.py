@@ -51,6 +51,15 @@ def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
     return value
 
 
+def env_key(name: str, *, prefixes: tuple[str, ...]) -> str:
+    """A provider's key, empty when unset; one of another kind (a publishable key where the
+    secret one belongs) is refused by its prefix."""
+    value = os.environ.get(name, "").strip()
+    if value and not value.startswith(prefixes):
+        raise ImproperlyConfigured(f"{name} must start with {' or '.join(prefixes)}.")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 

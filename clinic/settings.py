@@ -12,6 +12,7 @@ from clinic.env import (
     debug_secret_key,
     env_bool,
     env_int,
+    env_key,
     env_list,
     env_networks,
     env_str,
@@ -340,6 +341,37 @@ CLINIC_WEBHOOK_TIMEOUT_SECONDS = env_int(
 # operator opens one here, e.g. for a receiver on the clinic's own network.
 CLINIC_WEBHOOK_HTTPS_ONLY = env_bool("CLINIC_WEBHOOK_HTTPS_ONLY", not DEBUG)
 CLINIC_WEBHOOK_ALLOWED_NETWORKS = env_networks("CLINIC_WEBHOOK_ALLOWED_NETWORKS")
+
+# Online payments through Stripe-hosted Checkout (clinic.stripe_client, docs/decisions/0095).
+# Checkout needs the secret key only (no Stripe.js on our pages); the webhook secret
+# verifies the events that record payments. On by default once either is set, so a
+# half-configured clinic refuses to start instead of quietly offering no payments.
+STRIPE_SECRET_KEY = env_key("STRIPE_SECRET_KEY", prefixes=("sk_", "rk_"))
+STRIPE_WEBHOOK_SECRET = env_key("STRIPE_WEBHOOK_SECRET", prefixes=("whsec_",))
+CLINIC_ONLINE_PAYMENTS = env_bool(
+    "CLINIC_ONLINE_PAYMENTS", bool(STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET)
+)
+# The local stand-in's address (bin/stripe_standin.py), for the demo; never production's.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "").rstrip("/")
+if CLINIC_ONLINE_PAYMENTS or STRIPE_API_BASE:
+    from django.core.exceptions import ImproperlyConfigured
+
+    for _name, _value, _where in (
+        ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY, "Stripe's dashboard, Developers, API keys"),
+        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET, "the clinic's webhook endpoint there"),
+    ):
+        if CLINIC_ONLINE_PAYMENTS and not _value:
+            raise ImproperlyConfigured(
+                f"CLINIC_ONLINE_PAYMENTS is on: the environment variable {_name} must be set "
+                f"({_where})."
+            )
+    if STRIPE_API_BASE and not DEBUG:
+        raise ImproperlyConfigured(
+            "STRIPE_API_BASE sends Stripe calls to a local stand-in: for development "
+            "(DEBUG=true) only, never production."
+        )
+    if STRIPE_API_BASE and "_live_" in STRIPE_SECRET_KEY:
+        raise ImproperlyConfigured("A live Stripe key never goes to STRIPE_API_BASE's stand-in.")
 
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
 # made (any logger, any handler), and the filter guards the handlers besides.
