@@ -7,6 +7,9 @@ from clinic.roles import RECEPTIONIST
 from patients.models import Patient
 from tests import factories
 from tests.receivers import HttpReceiver, RawReceiver
+from tests.stripe_fixtures import online_payments, stripe_standin, stripe_webhooks
+
+__all__ = ["online_payments", "stripe_standin", "stripe_webhooks"]  # fixtures for every test
 
 DATABASE_FIXTURES = {
     "db",
