@@ -106,14 +106,16 @@ class Webhooks:
             print(f"webhook {event['type']} {event['id']} -> {url}: {reason}", file=sys.stderr)
             if 200 <= status < 300:
                 return
-            time.sleep(self.retry_seconds * 2**attempt)
+            if attempt + 1 < WEBHOOK_ATTEMPTS:
+                time.sleep(self.retry_seconds * 2**attempt)
 
 
 def http_request(
     method: str, url: str, body: bytes | None, headers: dict[str, str]
 ) -> tuple[int, bytes, str]:
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or HOST, parts.port, timeout=10)
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname or HOST, parts.port, timeout=10)
     try:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         connection.request(method, path or "/", body=body, headers=headers)

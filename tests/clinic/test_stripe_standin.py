@@ -1,7 +1,9 @@
 """The local Stripe (bin/stripe_standin.py with localstripe behind it), through stripe-python
 over real HTTP, as the billing pages will use it."""
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -123,7 +125,34 @@ def test_it_declines_the_declined_card(online_payments, stripe_webhooks):
     # localstripe reports the failure a second after the try; a completed event would
     # have gone at once.
     stripe_webhooks.wait_for("payment_intent.payment_failed", session.payment_intent)
-    assert not [e for e in stripe_webhooks.events() if e.type == "checkout.session.completed"]
+    assert "checkout.session.completed" not in {
+        e.type for e in stripe_webhooks.events() if e.data.object["id"] == session.id
+    }
+
+
+def test_a_double_click_pays_once(online_payments, stripe_webhooks):
+    client = stripe_client()
+    marker = f"double-{time.time_ns()}"
+    session = checkout(client, payment_intent_data={"metadata": {"invoice": marker}})
+    barrier = threading.Barrier(2)
+
+    def click():
+        barrier.wait()
+        return online_payments.pay(session.url)
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: click(), range(2)))
+
+    assert [a.status_code for a in answers] == [303, 303]
+    intent = client.v1.checkout.sessions.retrieve(session.id).payment_intent
+    stripe_webhooks.wait_for("payment_intent.succeeded", intent)
+    time.sleep(0.2)  # localstripe sends a second payment's event with the first, if any
+    paid = [
+        e
+        for e in stripe_webhooks.events()
+        if e.type == "payment_intent.succeeded" and e.data.object["metadata"]["invoice"] == marker
+    ]
+    assert len(paid) == 1
 
 
 def test_it_asks_to_authenticate_then_completes(online_payments, stripe_webhooks):
