@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -511,6 +512,33 @@ def start_localstripe(*, verbose: bool) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("localstripe did not answer within 30 seconds.")
 
 
+def stop_when_orphaned(parent: int) -> None:
+    """A stand-in whose parent died (a test run killed, a terminal closed) stops too, and
+    localstripe with it, rather than holding its ports on a shared machine."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def serve(args: argparse.Namespace, localstripe_url: str) -> None:
+    standin = Standin(localstripe_url, verbose=args.verbose)
+    try:
+        server = Server((HOST, args.port), standin)
+    except OSError as error:
+        raise SystemExit(
+            f"The Stripe stand-in cannot listen on port {args.port} ({error.strerror}); "
+            "choose another (bin/run: STRIPE_PORT)."
+        ) from None
+    standin.base_url = f"http://{HOST}:{server.server_port}"
+    if args.webhook_url:
+        standin.register_webhook("clinic", {"url": args.webhook_url, "secret": args.webhook_secret})
+    threading.Thread(target=standin.expire_due, daemon=True).start()
+    where = f"; its events go to {args.webhook_url}" if args.webhook_url else ""
+    print(f"Local Stripe (test cards, no account) ready at {standin.base_url}{where}", flush=True)
+    with server:
+        server.serve_forever()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=8001, help="0 takes a free port")
@@ -522,27 +550,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--webhook-url and --webhook-secret go together")
     # SIGTERM ends the server as Ctrl-C does, so localstripe stops with it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
     process, localstripe_url = start_localstripe(verbose=args.verbose)
     try:
-        standin = Standin(localstripe_url, verbose=args.verbose)
-        try:
-            server = Server((HOST, args.port), standin)
-        except OSError as error:
-            raise SystemExit(
-                f"The Stripe stand-in cannot listen on port {args.port} ({error.strerror}); "
-                "choose another (bin/run: STRIPE_PORT)."
-            ) from None
-        standin.base_url = f"http://{HOST}:{server.server_port}"
-        if args.webhook_url:
-            params = {"url": args.webhook_url, "secret": args.webhook_secret}
-            standin.register_webhook("clinic", params)
-        threading.Thread(target=standin.expire_due, daemon=True).start()
-        where = f"; its events go to {args.webhook_url}" if args.webhook_url else ""
-        print(
-            f"Local Stripe (test cards, no account) ready at {standin.base_url}{where}", flush=True
-        )
-        with server:
-            server.serve_forever()
+        serve(args, localstripe_url)
     except KeyboardInterrupt:
         pass
     finally:
