@@ -128,6 +128,10 @@ def test_it_declines_the_declined_card(online_payments, stripe_webhooks):
     assert "checkout.session.completed" not in {
         e.type for e in stripe_webhooks.events() if e.data.object["id"] == session.id
     }
+    # The patient tries another card on the same page, and it goes through.
+    assert online_payments.pay(session.url).status_code == 303
+    paid = client.v1.checkout.sessions.retrieve(session.id)
+    assert (paid.payment_status, paid.payment_intent != session.payment_intent) == ("paid", True)
 
 
 def test_a_double_click_pays_once(online_payments, stripe_webhooks):
@@ -160,6 +164,10 @@ def test_it_asks_to_authenticate_then_completes(online_payments, stripe_webhooks
 
     challenge = online_payments.pay(session.url, card="authentication")
     assert "Your bank asks you to confirm this payment" in challenge.text
+    failed = requests.post(f"{session.url}/authenticate", data={"outcome": "fail"}, timeout=10)
+    assert failed.status_code == 402
+    assert "Your bank could not confirm this payment" in failed.text
+    online_payments.pay(session.url, card="authentication")
     done = requests.post(
         f"{session.url}/authenticate",
         data={"outcome": "complete"},
