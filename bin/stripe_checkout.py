@@ -166,9 +166,11 @@ def new_session(params: JSON, *, base_url: str, now: int) -> JSON:
         raise StripeError(400, "All line items must share one currency.", param="line_items")
     if not str(params.get("success_url", "")).startswith(("http://", "https://")):
         raise StripeError(400, "success_url must be an http(s) address.", param="success_url")
+    total = sum(item["amount_total"] for item in items)
+    if total <= 0:
+        raise StripeError(400, "The total amount due must be greater than 0.", param="line_items")
     intent_data = params.get("payment_intent_data") or {}
     session_id = random_id("cs_test_", 58)
-    total = sum(item["amount_total"] for item in items)
     return {
         "id": session_id,
         "object": "checkout.session",

@@ -61,6 +61,10 @@ def test_it_refuses_what_stripe_refuses(online_payments):
     with pytest.raises(stripe.InvalidRequestError) as no_items:
         checkout(client, line_items=[])
     assert no_items.value.param == "line_items"
+    free = _minimal()
+    free["line_items"][0]["price_data"]["unit_amount"] = 0
+    with pytest.raises(stripe.InvalidRequestError, match="greater than 0"):
+        client.v1.checkout.sessions.create(params=free)
     with pytest.raises(stripe.InvalidRequestError) as too_soon:
         checkout(client, expires_at=int(time.time()) + 60)
     assert too_soon.value.param == "expires_at"
