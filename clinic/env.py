@@ -12,6 +12,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -81,6 +83,26 @@ def env_timezone(name: str, default: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(f"{name}={value!r} is not an IANA time zone.") from None
+    return value
+
+
+def env_locale(name: str, default: str) -> str:
+    """A locale Babel knows (en_GB, en_IE, fr_FR...), for formatting money."""
+    value = os.environ.get(name, default)
+    try:
+        Locale.parse(value)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a known locale (e.g. en_GB)."
+        ) from None
+    return value
+
+
+def env_currency(name: str, default: str) -> str:
+    """An ISO 4217 currency code Babel knows (GBP, EUR, AUD...)."""
+    value = os.environ.get(name, default)
+    if not is_currency(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not an ISO 4217 currency code.")
     return value
 
 

@@ -11,9 +11,11 @@ from django.utils.csp import CSP
 from clinic.env import (
     debug_secret_key,
     env_bool,
+    env_currency,
     env_int,
     env_key,
     env_list,
+    env_locale,
     env_networks,
     env_str,
     env_timezone,
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "clinic",
     "patients",
     "booking",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -267,7 +270,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # Clinic-wide facts and the defaults the booking policy starts from (editable in the admin).
 CLINIC_NAME = env_str("CLINIC_NAME", "Riverside Dry Needling Clinic")
 CLINIC_PHONE = env_str("CLINIC_PHONE", "020 7946 0000")
-CLINIC_CURRENCY = env_str("CLINIC_CURRENCY", "GBP")
+# Money: an ISO 4217 code, shown in the clinic's locale (clinic.money, decision 0090).
+CLINIC_CURRENCY = env_currency("CLINIC_CURRENCY", "GBP")
+CLINIC_LOCALE = env_locale("CLINIC_LOCALE", "en_GB")
+# Invoices and credit notes: the prefix of their gap-free numbers, and when an invoice is due.
+CLINIC_INVOICE_PREFIX = env_str("CLINIC_INVOICE_PREFIX", "INV-")
+CLINIC_CREDIT_NOTE_PREFIX = env_str("CLINIC_CREDIT_NOTE_PREFIX", "CN-")
+CLINIC_INVOICE_DUE_DAYS = env_int("CLINIC_INVOICE_DUE_DAYS", 14, minimum=0, maximum=365)
 PHONENUMBER_DEFAULT_REGION = env_str("CLINIC_PHONE_REGION", "GB")
 CLINIC_BOOKING_DEFAULTS = {
     "min_notice_minutes": env_int("CLINIC_MIN_NOTICE_MINUTES", 120),

@@ -26,6 +26,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 from PIL import ExifTags, Image
 
+from billing.models import Invoice, Payment
+from billing.services.invoices import LineInput, invoice_draft, invoice_issue
+from billing.services.payments import Allocation, payment_take
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -543,3 +546,54 @@ def scored_course(
     if discharged is not None:
         episodes.episode_discharge(episode=started, advice="", now=discharged)
     return started
+
+
+# --- Billing -------------------------------------------------------------------------------
+
+
+def clerk() -> Any:
+    """The account billing factories act as (made once per test)."""
+    user, _ = get_user_model().objects.get_or_create(
+        username="till", defaults={"first_name": "Till", "is_staff": True}
+    )
+    return user
+
+
+def invoice(
+    patient: Patient,
+    /,
+    *prices: str,
+    issued: bool = True,
+    by: Any = None,
+    now: dt.datetime = NOW,
+    **fields: Any,
+) -> Invoice:
+    """An invoice through the services: one VAT-exempt line per price ("60.00"), issued
+    unless told; other fields (payer, due_on, notes...) pass to invoice_draft."""
+    by = by or clerk()
+    lines = [
+        LineInput(description=f"Session {n}", unit_price=Decimal(price))
+        for n, price in enumerate(prices or ("60.00",), start=1)
+    ]
+    draft = invoice_draft(patient=patient, lines=lines, created_by=by, **fields)
+    return invoice_issue(invoice=draft, issued_by=by, now=now) if issued else draft
+
+
+def payment(
+    patient: Patient,
+    amount: str,
+    /,
+    *paid: tuple[Invoice, str],
+    method: str = "card",
+    by: Any = None,
+    now: dt.datetime = NOW,
+) -> Payment:
+    """A desk payment through payment_take, put against (invoice, amount) pairs."""
+    return payment_take(
+        patient=patient,
+        method=method,
+        amount=Decimal(amount),
+        allocations=[Allocation(invoice_id=inv.pk, amount=Decimal(part)) for inv, part in paid],
+        taken_by=by or clerk(),
+        now=now,
+    )

@@ -7,19 +7,19 @@ from django.conf import settings
 from django.utils import dateformat, timezone
 from phonenumbers import PhoneNumberFormat
 
+from clinic.money import format_money
 from patients.models import IntakeStatus
 
 register = template.Library()
 
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$"}
-
 
 @register.filter
-def money(amount: Decimal | None) -> str:
+def money(amount: Decimal | None, currency: str = "") -> str:
+    """``{{ invoice.total|money:invoice.currency }}``: clinic.money's format (the clinic's
+    currency unless given)."""
     if amount is None:
         return ""
-    symbol = _SYMBOLS.get(settings.CLINIC_CURRENCY)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {settings.CLINIC_CURRENCY}"
+    return format_money(amount, currency or None)
 
 
 @register.filter

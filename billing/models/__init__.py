@@ -1,0 +1,33 @@
+"""Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
+
+from billing.models.credit_notes import CreditNote, CreditNoteLine
+from billing.models.invoices import Invoice, InvoiceLine, InvoiceStatus, VatStatus
+from billing.models.payers import Payer, PayerKind
+from billing.models.payments import (
+    DESK_METHODS,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    Refund,
+    RefundMethod,
+)
+from billing.models.sequences import DocumentKind, DocumentSequence
+
+__all__ = [
+    "DESK_METHODS",
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentKind",
+    "DocumentSequence",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Payer",
+    "PayerKind",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
+    "Refund",
+    "RefundMethod",
+    "VatStatus",
+]
