@@ -94,6 +94,33 @@ STAFF_ACCOUNTS = Capability(
     ("auth.view_user", "auth.change_user", "otp_totp.delete_totpdevice"),
 )
 
+TAKE_PAYMENTS = Capability(
+    "Invoices (draft, edit, issue), payments at the desk, the patient's credit on an invoice",
+    (
+        "billing.view_invoice",
+        "billing.add_invoice",
+        "billing.change_invoice",
+        "billing.view_invoiceline",
+        "billing.view_payment",
+        "billing.add_payment",
+        "billing.view_paymentallocation",
+        "billing.view_creditnote",
+        "billing.view_creditnoteline",
+        "billing.view_refund",
+        "billing.view_payer",
+    ),
+)
+CREDIT_NOTES = Capability(
+    "Credit notes, cash refunds, payers (insurers and companies), the document numbers",
+    (
+        "billing.add_creditnote",
+        "billing.add_refund",
+        "billing.add_payer",
+        "billing.change_payer",
+        "billing.view_documentsequence",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -103,10 +130,12 @@ CAPABILITIES: dict[str, Capability] = {
     "all clinical records": ALL_CLINICAL,
     "run the clinic": RUN_CLINIC,
     "staff accounts": STAFF_ACCOUNTS,
+    "take payments": TAKE_PAYMENTS,
+    "credit notes and refunds": CREDIT_NOTES,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist"),
+    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments"),
     PRACTITIONER: ("front desk", "contact details", "waitlist", "own schedule", "clinical records"),
     MANAGER: (
         "front desk",
@@ -117,6 +146,8 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "all clinical records",
         "run the clinic",
         "staff accounts",
+        "take payments",
+        "credit notes and refunds",
     ),
 }
 

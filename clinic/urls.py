@@ -76,6 +76,7 @@ urlpatterns = [
     path("staff/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),
+    path("staff/billing/", include("billing.staff_urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

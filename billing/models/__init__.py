@@ -1,7 +1,13 @@
 """Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
 
 from billing.models.credit_notes import CreditNote, CreditNoteLine
-from billing.models.invoices import Invoice, InvoiceLine, InvoiceStatus, VatStatus
+from billing.models.invoices import (
+    INVOICEABLE_STATUSES,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    VatStatus,
+)
 from billing.models.payers import Payer, PayerKind
 from billing.models.payments import (
     DESK_METHODS,
@@ -15,6 +21,7 @@ from billing.models.sequences import DocumentKind, DocumentSequence
 
 __all__ = [
     "DESK_METHODS",
+    "INVOICEABLE_STATUSES",
     "CreditNote",
     "CreditNoteLine",
     "DocumentKind",

@@ -10,6 +10,15 @@ from django.db.models import F, Q
 
 from billing.arithmetic import Amounts, line_amounts, total
 from billing.models.payers import Payer
+from booking.models import AppointmentStatus
+
+# What may be invoiced: a session that took place, or the fee for one missed or cancelled
+# late.
+INVOICEABLE_STATUSES = [
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.LATE_CANCELLED,
+    AppointmentStatus.NO_SHOW,
+]
 
 # Every amount of money: DecimalField(max_digits=10, decimal_places=2) (decision 0090).
 

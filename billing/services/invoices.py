@@ -13,7 +13,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.arithmetic import ZERO, total
-from billing.models import DocumentKind, Invoice, InvoiceLine, InvoiceStatus, Payer, VatStatus
+from billing.models import (
+    INVOICEABLE_STATUSES,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payer,
+    VatStatus,
+)
 from billing.services.errors import BillingError
 from billing.services.locks import lock_invoices, lock_patient
 from billing.services.numbers import next_number
@@ -22,13 +30,6 @@ from patients.models import Patient
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User as StaffUser
-
-# What may be invoiced: a session that took place, or a fee for one missed late.
-INVOICEABLE = [
-    AppointmentStatus.COMPLETED,
-    AppointmentStatus.LATE_CANCELLED,
-    AppointmentStatus.NO_SHOW,
-]
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def appointment_line(appointment: Appointment) -> LineInput:
 def invoice_draft_for_appointment(*, appointment: Appointment, created_by: "StaffUser") -> Invoice:
     """A draft invoice with the appointment's line, for a completed session, a late
     cancellation or a no-show; an appointment is invoiced once (a constraint)."""
-    if appointment.status not in INVOICEABLE:
+    if appointment.status not in INVOICEABLE_STATUSES:
         raise BillingError(
             "Only a completed appointment, a late cancellation or a no-show can be invoiced.",
             code="not_invoiceable",

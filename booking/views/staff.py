@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.models import INVOICEABLE_STATUSES, InvoiceLine
+from billing.selectors import MoneyState, appointment_money_states
 from booking.forms.staff import (
     CancelForm,
     RescheduleForm,
@@ -32,6 +34,7 @@ from booking.models import (
 )
 from booking.scheduling import availability, calendar
 from booking.scheduling.availability import format_start, parse_start
+from booking.scheduling.calendar_blocks import Calendar
 from booking.selectors import waitlist
 from booking.services.booking import appointment_book
 from booking.services.changes import appointment_cancel, appointment_reschedule
@@ -117,6 +120,7 @@ def day(request: HttpRequest, location_slug: str) -> HttpResponse:
         "location": location,
         "locations": Location.objects.filter(is_active=True),
         "cal": cal,
+        "money": _money_states(request, cal),
         "day": shown,
         "today": today,
         "previous": shown - dt.timedelta(days=1),
@@ -124,6 +128,13 @@ def day(request: HttpRequest, location_slug: str) -> HttpResponse:
         "here": request.get_full_path(),
     }
     return render(request, "staff/booking/day.html", context)
+
+
+def _money_states(request: HttpRequest, cal: Calendar) -> dict[int, MoneyState] | None:
+    """Each invoiced appointment's money state, for staff who see invoices (one query)."""
+    if not request.user.has_perm("billing.view_invoice"):
+        return None
+    return appointment_money_states(block.appointment.pk for block in cal.blocks)
 
 
 @staff_required(VIEW)
@@ -143,6 +154,7 @@ def week(request: HttpRequest, location_slug: str, practitioner_id: int) -> Http
         "location": location,
         "practitioner": practitioner,
         "cal": cal,
+        "money": _money_states(request, cal),
         "monday": monday,
         "today": today,
         "previous": monday - dt.timedelta(days=7),
@@ -183,8 +195,22 @@ def appointment(request: HttpRequest, reference: str) -> HttpResponse:
             booked.location, booked.start.astimezone(booked.location.zone).date()
         ),
         "next": next_or(request, ""),
+        **_billing_of(request, booked),
     }
     return render(request, "staff/booking/appointment.html", context)
+
+
+def _billing_of(request: HttpRequest, booked: Appointment) -> dict:
+    """The appointment's invoice and its money state, or whether it can be invoiced, for
+    staff who see invoices (one query)."""
+    if not request.user.has_perm("billing.view_invoice"):
+        return {}
+    line = InvoiceLine.objects.filter(appointment=booked).select_related("invoice").first()
+    return {
+        "invoice": line.invoice if line else None,
+        "money_state": appointment_money_states([booked.pk]).get(booked.pk) if line else None,
+        "invoiceable": booked.status in INVOICEABLE_STATUSES,
+    }
 
 
 @staff_required(CHANGE)

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.models import INVOICEABLE_STATUSES
+from billing.selectors import appointment_money_states, patient_credit, patient_invoices
 from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
@@ -104,8 +106,22 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "locations": Location.objects.filter(is_active=True),
         "episodes": _episodes_for_user(request, person),
         "break_glass_hours": settings.CLINIC_BREAK_GLASS_HOURS,
+        **_money_for_user(request, person, appointments),
     }
     return render(request, "patients/staff/patient.html", context)
+
+
+def _money_for_user(request: HttpRequest, person: Patient, appointments: list) -> dict:
+    """The patient's invoices, credit and each appointment's money state, for staff who
+    see invoices (three queries; the page's view is already logged)."""
+    if not request.user.has_perms(["billing.view_invoice", "billing.view_payment"]):
+        return {"money": None}
+    return {
+        "money": appointment_money_states(a.pk for a in appointments),
+        "invoices": patient_invoices(person.pk)[:10],
+        "credit": patient_credit(person.pk),
+        "invoiceable": INVOICEABLE_STATUSES,
+    }
 
 
 @staff_required("patients.view_patientaccesslog")

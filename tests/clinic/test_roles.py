@@ -53,7 +53,7 @@ VISITORS = [
 ROLE_OF = {"receptionist": RECEPTIONIST, "practitioner": PRACTITIONER, "manager": MANAGER}
 
 # Namespaces whose every page is a staff page (a new page there must declare permissions).
-STAFF_NAMESPACES = {"staff", "patients_staff", "account"}
+STAFF_NAMESPACES = {"staff", "patients_staff", "account", "billing_staff"}
 # Pages outside those rules: signing in and out (signing out would also end the session
 # the rest of the matrix runs in), and the passkey ceremonies, JSON steps of the sign-in
 # that answer an error to anyone not at that step (tests/clinic/test_passkeys.py).
@@ -86,6 +86,11 @@ READ_ONLY_ADMIN = {
     "otp_totp.totpdevice",
     "clinic.recoverycodes",
     "django_otp_webauthn.webauthncredential",
+    "billing.invoice",
+    "billing.creditnote",
+    "billing.payment",
+    "billing.refund",
+    "billing.documentsequence",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -211,6 +216,10 @@ def world(clinic, patient):
     )
     RecoveryCodes.objects.create(user=reviewer, name="Recovery codes")
     factories.passkey(user=reviewer, name="Key")
+    # Money: an issued invoice paid in part, a draft with a line.
+    invoice = factories.invoice(patient, "60.00")
+    factories.payment(patient, "20.00", (invoice, "20.00"))
+    draft = factories.invoice(patient, "10.00", issued=False)
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
     examples = {
         "location_slug": clinic.location.slug,
@@ -227,6 +236,12 @@ def world(clinic, patient):
     for name in ("episode", "score_new", "event_new", "discharge", "discharge_summary"):
         by_page[f"patients_staff:{name}"] = {"pk": visit.episode.pk}
     by_page["patients_staff:event_close"] = {"pk": event.pk}
+    for name in ("invoice", "invoice_edit", "line_add", "credit_note_new"):
+        by_page[f"billing_staff:{name}"] = {"pk": invoice.pk}
+    for name in ("invoice_issue", "invoice_discard"):
+        by_page[f"billing_staff:{name}"] = {"pk": draft.pk}
+    for name in ("line_update", "line_remove"):
+        by_page[f"billing_staff:{name}"] = {"pk": draft.lines.get().pk}
     for name in ("visit", "visit_recheck", "visit_clear", "note_save", "note_sign", "note_amend"):
         by_page[f"patients_staff:{name}"] = {"reference": visit.appointment.reference}
     # The admin's example object per model: a colleague's account, not a superuser's.
@@ -403,6 +418,17 @@ SPOT_CHECKS = [
     ("practitioner", "patients_staff:lot_search", "forbidden"),
     ("manager", "patients_staff:lot_search", "allowed"),
     ("manager", "patients_staff:discharge_summary", "allowed"),
+    # Money: the front desk invoices and takes payments; credit notes and refunds are the
+    # manager's; practitioners see no patient's account.
+    ("receptionist", "billing_staff:account", "allowed"),
+    ("receptionist", "billing_staff:invoice", "allowed"),
+    ("receptionist", "billing_staff:payment_new", "allowed"),
+    ("receptionist", "billing_staff:credit_note_new", "forbidden"),
+    ("receptionist", "billing_staff:refund_new", "forbidden"),
+    ("practitioner", "billing_staff:account", "forbidden"),
+    ("practitioner", "billing_staff:invoice", "forbidden"),
+    ("manager", "billing_staff:credit_note_new", "allowed"),
+    ("manager", "billing_staff:refund_new", "allowed"),
 ]
 
 
@@ -472,8 +498,11 @@ def test_app_models_are_all_in_the_admin_or_inline():
         "noteamendment",
         "webhookattempt",
         "practitionerphoto",  # uploaded and removed on the practitioner's page
+        "invoiceline",
+        "creditnoteline",
+        "paymentallocation",
     }
-    for app_label in ("clinic", "booking", "patients"):
+    for app_label in ("clinic", "booking", "patients", "billing"):
         for model in apps.get_app_config(app_label).get_models():
             name = model._meta.model_name
             assert (

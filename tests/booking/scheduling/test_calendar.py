@@ -2,10 +2,12 @@
 number of queries however many appointments there are."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
+from billing.services.invoices import LineInput, invoice_draft, invoice_issue
 from booking.models import Appointment, AppointmentSource, ClinicClosure, TimeOff
 from booking.scheduling import calendar
 from tests import factories
@@ -212,6 +214,22 @@ SIGNED_IN = 5
 # appointments (with patient, service, room and practitioner joined), waitlist entries,
 # the booking policy.
 CALENDAR = 7
+# billing.selectors.appointment_money_states: the shown appointments' invoice lines, with
+# their invoices and sums (for staff who see invoices, as the front desk does).
+MONEY = 1
+
+
+def money_states(count: int) -> None:
+    """Invoice `count` of the appointments: drafts, unpaid, part paid and paid in turn."""
+    for n, appointment in enumerate(Appointment.objects.order_by("pk")[:count]):
+        line = LineInput(description="Session", unit_price=Decimal(40), appointment=appointment)
+        invoice = invoice_draft(
+            patient=appointment.patient, lines=[line], created_by=factories.clerk()
+        )
+        if n % 4:
+            invoice_issue(invoice=invoice, issued_by=factories.clerk(), now=NOW)
+        if n % 4 > 1:
+            factories.payment(appointment.patient, "40.00", (invoice, f"{n % 4 * 10}.00"))
 
 
 @pytest.mark.parametrize("per_practitioner", [1, 40])  # 10 and 400 appointments
@@ -219,15 +237,17 @@ def test_it_loads_the_day_calendar_in_fixed_queries(
     clinic, desk, per_practitioner, django_assert_num_queries
 ):
     busy_day(clinic, per_practitioner)
+    money_states(per_practitioner)
 
     # + the location; + the other active locations, for the switcher.
-    with django_assert_num_queries(SIGNED_IN + 1 + CALENDAR + INTAKE + 1):
+    with django_assert_num_queries(SIGNED_IN + 1 + CALENDAR + INTAKE + 1 + MONEY):
         response = desk.get(day_url(clinic))
 
     assert response.status_code == 200
     cal = response.context["cal"]
     assert len(cal.columns) == 10
     assert len(cal.blocks) == 10 * per_practitioner
+    assert len(response.context["money"]) == per_practitioner
 
 
 @pytest.mark.parametrize("count", [10, 400])
@@ -236,7 +256,7 @@ def test_it_loads_the_week_view_in_fixed_queries(clinic, desk, count, django_ass
     url = reverse("staff:week", args=[clinic.location.slug, clinic.alice.pk])
 
     # + the location; + the practitioner (with the user).
-    with django_assert_num_queries(SIGNED_IN + 1 + 1 + CALENDAR + INTAKE):
+    with django_assert_num_queries(SIGNED_IN + 1 + 1 + CALENDAR + INTAKE + MONEY):
         response = desk.get(url + f"?date={MONDAY.isoformat()}")
 
     assert response.status_code == 200

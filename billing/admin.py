@@ -1,0 +1,151 @@
+"""Billing in the admin: payers are edited here (by the manager); invoices, credit notes,
+payments and refunds are shown, never added, changed or deleted (the billing pages and
+services write them, and the database refuses changes once issued)."""
+
+from django.contrib import admin
+
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentSequence,
+    Invoice,
+    InvoiceLine,
+    Payer,
+    Payment,
+    PaymentAllocation,
+    Refund,
+)
+from clinic.admin_mixins import ReadOnlyAdmin
+from patients.admin import AccessLoggedAdmin
+
+
+@admin.register(Payer)
+class PayerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "provider_number", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "provider_number"]
+
+
+class InvoiceLineInline(ReadOnlyAdmin, admin.TabularInline):
+    model = InvoiceLine
+    fields = readonly_fields = (
+        "description",
+        "quantity",
+        "unit_price",
+        "vat_status",
+        "vat_rate",
+        "nominal_code",
+        "net",
+        "tax",
+        "gross",
+    )
+    extra = 0
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    access_record = "invoice"
+    list_display = ["__str__", "patient", "payer", "status", "issued_at", "total"]
+    list_filter = ["status", "payer"]
+    list_select_related = ["patient", "payer"]
+    search_fields = ["number", "patient__first_name", "patient__last_name"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = (
+        "number",
+        "status",
+        "patient",
+        "payer",
+        "policy_number",
+        "authorisation_number",
+        "issued_at",
+        "issued_by",
+        "due_on",
+        "currency",
+        "net_total",
+        "tax_total",
+        "total",
+        "notes",
+        "created_by",
+        "created_at",
+    )
+    inlines = [InvoiceLineInline]
+
+
+class CreditNoteLineInline(ReadOnlyAdmin, admin.TabularInline):
+    model = CreditNoteLine
+    fields = readonly_fields = ("description", "invoice_line", "net", "tax", "gross")
+    extra = 0
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    access_record = "credit note"
+    patient_field = "invoice__patient"
+    list_display = ["number", "invoice", "issued_at", "total", "reason"]
+    list_select_related = ["invoice"]
+    search_fields = ["number", "invoice__number"]
+    fields = readonly_fields = (
+        "number",
+        "invoice",
+        "reason",
+        "issued_at",
+        "issued_by",
+        "net_total",
+        "tax_total",
+        "total",
+    )
+    inlines = [CreditNoteLineInline]
+
+
+class AllocationInline(ReadOnlyAdmin, admin.TabularInline):
+    model = PaymentAllocation
+    fields = readonly_fields = ("invoice", "amount", "allocated_at", "allocated_by")
+    extra = 0
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    access_record = "payment"
+    list_display = ["received_at", "patient", "method", "amount", "taken_by", "reference"]
+    list_filter = ["method"]
+    list_select_related = ["patient", "taken_by"]
+    search_fields = ["reference", "provider_reference", "patient__last_name"]
+    date_hierarchy = "received_at"
+    fields = readonly_fields = (
+        "patient",
+        "method",
+        "amount",
+        "currency",
+        "received_at",
+        "taken_by",
+        "reference",
+        "provider_reference",
+    )
+    inlines = [AllocationInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    access_record = "refund"
+    list_display = ["refunded_at", "patient", "method", "amount", "credit_note", "refunded_by"]
+    list_filter = ["method"]
+    list_select_related = ["patient", "credit_note", "refunded_by"]
+    fields = readonly_fields = (
+        "patient",
+        "credit_note",
+        "method",
+        "amount",
+        "currency",
+        "refunded_at",
+        "refunded_by",
+        "reference",
+        "provider_reference",
+    )
+
+
+@admin.register(DocumentSequence)
+class DocumentSequenceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The last numbers given, for the manager's and the accountant's checks."""
+
+    list_display = ["kind", "last_number"]
+    fields = readonly_fields = ("kind", "last_number")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from billing.views import accounts, corrections, invoices, payments
+
+app_name = "billing_staff"
+urlpatterns = [
+    path("patients/<int:pk>/", accounts.account, name="account"),
+    path("patients/<int:pk>/invoices/new/", invoices.invoice_new, name="invoice_new"),
+    path("patients/<int:pk>/payment/", payments.payment_new, name="payment_new"),
+    path("patients/<int:pk>/credit/", payments.credit_use, name="credit_use"),
+    path("patients/<int:pk>/refund/", corrections.refund_new, name="refund_new"),
+    path(
+        "appointments/<str:reference>/invoice/",
+        invoices.invoice_for_appointment,
+        name="invoice_for_appointment",
+    ),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice"),
+    path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/lines/", invoices.line_add, name="line_add"),
+    path("invoices/<int:pk>/issue/", invoices.invoice_issue_view, name="invoice_issue"),
+    path("invoices/<int:pk>/discard/", invoices.invoice_discard_view, name="invoice_discard"),
+    path("invoices/<int:pk>/credit-note/", corrections.credit_note_new, name="credit_note_new"),
+    path("lines/<int:pk>/", invoices.line_update, name="line_update"),
+    path("lines/<int:pk>/remove/", invoices.line_remove, name="line_remove"),
+]
