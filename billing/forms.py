@@ -13,6 +13,7 @@ from billing.selectors import InvoiceBalance
 from clinic.forms import CleanTextMixin, date_input
 from clinic.money import format_money
 
+
 def amount_field(**options: Any) -> forms.DecimalField:
     """An amount of money: more than zero, whole pennies (the form's first answer to a
     negative, zero or 10.005; the service checks again)."""

@@ -9,6 +9,7 @@ import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Count
 
 from booking.models import (
     Appointment,
@@ -251,3 +252,29 @@ def test_it_includes_clinical_records_with_a_chart_at_once():
     assert "<svg" in page
     assert "Meaningful improvement reached" in page
     assert "Amendment" in page
+
+
+@pytest.mark.django_db
+def test_it_includes_invoices_in_every_state():
+    from decimal import Decimal
+
+    from billing.models import CreditNote, Invoice, Payment
+    from billing.selectors import InvoiceBalance, MoneyState, patient_credit, with_balances
+
+    run_demo("--password", PASSWORD)
+    run_demo("--password", PASSWORD)  # again: no second set of invoices
+
+    states = [InvoiceBalance.of(i).state for i in with_balances(Invoice.objects.all())]
+    assert set(states) == set(MoneyState)
+    assert len(states) == 10
+    assert CreditNote.objects.count() == 1
+    assert Invoice.objects.filter(payer__name="Bupa", authorisation_number="PA-20931").exists()
+    assert (
+        Payment.objects.filter(allocations__isnull=False)
+        .annotate(n=Count("allocations"))
+        .filter(n=2)
+        .count()
+        == 2
+    )  # across two invoices
+    credits = [patient_credit(p.pk) for p in Patient.objects.all()]
+    assert Decimal("25.00") in credits

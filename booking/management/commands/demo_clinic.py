@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from billing.demo import seed_billing
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -213,6 +214,13 @@ class Command(BaseCommand):
                 )
             # Episodes, signed notes and scores for a few patients (patients/demo.py).
             seed_clinical_records(patients=patients, now=now)
+            # Invoices in every state, payments and a credit (billing/demo.py).
+            seed_billing(
+                patients=patients,
+                desk=front_office["reception"],
+                manager=front_office["manager"],
+                now=now,
+            )
         self.report(booked=booked, created=created, password=password)
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:

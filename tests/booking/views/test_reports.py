@@ -35,6 +35,7 @@ def test_the_manager_sees_the_page_and_downloads_the_csv(client, clinic, patient
 
     assert page.status_code == 200
     assert "Alice Practitioner" in page.text
+    assert "£75.00" in page.text  # in the clinic's currency and locale (clinic.money)
     assert download["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.content.decode())))
     assert ["practitioner", "Alice Practitioner", "14.3", "60", "420"] in rows
