@@ -93,6 +93,18 @@ class PaymentForm(CleanTextMixin, _AllocationFields):
     @override
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        gone = [
+            name
+            for name, value in self.data.items()
+            if name.startswith("invoice_") and value and name not in self.fields
+        ]
+        if gone:
+            # Paid at another desk since the form was shown (or never this patient's):
+            # recording the money as credit without a word would surprise the desk.
+            raise forms.ValidationError(
+                "An invoice on this form no longer owes anything: check the amounts and "
+                "record the payment again."
+            )
         amount = data.get("amount")
         if amount is not None and sum(value for _, value in self.allocations()) > amount:
             raise forms.ValidationError(

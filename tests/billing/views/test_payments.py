@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from billing.models import Payment, PaymentAllocation
+from billing.models import Payment
 from billing.selectors import MoneyState, invoice_balance, patient_credit
 from booking.models import AppointmentStatus
 from tests import factories
@@ -60,12 +60,22 @@ def test_bad_amounts_are_form_errors_and_record_nothing(desk, patient, amount, p
     assert not Payment.objects.exists()
 
 
-def test_another_patients_invoice_is_not_paid(desk, patient, dana):
+def test_another_patients_invoice_is_refused(desk, patient, dana):
     theirs = factories.invoice(dana, "60.00")
-    pay(desk, patient, "60.00", (theirs, "60.00"))
-    # The field is not on this patient's form: the money is this patient's credit.
-    assert not PaymentAllocation.objects.exists()
+    response = pay(desk, patient, "60.00", (theirs, "60.00"))
+    assert response.status_code == 400
+    assert "no longer owes anything" in response.text
+    assert not Payment.objects.exists()
     assert invoice_balance(theirs).outstanding == Decimal("60.00")
+
+
+def test_an_invoice_paid_at_another_desk_meanwhile_is_a_form_error(desk, patient):
+    invoice = factories.invoice(patient, "60.00")
+    factories.payment(patient, "60.00", (invoice, "60.00"))  # the other desk, first
+    response = pay(desk, patient, "60.00", (invoice, "60.00"))
+    assert response.status_code == 400
+    assert "no longer owes anything" in response.text
+    assert Payment.objects.count() == 1
 
 
 def test_credit_is_used_on_the_next_invoice(desk, patient):
