@@ -128,3 +128,21 @@ def test_the_account_page_reads_in_fixed_queries(desk, patient, django_assert_nu
         # payments; their allocations; the allocations' invoices; refunds; the credit
         with django_assert_num_queries(5 + 9):
             assert desk.get(url("account", patient.pk)).status_code == 200
+
+
+def test_a_practitioner_sees_no_money_on_the_calendar(client, clinic, patient):
+    from billing.services.invoices import invoice_draft_for_appointment, invoice_issue
+    from clinic.roles import PRACTITIONER
+    from tests.factories import NOW
+
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
+    seen = factories.appointment(clinic, patient, at(10), status=AppointmentStatus.COMPLETED)
+    by = factories.clerk()
+    draft = invoice_draft_for_appointment(appointment=seen, created_by=by)
+    invoice_issue(invoice=draft, issued_by=by, now=NOW)
+    day = reverse("staff:day", args=[clinic.location.slug]) + "?date=2027-01-11"
+    response = client.get(day)
+    assert response.status_code == 200
+    assert response.context["money"] is None
+    assert "cal-money" not in response.text
+    assert seen.reference in response.text
