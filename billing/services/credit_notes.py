@@ -155,6 +155,10 @@ def refund_cash(
         if idempotency_key:
             earlier = Refund.objects.filter(idempotency_key=idempotency_key).first()
             if earlier is not None:
+                if earlier.patient_id != patient.pk:
+                    raise BillingError(
+                        "This form was already used: open it again.", code="key_reused"
+                    )
                 return earlier
         if credit_note is not None:
             invoice = lock_invoices([credit_note.invoice_id])[credit_note.invoice_id]

@@ -90,6 +90,13 @@ def _allocate(
     return PaymentAllocation.objects.bulk_create(rows)
 
 
+def _same_patient(earlier: Payment, patient: Patient) -> Payment:
+    """The payment a repeated submission already recorded: only ever the same patient's."""
+    if earlier.patient_id != patient.pk:
+        raise BillingError("This form was already used: open it again.", code="key_reused")
+    return earlier
+
+
 def payment_take(
     *,
     patient: Patient,
@@ -115,7 +122,7 @@ def payment_take(
             if idempotency_key:
                 earlier = Payment.objects.filter(idempotency_key=idempotency_key).first()
                 if earlier is not None:
-                    return earlier
+                    return _same_patient(earlier, patient)
             balances = _owed(patient, [a.invoice_id for a in allocations]) if allocations else {}
             payment = Payment(
                 patient=patient,
@@ -145,7 +152,7 @@ def payment_take(
         # The same form sent twice at once: the first one recorded it.
         earlier = Payment.objects.filter(idempotency_key=idempotency_key).first()
         if idempotency_key and earlier is not None:
-            return earlier
+            return _same_patient(earlier, patient)
         raise
 
 

@@ -147,3 +147,10 @@ def test_taking_a_payment_takes_a_fixed_number_of_queries(patient, django_assert
                 idempotency_key=str(len(paid)),
                 taken_by=by,
             )
+
+
+def test_a_key_used_for_another_patient_is_refused(patient, dana):
+    take(dana, "10.00", idempotency_key="shared")
+    with pytest.raises(BillingError, match="already used"):
+        take(patient, "10.00", idempotency_key="shared")
+    assert Payment.objects.get().patient == dana
