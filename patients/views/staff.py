@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing.models import INVOICEABLE_STATUSES
+from billing.models import INVOICEABLE_STATUSES, Payment
 from billing.selectors import appointment_money_states, patient_credit, patient_invoices
 from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
@@ -112,14 +112,15 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _money_for_user(request: HttpRequest, person: Patient, appointments: list) -> dict:
-    """The patient's invoices, credit and each appointment's money state, for staff who
-    see invoices (three queries; the page's view is already logged)."""
+    """The patient's invoices, latest payments, credit and each appointment's money state,
+    for staff who see invoices (five queries; the page's view is already logged)."""
     if not request.user.has_perms(["billing.view_invoice", "billing.view_payment"]):
         return {"money": None}
     return {
         "money": appointment_money_states(a.pk for a in appointments),
         "invoices": patient_invoices(person.pk)[:10],
         "credit": patient_credit(person.pk),
+        "payments": Payment.objects.filter(patient=person).order_by("-received_at", "-pk")[:5],
         "invoiceable": INVOICEABLE_STATUSES,
     }
 
