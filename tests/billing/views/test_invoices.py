@@ -141,3 +141,27 @@ def test_the_invoice_page_reads_in_fixed_queries(desk, patient, django_assert_nu
         # balance; its credit notes; its payments (allocations with payments)
         with django_assert_num_queries(5 + 6):
             assert desk.get(url("invoice", invoice.pk)).status_code == 200
+
+
+def test_state_changes_are_post_only_with_csrf(desk, patient, rita, completed):
+    from django.test import Client
+
+    invoice = factories.invoice(patient, "60.00", issued=False)
+    line = invoice.lines.get()
+    urls = [
+        url("invoice_for_appointment", completed.reference),
+        url("invoice_new", patient.pk),
+        url("invoice_edit", invoice.pk),
+        url("line_add", invoice.pk),
+        url("line_update", line.pk),
+        url("line_remove", line.pk),
+        url("invoice_issue", invoice.pk),
+        url("invoice_discard", invoice.pk),
+        url("credit_use", patient.pk),
+    ]
+    strict = factories.signed_in(Client(enforce_csrf_checks=True), rita)
+    for address in urls:
+        assert desk.get(address).status_code == 405, address
+        assert strict.post(address).status_code == 403, address
+    assert Invoice.objects.get() == invoice
+    assert invoice.lines.get() == line
