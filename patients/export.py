@@ -18,6 +18,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model
 from django.template.loader import render_to_string
 
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    Refund,
+)
 from patients.models import (
     AdverseEvent,
     CheckIn,
@@ -61,7 +70,7 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Everything held about `patient`, in 14 queries whatever its size (one per kind of
+    """Everything held about `patient`, in 21 queries whatever its size (one per kind of
     record; consent text, instruments and needling points come joined to their rows)."""
     appointments = patient.appointments.select_related(
         "service", "location", "practitioner__user", "room"
@@ -128,8 +137,35 @@ def patient_record(patient: Patient) -> PatientRecord:
         ],
         "adverse_events": [_fields(e) for e in events],
         "access_log": [_fields(e) for e in access_log],
+        **_money(patient),
     }
     return record
+
+
+def _money(patient: Patient) -> dict[str, list[Row]]:
+    """Invoices, credit notes, payments and refunds (seven queries)."""
+    return {
+        "invoices": [_fields(i) for i in Invoice.objects.filter(patient=patient).order_by("pk")],
+        "invoice_lines": [
+            _fields(line)
+            for line in InvoiceLine.objects.filter(invoice__patient=patient).order_by("pk")
+        ],
+        "credit_notes": [
+            _fields(n) for n in CreditNote.objects.filter(invoice__patient=patient).order_by("pk")
+        ],
+        "credit_note_lines": [
+            _fields(line)
+            for line in CreditNoteLine.objects.filter(
+                credit_note__invoice__patient=patient
+            ).order_by("pk")
+        ],
+        "payments": [_fields(p) for p in Payment.objects.filter(patient=patient).order_by("pk")],
+        "payment_allocations": [
+            _fields(a)
+            for a in PaymentAllocation.objects.filter(payment__patient=patient).order_by("pk")
+        ],
+        "refunds": [_fields(r) for r in Refund.objects.filter(patient=patient).order_by("pk")],
+    }
 
 
 def record_zip(record: PatientRecord, *, now: dt.datetime) -> bytes:

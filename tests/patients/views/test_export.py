@@ -5,12 +5,23 @@ import datetime as dt
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    Refund,
+)
+from billing.services.credit_notes import credit_note_issue, refund_cash
 from booking.models import Appointment
 from clinic.roles import MANAGER
 from patients.clinical.events import adverse_event_record
@@ -55,6 +66,13 @@ FILES: dict[str, tuple[type[Model], str]] = {
     "outcome_scores": (OutcomeScore, "episode__patient"),
     "adverse_events": (AdverseEvent, "episode__patient"),
     "access_log": (PatientAccessLog, "patient"),
+    "invoices": (Invoice, "patient"),
+    "invoice_lines": (InvoiceLine, "invoice__patient"),
+    "credit_notes": (CreditNote, "invoice__patient"),
+    "credit_note_lines": (CreditNoteLine, "credit_note__invoice__patient"),
+    "payments": (Payment, "patient"),
+    "payment_allocations": (PaymentAllocation, "payment__patient"),
+    "refunds": (Refund, "patient"),
 }
 
 
@@ -92,6 +110,23 @@ def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: in
         occurred_at=AFTER,
     )
     access_log_record(user=practitioner.user, patient=person, intake=None, record="patient page")
+    # Money: an invoice paid, credited in part and refunded.
+    invoice = factories.invoice(person, "60.00", notes=f"Invoice {marker}")
+    factories.payment(person, "60.00", (invoice, "60.00"))
+    note = credit_note_issue(
+        invoice=invoice,
+        reason=f"Credit {marker}",
+        issued_by=practitioner.user,
+        now=AFTER,
+        amount=Decimal("10.00"),
+    )
+    refund_cash(
+        patient=person,
+        amount=Decimal("10.00"),
+        credit_note=note,
+        refunded_by=practitioner.user,
+        now=AFTER,
+    )
 
 
 @pytest.fixture
@@ -192,7 +227,8 @@ def test_the_manager_sees_the_export_button_and_the_desk_does_not(manager, desk,
 def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_assert_num_queries):
     # appointments, intakes, screening, intake reviews, consent signatures with their
     # text, episodes, visits, check-ins, notes, amendments, needling rows with their
-    # points, scores with their instruments, adverse events, the access log
-    with django_assert_num_queries(14):
+    # points, scores with their instruments, adverse events, the access log; invoices,
+    # their lines, credit notes, their lines, payments, allocations, refunds
+    with django_assert_num_queries(21):
         record = patient_record(charlie)
     assert len(record.files["appointments"]) == 1
