@@ -139,3 +139,30 @@ def test_a_double_click_refunds_once(patient):
     first = refund(patient, "10.00", idempotency_key="r1")
     assert refund(patient, "10.00", idempotency_key="r1") == first
     assert patient_credit(patient.pk) == Decimal("20.00")
+
+
+def test_a_credit_note_and_its_refund_take_fixed_numbers_of_queries(
+    patient, django_assert_num_queries
+):
+    by = factories.clerk()
+    for prices in (["60.00"], ["10.00"] * 8):
+        invoice = factories.invoice(patient, *prices)
+        factories.payment(patient, str(invoice.total), (invoice, str(invoice.total)))
+        lines = [CreditLine(line.pk, Decimal("1.00")) for line in invoice.lines.all()]
+        # savepoint; lock the patient; lock the invoice; its balance; its lines with what
+        # was credited of each; make, lock and save the sequence row; insert the note;
+        # insert its lines; release
+        with django_assert_num_queries(11):
+            note = credit_note_issue(
+                invoice=invoice, reason="Wrong price", issued_by=by, now=NOW, lines=lines
+            )
+        # savepoint; lock the patient; lock the invoice; its balance; the note's refunds;
+        # insert the refund; release
+        with django_assert_num_queries(7):
+            refund_cash(
+                patient=patient,
+                amount=Decimal("1.00"),
+                credit_note=note,
+                refunded_by=by,
+                now=NOW,
+            )

@@ -154,3 +154,21 @@ def test_a_key_used_for_another_patient_is_refused(patient, dana):
     with pytest.raises(BillingError, match="already used"):
         take(patient, "10.00", idempotency_key="shared")
     assert Payment.objects.get().patient == dana
+
+
+def test_using_credit_takes_a_fixed_number_of_queries(patient, django_assert_num_queries):
+    by = factories.clerk()
+    for count in (1, 6):
+        for _ in range(count):
+            take(patient, "5.00", taken_by=by)
+        invoice = factories.invoice(patient, "100.00")
+        # savepoint; lock the patient; lock the invoice; its balance; the credit; the
+        # payments with what is left of each; insert the allocations; release
+        with django_assert_num_queries(8):
+            credit_apply(
+                patient=patient,
+                invoice_id=invoice.pk,
+                amount=Decimal(5 * count),
+                allocated_by=by,
+                now=NOW,
+            )
