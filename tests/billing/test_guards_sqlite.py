@@ -25,7 +25,8 @@ def sqlite():
     db.execute("UPDATE billing_invoice SET status = 'issued' WHERE id = 2")  # issuing passes
     for table in guards.RECORDS:
         db.execute(f"INSERT INTO {table} VALUES (1, '5')")
-    return db
+    yield db
+    db.close()
 
 
 REFUSED = [
