@@ -10,6 +10,8 @@ runner's flush) does not fire row triggers. Decision 0092.
 
 from django.db import migrations
 
+from clinic.triggers import guards
+
 # Records of what happened: appended, never changed or deleted.
 RECORDS = [
     "billing_creditnote",
@@ -105,31 +107,7 @@ SQLITE = {
 }
 
 
-def create_guards(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = POSTGRES
-    elif vendor == "sqlite":
-        statements = [f"CREATE TRIGGER {name} {body}" for name, body in SQLITE.items()]
-    else:  # Only PostgreSQL and SQLite are supported (clinic/env.py).
-        return
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_guards(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = POSTGRES_REVERSE
-    elif vendor == "sqlite":
-        statements = [f"DROP TRIGGER {name};" for name in SQLITE]
-    else:
-        return
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("billing", "0001_initial")]
 
-    operations = [migrations.RunPython(create_guards, drop_guards)]
+    operations = [guards(postgres=POSTGRES, postgres_reverse=POSTGRES_REVERSE, sqlite=SQLITE)]

@@ -8,6 +8,8 @@ demo behaves alike. TRUNCATE (the test runner's flush) does not fire row trigger
 
 from django.db import migrations
 
+from clinic.triggers import guards
+
 POSTGRES = [
     """
     CREATE FUNCTION patients_signed_note_guard() RETURNS trigger AS $$
@@ -96,31 +98,7 @@ SQLITE = {
 }
 
 
-def create_guards(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = POSTGRES
-    elif vendor == "sqlite":
-        statements = [f"CREATE TRIGGER {name} {body}" for name, body in SQLITE.items()]
-    else:  # Only PostgreSQL and SQLite are supported (clinic/env.py).
-        return
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
-def drop_guards(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        statements = POSTGRES_REVERSE
-    elif vendor == "sqlite":
-        statements = [f"DROP TRIGGER {name};" for name in SQLITE]
-    else:
-        return
-    for statement in statements:
-        schema_editor.execute(statement, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("patients", "0005_episodes_notes_events_scores")]
 
-    operations = [migrations.RunPython(create_guards, drop_guards)]
+    operations = [guards(postgres=POSTGRES, postgres_reverse=POSTGRES_REVERSE, sqlite=SQLITE)]
