@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from booking.models import RELEASED_STATUSES, Appointment, AppointmentStatus
+from booking.models import RELEASED_STATUSES, Appointment
 from patients import outcomes
 from patients.models import (
     BreakGlassAccess,
@@ -69,22 +69,19 @@ def reads_all_clinical(user: "StaffUser | AnonymousUser") -> bool:
     )
 
 
-# A session that took place: the patient came (checked in) or it was completed.
-TOOK_PLACE = [AppointmentStatus.CHECKED_IN, AppointmentStatus.COMPLETED]
-
-
 def _care_relationship(user: "StaffUser | AnonymousUser", patient: OuterRef | int) -> Exists:
-    """Whether the user is the practitioner of an appointment with the patient that took
-    place, or that stands (booked or requested, past or upcoming: not cancelled, not a
-    no-show) and was booked by someone else: the patient online, the desk, a colleague.
-    An appointment a practitioner books for themselves gives nothing until it takes
-    place, so booking and cancelling opens no record (decision 0077)."""
+    """Whether the user is the practitioner of an appointment with the patient that stands
+    or took place (requested, confirmed, checked in, completed: not cancelled, not a
+    no-show), on something the practitioner did not do alone: someone else booked it (the
+    patient online, the desk, a colleague, the API), or someone else saw the patient
+    arrive (checked them in, or completed a session nobody checked in). Booking oneself,
+    then cancelling, checking in or completing, opens no record (decision 0077)."""
     booked_by_someone_else = Q(booked_by__isnull=True) | ~Q(booked_by=user.pk)
-    stands = ~Q(status__in=RELEASED_STATUSES) & booked_by_someone_else
+    arrival_seen_by_someone_else = Q(checked_in_by__isnull=False) & ~Q(checked_in_by=user.pk)
     return Exists(
-        Appointment.objects.filter(patient=patient, practitioner__user=user.pk).filter(
-            Q(status__in=TOOK_PLACE) | stands
-        )
+        Appointment.objects.filter(patient=patient, practitioner__user=user.pk)
+        .exclude(status__in=RELEASED_STATUSES)
+        .filter(booked_by_someone_else | arrival_seen_by_someone_else)
     )
 
 

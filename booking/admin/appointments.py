@@ -18,6 +18,7 @@ from booking.admin.practitioners import PractitionerListFilter
 from booking.models import Appointment, SlotHold
 from booking.services.placement import BookingError
 from booking.services.status import ACTIONS, appointment_status_change, available_actions
+from clinic.access import staff_user
 from clinic.admin_mixins import ReadOnlyAdmin
 from clinic.models import Location
 from patients.admin import AccessLoggedAdmin
@@ -114,7 +115,9 @@ class AppointmentAdmin(ReadOnlyAdmin, AccessLoggedAdmin, SimpleHistoryAdmin):
         now = timezone.now()
         for appointment in queryset.select_related("patient", "location", "service"):
             try:
-                changed = appointment_status_change(appointment=appointment, action=action, now=now)
+                changed = appointment_status_change(
+                    appointment=appointment, action=action, now=now, by=staff_user(request)
+                )
             except BookingError as error:
                 self.message_user(
                     request, f"{appointment.reference}: {error.message}", messages.ERROR

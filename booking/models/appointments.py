@@ -103,6 +103,20 @@ class Appointment(models.Model):
         related_name="+",
         help_text="The staff member who booked it; empty for online bookings.",
     )
+    # Who saw the patient arrive: a practitioner's care relationship with a patient they
+    # booked themselves rests on it being someone else (patients.selectors, decision 0077).
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=(
+            "The staff member who recorded the patient's arrival: checked them in, or "
+            "completed a session nobody checked in. Empty before it took place, and for "
+            "sessions whose history does not say."
+        ),
+    )
     hours_override = models.BooleanField(
         default=False, help_text="Booked by staff outside the practitioner's published hours."
     )

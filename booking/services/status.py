@@ -7,6 +7,7 @@ never be set in a way the rules refuse, and every change has the same side effec
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -14,6 +15,9 @@ from booking.models import Appointment, AppointmentStatus
 from booking.notify import tasks
 from booking.services.changes import appointment_cancel
 from booking.services.placement import UPCOMING, BookingError, first_visit_required
+
+if TYPE_CHECKING:
+    from clinic.access import StaffUser
 
 CANCEL = "cancel"
 
@@ -85,10 +89,15 @@ def available_actions(appointment: Appointment, *, now: dt.datetime) -> list[tup
 
 
 def appointment_transition(
-    *, appointment: Appointment, action: str, now: dt.datetime
+    *, appointment: Appointment, action: str, now: dt.datetime, by: "StaffUser | None"
 ) -> Appointment:
     """Confirm, check in, complete or mark a no-show, refusing what makes no sense:
-    a cancelled appointment cannot be checked in, a future one cannot be completed."""
+    a cancelled appointment cannot be checked in, a future one cannot be completed.
+
+    ``by`` is the staff member taking the action (None for the system). Checking the
+    patient in, or completing a session nobody checked in, records them as the one who
+    saw the patient arrive: a practitioner's care relationship with a patient they booked
+    themselves needs that to be someone else (decision 0077)."""
     if action not in TRANSITIONS:
         raise BookingError("Unknown action.", code="action")
     with transaction.atomic():
@@ -101,9 +110,20 @@ def appointment_transition(
             raise refused
         if action == "confirm":
             first_visit_required(patient=locked.patient, service=locked.service, start=locked.start)
+        if action == "check_in" or (action == "complete" and locked.status in UPCOMING):
+            locked.checked_in_by = by
         locked.status = TRANSITIONS[action].target
+        # The related rows exist: read under the lock, or the signed-in user.
         locked.full_clean(
-            exclude={"patient", "practitioner", "service", "location", "room", "course"}
+            exclude={
+                "patient",
+                "practitioner",
+                "service",
+                "location",
+                "room",
+                "course",
+                "checked_in_by",
+            }
         )
         locked.save()
         if action == "complete":
@@ -113,11 +133,16 @@ def appointment_transition(
 
 
 def appointment_status_change(
-    *, appointment: Appointment, action: str, now: dt.datetime, reason: str = ""
+    *,
+    appointment: Appointment,
+    action: str,
+    now: dt.datetime,
+    by: "StaffUser | None",
+    reason: str = "",
 ) -> Appointment:
     """A status action taken by staff (front desk or admin): a transition, or a
     cancellation (late inside the policy's window), with the same side effects wherever
     it is taken from."""
     if action == CANCEL:
         return appointment_cancel(appointment=appointment, now=now, by_patient=False, reason=reason)
-    return appointment_transition(appointment=appointment, action=action, now=now)
+    return appointment_transition(appointment=appointment, action=action, now=now, by=by)

@@ -219,7 +219,9 @@ def appointment_status(request: HttpRequest, reference: str) -> HttpResponse:
     booked = _get_appointment_for_user(request, reference)
     action = request.POST.get("action", "")
     try:
-        changed = appointment_transition(appointment=booked, action=action, now=timezone.now())
+        changed = appointment_transition(
+            appointment=booked, action=action, now=timezone.now(), by=staff_user(request)
+        )
     except BookingError as error:
         messages.error(request, error.message)
     else:

@@ -160,6 +160,33 @@ def test_it_refuses_what_the_services_refuse(admin_client, clinic, patient, acti
     assert appointment.status == AppointmentStatus.CONFIRMED
 
 
+def test_checking_in_from_the_admin_records_who_did_it(
+    client, admin_user, clinic, patient, time_machine
+):
+    """The admin's action goes through the same service as the desk's button, and keeps
+    the signed-in user as the one who saw the patient arrive (decision 0077)."""
+    start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
+    by_button = factories.appointment(clinic, patient, start)
+    by_action = factories.appointment(clinic, patient, start + dt.timedelta(hours=2))
+    time_machine.move_to(start - dt.timedelta(minutes=5), tick=False)
+    admin_client = factories.signed_in(client, admin_user)
+
+    admin_client.post(
+        reverse("admin:booking_appointment_status", args=[by_button.pk]), {"action": "check_in"}
+    )
+    admin_client.post(
+        admin_url(Appointment, "changelist"),
+        {"action": "status_check_in", "_selected_action": [by_action.pk]},
+    )
+
+    for appointment in (by_button, by_action):
+        appointment.refresh_from_db()
+        assert (appointment.status, appointment.checked_in_by) == (
+            AppointmentStatus.CHECKED_IN,
+            admin_user,
+        )
+
+
 def test_it_will_not_reactivate_a_cancelled_appointment(admin_client, clinic, patient):
     start = dt.datetime(2027, 1, 11, 9, tzinfo=dt.UTC)
     cancelled = factories.appointment(clinic, patient, start, status=AppointmentStatus.CANCELLED)

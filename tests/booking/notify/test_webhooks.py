@@ -141,7 +141,7 @@ def test_events_follow_the_appointment_and_only_subscribed_ones_are_sent(
         appointment_cancel(appointment=first, now=NOW, by_patient=False, reason="Unwell")
     clock.move_to(at(15))
     with django_capture_on_commit_callbacks(execute=True):
-        appointment_transition(appointment=second, action="complete", now=at(15))
+        appointment_transition(appointment=second, action="complete", now=at(15), by=None)
 
     events = [json.loads(body)["event"] for _, body in receiver.received]
     assert events == ["appointment.cancelled", "appointment.completed"]

@@ -170,17 +170,40 @@ def test_it_refuses_transitions_that_make_no_sense(clinic, patient, setup, actio
     if setup == "cancelled":
         appointment = appointment_cancel(appointment=appointment, now=NOW, by_patient=False)
     with pytest.raises(BookingError) as refused:
-        appointment_transition(appointment=appointment, action=action, now=now)
+        appointment_transition(appointment=appointment, action=action, now=now, by=None)
     assert refused.value.code == code
     assert Appointment.objects.get().status == appointment.status
 
 
-def test_it_walks_a_visit_from_check_in_to_completed(clinic, patient):
+def test_it_walks_a_visit_from_check_in_to_completed(clinic, patient, rita):
+    """Whoever checks the patient in is kept as the one who saw them arrive; completing
+    the session later (here by Alice) does not replace them."""
     appointment = book(clinic, patient, at(9))
-    checked_in = appointment_transition(appointment=appointment, action="check_in", now=at(8, 55))
-    assert checked_in.status == AppointmentStatus.CHECKED_IN
-    done = appointment_transition(appointment=appointment, action="complete", now=at(10))
-    assert done.status == AppointmentStatus.COMPLETED
+    alice = clinic.alice.user
+    checked_in = appointment_transition(
+        appointment=appointment, action="check_in", now=at(8, 55), by=rita
+    )
+    assert (checked_in.status, checked_in.checked_in_by) == (AppointmentStatus.CHECKED_IN, rita)
+    done = appointment_transition(appointment=appointment, action="complete", now=at(10), by=alice)
+    assert (done.status, done.checked_in_by) == (AppointmentStatus.COMPLETED, rita)
+    assert done.history.filter(checked_in_by=rita).count() == 2  # kept in the change history
+
+
+def test_completing_a_session_nobody_checked_in_records_who_completed_it(clinic, patient, rita):
+    completed = book(clinic, patient, at(9))
+    missed = book(clinic, patient, at(14), service=clinic.follow_up)
+    request = book(
+        clinic, patient, at(11), service=clinic.follow_up, status=AppointmentStatus.REQUESTED
+    )
+
+    done = appointment_transition(appointment=completed, action="complete", now=at(15), by=rita)
+    no_show = appointment_transition(appointment=missed, action="no_show", now=at(15), by=rita)
+    confirmed = appointment_transition(appointment=request, action="confirm", now=NOW, by=rita)
+
+    assert done.checked_in_by == rita
+    # Nobody arrived, or not yet.
+    assert no_show.checked_in_by is None
+    assert confirmed.checked_in_by is None
 
 
 def test_it_confirms_a_follow_up_request_only_after_a_first_visit(clinic, patient):
@@ -188,8 +211,8 @@ def test_it_confirms_a_follow_up_request_only_after_a_first_visit(clinic, patien
         clinic, patient, at(14), service=clinic.follow_up, status=AppointmentStatus.REQUESTED
     )
     with pytest.raises(BookingError) as refused:
-        appointment_transition(appointment=request, action="confirm", now=NOW)
+        appointment_transition(appointment=request, action="confirm", now=NOW, by=None)
     assert refused.value.code == "first_visit"
     book(clinic, patient, at(9))
-    confirmed = appointment_transition(appointment=request, action="confirm", now=NOW)
+    confirmed = appointment_transition(appointment=request, action="confirm", now=NOW, by=None)
     assert confirmed.status == AppointmentStatus.CONFIRMED

@@ -43,7 +43,7 @@ def deferred():
 def complete(clinic, patient, capture):
     appointment = factories.past_session(clinic, patient, 0, status=AppointmentStatus.CHECKED_IN)
     with capture(execute=True):
-        appointment_transition(appointment=appointment, action="complete", now=NOW)
+        appointment_transition(appointment=appointment, action="complete", now=NOW, by=None)
     return appointment
 
 

@@ -114,21 +114,77 @@ def test_an_appointment_booked_by_the_desk_or_the_patient_opens_the_record(
     assert as_bob.get(episode_url(dana_episode)).status_code == 200
 
 
-def test_one_the_practitioner_booked_themselves_opens_it_only_once_it_takes_place(
+def set_status(client, appointment: Appointment, action: str):
+    url = reverse("staff:appointment_status", args=[appointment.reference])
+    response = client.post(url, {"action": action})
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    return appointment
+
+
+def test_booking_oneself_for_today_then_checking_the_patient_in_opens_nothing(
     clinic, patient, treated, bob, time_machine
 ):
+    """The audit's second finding: Bob books Charlie with himself for today and checks him
+    in himself. Nobody else saw Charlie arrive, so it is no care relationship."""
+    time_machine.move_to(at(8), tick=False)  # the morning of the day
+    as_bob = client_for(bob)
+    booked = staff_book(as_bob, clinic, patient, clinic.bob)
+    time_machine.move_to(at(9, 55), tick=False)
+    as_bob = client_for(bob)
+
+    checked_in = set_status(as_bob, booked, "check_in")
+
+    assert (checked_in.status, checked_in.checked_in_by) == (AppointmentStatus.CHECKED_IN, bob)
+    refused = as_bob.get(episode_url(treated))
+    assert refused.status_code == 403
+    assert treated.complaint not in refused.text
+    assert not PatientAccessLog.objects.filter(user=bob, record="episode").exists()
+    # Completing the session he checked in himself changes nothing either.
+    time_machine.move_to(at(11), tick=False)
+    as_bob = client_for(bob)
+    assert set_status(as_bob, booked, "complete").status == AppointmentStatus.COMPLETED
+    assert as_bob.get(episode_url(treated)).status_code == 403
+
+
+def test_booking_oneself_then_completing_after_the_start_opens_nothing(
+    clinic, patient, treated, bob, time_machine
+):
+    """Without checking Charlie in: once the session has started Bob marks it completed."""
+    as_bob = client_for(bob)
+    booked = staff_book(as_bob, clinic, patient, clinic.bob)
+    time_machine.move_to(at(10, 5), tick=False)
+    as_bob = client_for(bob)
+
+    completed = set_status(as_bob, booked, "complete")
+
+    assert (completed.status, completed.checked_in_by) == (AppointmentStatus.COMPLETED, bob)
+    assert as_bob.get(episode_url(treated)).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["check_in", "complete"])
+def test_one_the_practitioner_booked_themselves_opens_once_the_desk_sees_the_patient_arrive(
+    clinic, patient, treated, bob, time_machine, action
+):
+    """Bob books Charlie himself: nothing. Rita at the desk checks Charlie in (or closes
+    the session nobody checked in): someone else saw him come, so Bob reads his record,
+    and keeps it once he completes the session himself."""
     as_bob = client_for(bob)
     booked = staff_book(as_bob, clinic, patient, clinic.bob)
     assert booked.booked_by == bob
-    assert as_bob.get(episode_url(treated)).status_code == 403
-
-    time_machine.move_to(at(9, 55), tick=False)  # Charlie arrives on the day
+    time_machine.move_to(at(9, 55) if action == "check_in" else at(10, 5), tick=False)
     as_bob = client_for(bob)
     assert as_bob.get(episode_url(treated)).status_code == 403
-    status = reverse("staff:appointment_status", args=[booked.reference])
-    assert as_bob.post(status, {"action": "check_in"}).status_code == 302
+    rita = factories.staff(username="rita", role=RECEPTIONIST)
+
+    assert set_status(client_for(rita), booked, action).checked_in_by == rita
 
     assert as_bob.get(episode_url(treated)).status_code == 200
+    if action == "check_in":
+        time_machine.move_to(at(11), tick=False)
+        as_bob = client_for(bob)
+        assert set_status(as_bob, booked, "complete").checked_in_by == rita
+        assert as_bob.get(episode_url(treated)).status_code == 200
 
 
 def test_a_no_show_the_practitioner_booked_themselves_opens_nothing(
@@ -138,8 +194,7 @@ def test_a_no_show_the_practitioner_booked_themselves_opens_nothing(
     booked = staff_book(as_bob, clinic, patient, clinic.bob)
     time_machine.move_to(at(10, 20), tick=False)
     as_bob = client_for(bob)
-    status = reverse("staff:appointment_status", args=[booked.reference])
-    assert as_bob.post(status, {"action": "no_show"}).status_code == 302
+    assert set_status(as_bob, booked, "no_show").status == AppointmentStatus.NO_SHOW
 
     assert as_bob.get(episode_url(treated)).status_code == 403
 

@@ -94,8 +94,8 @@ def test_it_shows_the_patient_record(clinic, patient, desk, time_machine):
     late = book(clinic, patient, at(10, day=MONDAY + dt.timedelta(days=1)))
     upcoming = book(clinic, patient, at(10, day=MONDAY + dt.timedelta(days=7)))
     time_machine.move_to(at(15), tick=False)
-    appointment_transition(appointment=past, action="complete", now=at(15))
-    appointment_transition(appointment=missed, action="no_show", now=at(15))
+    appointment_transition(appointment=past, action="complete", now=at(15), by=None)
+    appointment_transition(appointment=missed, action="no_show", now=at(15), by=None)
     appointment_cancel(
         appointment=late,
         now=at(10, day=MONDAY + dt.timedelta(days=1)) - dt.timedelta(hours=2),
