@@ -15,7 +15,7 @@ from patients.selectors import ClinicalAccess, clinical_access
 from tests import factories
 from tests.factories import NOW, at, book
 
-migration = importlib.import_module("booking.migrations.0020_appointment_checked_in_by")
+migration = importlib.import_module("booking.migrations.0019_appointment_checked_in_by")
 
 
 @pytest.fixture(autouse=True)
