@@ -5,6 +5,7 @@ services write them, and the database refuses changes once issued)."""
 from django.contrib import admin
 
 from billing.models import (
+    CheckoutAttempt,
     CreditNote,
     CreditNoteLine,
     DocumentSequence,
@@ -13,6 +14,7 @@ from billing.models import (
     Payer,
     Payment,
     PaymentAllocation,
+    ProviderEvent,
     Refund,
 )
 from clinic.admin_mixins import ReadOnlyAdmin
@@ -139,7 +141,50 @@ class RefundAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
         "refunded_at",
         "refunded_by",
         "reference",
+        "payment",
         "provider_reference",
+    )
+
+
+@admin.register(CheckoutAttempt)
+class CheckoutAttemptAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """The payment pages opened for invoices: what was asked, and what became of it."""
+
+    access_record = "online payment"
+    patient_field = "invoice__patient"
+    list_display = ["created_at", "invoice", "amount", "currency", "status"]
+    list_filter = ["status"]
+    list_select_related = ["invoice"]
+    search_fields = ["session_id", "payment_intent", "invoice__number"]
+    fields = readonly_fields = (
+        "invoice",
+        "session_id",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+        "expires_at",
+        "payment_intent",
+    )
+
+
+@admin.register(ProviderEvent)
+class ProviderEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Every webhook event of the payment provider and what the clinic did with it: the
+    first place to look when a payment does not show."""
+
+    list_display = ["received_at", "type", "object_id", "outcome", "processed_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "object_id", "payment_intent"]
+    fields = readonly_fields = (
+        "event_id",
+        "type",
+        "object_id",
+        "payment_intent",
+        "received_at",
+        "processed_at",
+        "outcome",
+        "payload",
     )
 
 

@@ -111,13 +111,16 @@ TAKE_PAYMENTS = Capability(
     ),
 )
 CREDIT_NOTES = Capability(
-    "Credit notes, cash refunds, payers (insurers and companies), the document numbers",
+    "Credit notes, refunds in cash and to the card, payers (insurers and companies), the "
+    "document numbers, online payment pages and the payment provider's events",
     (
         "billing.add_creditnote",
         "billing.add_refund",
         "billing.add_payer",
         "billing.change_payer",
         "billing.view_documentsequence",
+        "billing.view_checkoutattempt",
+        "billing.view_providerevent",
     ),
 )
 

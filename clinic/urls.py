@@ -69,6 +69,7 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("intake/", include("patients.urls")),
     path("visit/", include("patients.visit_urls")),
+    path("", include("billing.urls")),
     path("staff/login/", signin.StaffLoginView.as_view(), name="login"),
     path("staff/two-factor/", include(two_factor)),
     path("staff/two-factor/passkey/", include(passkey_ceremonies)),

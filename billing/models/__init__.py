@@ -8,6 +8,7 @@ from billing.models.invoices import (
     InvoiceStatus,
     VatStatus,
 )
+from billing.models.online import CheckoutAttempt, CheckoutStatus, ProviderEvent
 from billing.models.payers import Payer, PayerKind
 from billing.models.payments import (
     DESK_METHODS,
@@ -22,6 +23,8 @@ from billing.models.sequences import DocumentKind, DocumentSequence
 __all__ = [
     "DESK_METHODS",
     "INVOICEABLE_STATUSES",
+    "CheckoutAttempt",
+    "CheckoutStatus",
     "CreditNote",
     "CreditNoteLine",
     "DocumentKind",
@@ -34,6 +37,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "ProviderEvent",
     "Refund",
     "RefundMethod",
     "VatStatus",

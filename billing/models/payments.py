@@ -107,6 +107,11 @@ class Refund(models.Model):
         CreditNote, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
     )
     method = models.CharField(max_length=20, choices=RefundMethod.choices)
+    # The online payment an online refund went back to (a card can only take back what
+    # it paid).
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+    )
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, editable=False)
     refunded_at = models.DateTimeField()
@@ -124,6 +129,10 @@ class Refund(models.Model):
             models.CheckConstraint(
                 condition=Q(provider_reference__isnull=True) | Q(method=RefundMethod.ONLINE),
                 name="refund_provider_reference_online_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment__isnull=True) | Q(method=RefundMethod.ONLINE),
+                name="refund_payment_online_only",
             ),
         ]
 
