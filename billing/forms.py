@@ -180,3 +180,10 @@ class RefundForm(CleanTextMixin, forms.Form):
         field = self.fields["credit_note"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = CreditNote.objects.filter(invoice__patient_id=patient_id)
+
+
+class OnlineRefundForm(CleanTextMixin, forms.Form):
+    """A refund back to the card, out of one credit note: only the amount is asked."""
+
+    amount = amount_field()
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import accounts, corrections, invoices, payments
+from billing.views import accounts, corrections, invoices, online_staff, payments
 
 app_name = "billing_staff"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("invoices/<int:pk>/issue/", invoices.invoice_issue_view, name="invoice_issue"),
     path("invoices/<int:pk>/discard/", invoices.invoice_discard_view, name="invoice_discard"),
     path("invoices/<int:pk>/credit-note/", corrections.credit_note_new, name="credit_note_new"),
+    path("invoices/<int:pk>/pay-link/", online_staff.pay_link_send, name="pay_link_send"),
+    path(
+        "credit-notes/<int:pk>/refund-online/",
+        online_staff.refund_online_new,
+        name="refund_online_new",
+    ),
     path("lines/<int:pk>/", invoices.line_update, name="line_update"),
     path("lines/<int:pk>/remove/", invoices.line_remove, name="line_remove"),
 ]

@@ -1,5 +1,6 @@
 """Invoices at the desk: from an appointment or blank, its lines while draft, issue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.forms import InvoiceForm, LineForm
+from billing.models import PaymentMethod
 from billing.selectors import invoice_balance
 from billing.services.errors import BillingError
 from billing.services.invoices import (
@@ -62,13 +64,17 @@ def _render_invoice(
     invoice = get_invoice(pk)
     log_view(request, invoice.patient, "invoice", detail=str(invoice))
     lines = list(invoice.lines.select_related("appointment"))
+    allocations = list(invoice.allocations.select_related("payment"))
     context = {
         "invoice": invoice,
         "lines": lines,
         "amounts": invoice.amounts() if invoice.is_draft else None,
         "balance": invoice_balance(invoice),
         "credit_notes": invoice.credit_notes.all(),
-        "allocations": invoice.allocations.select_related("payment"),
+        "allocations": allocations,
+        # A credit note on it can go back to the card (billing.services.online).
+        "paid_online": any(a.payment.method == PaymentMethod.ONLINE for a in allocations),
+        "online_payments": settings.CLINIC_ONLINE_PAYMENTS,
         "invoice_form": invoice_form or InvoiceForm(instance=invoice),
         "line_form": line_form or LineForm(),
         "line_forms": [(line, LineForm(instance=line, prefix=f"l{line.pk}")) for line in lines],

@@ -236,7 +236,7 @@ def world(clinic, patient):
     for name in ("episode", "score_new", "event_new", "discharge", "discharge_summary"):
         by_page[f"patients_staff:{name}"] = {"pk": visit.episode.pk}
     by_page["patients_staff:event_close"] = {"pk": event.pk}
-    for name in ("invoice", "invoice_edit", "line_add", "credit_note_new"):
+    for name in ("invoice", "invoice_edit", "line_add", "credit_note_new", "pay_link_send"):
         by_page[f"billing_staff:{name}"] = {"pk": invoice.pk}
     for name in ("invoice_issue", "invoice_discard"):
         by_page[f"billing_staff:{name}"] = {"pk": draft.pk}
@@ -429,6 +429,11 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:invoice", "forbidden"),
     ("manager", "billing_staff:credit_note_new", "allowed"),
     ("manager", "billing_staff:refund_new", "allowed"),
+    # Online: the desk emails payment links; refunds to the card are the manager's.
+    ("receptionist", "billing_staff:pay_link_send", "allowed"),
+    ("practitioner", "billing_staff:pay_link_send", "forbidden"),
+    ("receptionist", "billing_staff:refund_online_new", "forbidden"),
+    ("manager", "billing_staff:refund_online_new", "allowed"),
 ]
 
 
