@@ -7,7 +7,9 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from billing.models import Invoice, Payer, PayerKind, VatStatus
+from billing.links import pay_path
+from billing.models import Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
+from billing.selectors import InvoiceBalance, MoneyState, with_balances
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import (
     LineInput,
@@ -17,6 +19,7 @@ from billing.services.invoices import (
     invoice_update,
 )
 from billing.services.payments import Allocation, payment_take
+from booking.links import absolute
 from booking.models import Appointment, AppointmentStatus
 from patients.models import Patient
 
@@ -133,3 +136,17 @@ def seed_billing(
         now=now,
     )
     return 1 + len(to_issue) + 3
+
+
+def unpaid_pay_url(patients: list[Patient]) -> str | None:
+    """The payment link of a demo invoice the patient owes in full, to pay it in the
+    browser on the local Stripe (bin/run); None if every one is paid."""
+    invoices = with_balances(
+        Invoice.objects.filter(
+            patient__in=patients, status=InvoiceStatus.ISSUED, payer__isnull=True
+        ).order_by("issued_at", "pk")
+    )
+    for invoice in invoices:
+        if InvoiceBalance.of(invoice).state == MoneyState.UNPAID:
+            return absolute(pay_path(invoice))
+    return None

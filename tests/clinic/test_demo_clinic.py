@@ -278,3 +278,26 @@ def test_it_includes_invoices_in_every_state():
     )  # across two invoices
     credits = [patient_credit(p.pk) for p in Patient.objects.all()]
     assert Decimal("25.00") in credits
+
+
+@pytest.mark.django_db
+def test_it_prints_a_payment_link_of_an_unpaid_invoice(client, settings):
+    from billing.links import invoice_id_from_pay_token
+    from billing.models import Invoice
+    from billing.selectors import MoneyState, invoice_balance
+
+    settings.CLINIC_ONLINE_PAYMENTS = True
+    out = run_demo("--password", PASSWORD)
+    (line,) = [line for line in out.splitlines() if line.startswith("Pay a demo invoice online")]
+    path = "/" + line.rsplit(" ", 1)[-1].split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Pay by card" in page.text
+    invoice = Invoice.objects.get(pk=invoice_id_from_pay_token(path.split("/")[2]))
+    assert invoice_balance(invoice).state == MoneyState.UNPAID
+
+
+@pytest.mark.django_db
+def test_it_prints_no_payment_link_when_online_payments_are_off(settings):
+    settings.CLINIC_ONLINE_PAYMENTS = False
+    assert "Pay a demo invoice online" not in run_demo("--password", PASSWORD)

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing
+from billing.demo import seed_billing, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -222,6 +222,9 @@ class Command(BaseCommand):
                 now=now,
             )
         self.report(booked=booked, created=created, password=password)
+        if settings.CLINIC_ONLINE_PAYMENTS and (pay_url := unpaid_pay_url(patients)):
+            # bin/run starts the local Stripe beside the demo: pay with its test cards.
+            self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
