@@ -127,6 +127,22 @@ def patient_invoices(patient_id: int) -> list[Invoice]:
     return invoices
 
 
+def invoices_to_pay(patient_id: int) -> list[Invoice]:
+    """The patient's issued invoices they pay themselves (no insurer) and still owe,
+    oldest first, each with `.balance` (one query)."""
+    invoices = with_balances(
+        Invoice.objects.filter(
+            patient_id=patient_id, status=InvoiceStatus.ISSUED, payer__isnull=True
+        ).order_by("issued_at", "pk")
+    )
+    owing = []
+    for invoice in invoices:
+        invoice.balance = InvoiceBalance.of(invoice)  # type: ignore[attr-defined]
+        if invoice.balance.outstanding > 0:  # type: ignore[attr-defined]
+            owing.append(invoice)
+    return owing
+
+
 def patient_credit(patient_id: int) -> Decimal:
     """Payments not allocated to any invoice, less refunds of credit (one query). Derived
     from the records every time: there is no running balance to drift."""

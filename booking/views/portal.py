@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.links import pay_path
+from billing.selectors import invoices_to_pay
 from booking import links
 from booking.forms.public import ANY, DayForm, SignInForm, SlotForm
 from booking.models import (
@@ -316,8 +318,14 @@ def portal(request: HttpRequest) -> HttpResponse:
         user=None, patient=patient, intake=None, record="portal", via=AccessVia.PORTAL
     )
     has_visited = any(a.status == AppointmentStatus.COMPLETED for a in appointments)
+    to_pay = (
+        [(invoice, pay_path(invoice)) for invoice in invoices_to_pay(patient.pk)]
+        if settings.CLINIC_ONLINE_PAYMENTS
+        else []
+    )
     context = {
         "patient": patient,
+        "to_pay": to_pay,
         "upcoming": upcoming,
         "past": past,
         "intake_url": intake_url(patient),

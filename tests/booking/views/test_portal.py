@@ -140,3 +140,30 @@ def test_it_signs_out(client, patient):
     sign_in(client, patient)
     client.post(reverse("booking:portal_sign_out"))
     assert client.get(reverse("booking:portal")).url == reverse("booking:portal_sign_in")
+
+
+def test_it_lists_the_invoices_to_pay_each_with_its_pay_link(
+    client, patient, dana, settings, django_assert_num_queries
+):
+    from billing.links import pay_path
+    from billing.models import Payer
+
+    settings.CLINIC_ONLINE_PAYMENTS = True
+    owing = factories.invoice(patient, "60.00")
+    paid = factories.invoice(patient, "40.00")
+    factories.payment(patient, "40.00", (paid, "40.00"))
+    insurer = Payer.objects.create(kind="insurer", name="Bupa")
+    insured = factories.invoice(patient, "80.00", payer=insurer)
+    theirs = factories.invoice(dana, "70.00")
+    sign_in(client, patient)
+    # 1 session, 2 the patient, 3 appointments, 4 the access log, 5 the invoices owed.
+    with django_assert_num_queries(5):
+        page = client.get(reverse("booking:portal"))
+    assert "Invoices to pay" in page.text
+    assert pay_path(owing) in page.text
+    assert "£60.00 due" in page.text
+    for other in (paid, insured, theirs):
+        assert other.number not in page.text
+
+    settings.CLINIC_ONLINE_PAYMENTS = False
+    assert "Invoices to pay" not in client.get(reverse("booking:portal")).text
