@@ -429,8 +429,8 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:invoice", "forbidden"),
     ("manager", "billing_staff:credit_note_new", "allowed"),
     ("manager", "billing_staff:refund_new", "allowed"),
-    # Online: the desk emails payment links; refunds to the card are the manager's.
-    ("receptionist", "billing_staff:pay_link_send", "allowed"),
+    # Online: the desk emails payment links (POST only; tests/billing/views/
+    # test_online_staff.py); refunds to the card are the manager's.
     ("practitioner", "billing_staff:pay_link_send", "forbidden"),
     ("receptionist", "billing_staff:refund_online_new", "forbidden"),
     ("manager", "billing_staff:refund_online_new", "allowed"),

@@ -340,3 +340,14 @@ def test_paid_at_the_desk_meanwhile_the_online_money_becomes_credit(
     assert not online.allocations.exists()
     assert patient_credit(patient.pk) == Decimal("60.00")
     assert invoice_balance(invoice).paid == Decimal("60.00")
+
+
+def test_the_pay_page_takes_the_same_queries_for_one_line_or_many(
+    client, patient, django_assert_num_queries
+):
+    for prices in (["60.00"], ["10.00"] * 12):
+        invoice = factories.invoice(patient, *prices)
+        # 1 the invoice with its patient, 2 its lines, 3 its balance.
+        with django_assert_num_queries(3):
+            page = client.get(pay_path(invoice))
+        assert page.status_code == 200
