@@ -54,3 +54,31 @@ def test_a_draft_and_its_lines_change_and_the_draft_is_issued(sqlite):
     sqlite.execute("UPDATE billing_invoice SET status = 'issued' WHERE id = 1")
     with pytest.raises(sqlite3.IntegrityError):
         sqlite.execute("UPDATE billing_invoice SET status = 'draft' WHERE id = 1")
+
+
+def test_every_guard_is_still_there_after_all_the_migrations(tmp_path):
+    """A later migration that adds a column copies the table on SQLite, triggers lost:
+    the demo's database, migrated from scratch as bin/run does, keeps every guard."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    database = tmp_path / "demo.sqlite3"
+    environment = os.environ | {"DEBUG": "true", "DATABASE_URL": f"sqlite:///{database}"}
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=root,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+    db = sqlite3.connect(database)
+    try:
+        triggers = {
+            row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        }
+    finally:
+        db.close()
+    assert set(guards.SQLITE) <= triggers, set(guards.SQLITE) - triggers
