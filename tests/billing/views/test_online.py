@@ -351,3 +351,16 @@ def test_the_pay_page_takes_the_same_queries_for_one_line_or_many(
         with django_assert_num_queries(3):
             page = client.get(pay_path(invoice))
         assert page.status_code == 200
+
+
+def test_an_expiry_that_arrives_after_the_payment_changes_nothing(
+    client, online_payments, stripe_webhooks, patient
+):
+    invoice = factories.invoice(patient, "60.00")
+    session = paid_session(client, stripe_webhooks, online_payments, invoice)
+    deliver(client, *delivery(stripe_webhooks, "checkout.session.completed", session))
+    late = {"id": "evt_late_expiry", "type": "checkout.session.expired"}
+    late["data"] = {"object": {"id": session, "status": "expired"}}
+    assert deliver(client, *signed(late)).text == "no open checkout of ours"
+    assert CheckoutAttempt.objects.get().status == CheckoutStatus.PAID
+    assert invoice_balance(invoice).state == MoneyState.PAID
