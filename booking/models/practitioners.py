@@ -49,6 +49,13 @@ class Practitioner(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=100, help_text="For example: Physiotherapist")
     credentials = models.CharField(max_length=200, blank=True, help_text="For example: MSc, MCSP")
+    # Insurers ask for it on every invoice: printed beside each session the practitioner gave.
+    registration_number = models.CharField(
+        "professional registration number",
+        max_length=50,
+        blank=True,
+        help_text="For example: HCPC PH123456. Printed on invoices and receipts.",
+    )
     bio = models.TextField(blank=True)
     services = models.ManyToManyField(Service, related_name="practitioners", blank=True)
     locations = models.ManyToManyField(Location, related_name="practitioners", blank=True)

@@ -1,0 +1,20 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("booking", "0018_webhook_public_url"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="practitioner",
+            name="registration_number",
+            field=models.CharField(
+                blank=True,
+                help_text="For example: HCPC PH123456. Printed on invoices and receipts.",
+                max_length=50,
+                verbose_name="professional registration number",
+            ),
+        ),
+    ]
