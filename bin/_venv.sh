@@ -44,3 +44,11 @@ build_styles() {
         touch "$built"
     fi
 }
+
+check_pdf_libraries() {
+    # WeasyPrint (invoices, receipts and credit notes as PDF) needs pango from the system;
+    # without it everything else runs and the downloads answer "cannot be made just now".
+    if ! .venv/bin/python -c "import weasyprint" >/dev/null 2>&1; then
+        echo "PDF documents are off: pango is missing (Debian/Ubuntu: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; macOS: brew install pango): invoices, receipts and credit notes cannot be downloaded and their tests fail; everything else works." >&2
+    fi
+}

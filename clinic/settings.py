@@ -277,6 +277,12 @@ CLINIC_LOCALE = env_locale("CLINIC_LOCALE", "en_GB")
 CLINIC_INVOICE_PREFIX = env_str("CLINIC_INVOICE_PREFIX", "INV-")
 CLINIC_CREDIT_NOTE_PREFIX = env_str("CLINIC_CREDIT_NOTE_PREFIX", "CN-")
 CLINIC_INVOICE_DUE_DAYS = env_int("CLINIC_INVOICE_DUE_DAYS", 14, minimum=0, maximum=365)
+# Printed on invoices, receipts and credit notes: the business's legal name (the trading
+# name when unset), its company or charity registration and its VAT number (both optional:
+# a clinic whose treatments are all exempt often has none).
+CLINIC_LEGAL_NAME = env_str("CLINIC_LEGAL_NAME", CLINIC_NAME)
+CLINIC_REGISTRATION = env_str("CLINIC_REGISTRATION", "")
+CLINIC_VAT_NUMBER = env_str("CLINIC_VAT_NUMBER", "")
 PHONENUMBER_DEFAULT_REGION = env_str("CLINIC_PHONE_REGION", "GB")
 CLINIC_BOOKING_DEFAULTS = {
     "min_notice_minutes": env_int("CLINIC_MIN_NOTICE_MINUTES", 120),
@@ -401,6 +407,8 @@ LOGGING = {
         # Django's own console and mail handlers go; its records reach the root's handler.
         "django": {"level": "INFO"},
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every step of every PDF at INFO; its warnings still show.
+        "weasyprint": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
