@@ -36,7 +36,8 @@ HEAT_PACK = LineInput(
 
 
 def _issue(invoice: Invoice, *, by: "StaffUser", now: dt.datetime) -> Invoice:
-    return invoice_issue(invoice=invoice, issued_by=by, now=now)
+    # Invented patients: no email about their invoices or receipts.
+    return invoice_issue(invoice=invoice, issued_by=by, now=now, notify_patient=False)
 
 
 def _pay(
@@ -54,6 +55,7 @@ def _pay(
         allocations=[Allocation(invoice.pk, Decimal(part)) for invoice, part in paid],
         taken_by=by,
         now=now,
+        notify_patient=False,
     )
 
 

@@ -224,3 +224,21 @@ def appointment_money_states(appointment_ids: Iterable[int]) -> dict[int, MoneyS
         assert line.appointment_id is not None
         states[line.appointment_id] = balance.state
     return states
+
+
+def patient_documents(patient_id: int) -> dict[str, list[Any]]:
+    """What the patient may download in the portal, newest first (three queries):
+    `invoices` (issued only, each with `.balance`), `credit_notes` and `payments` (each a
+    receipt)."""
+    invoices = list(
+        with_balances(
+            Invoice.objects.filter(patient_id=patient_id, status=InvoiceStatus.ISSUED)
+        ).order_by("-issued_at", "-pk")
+    )
+    for invoice in invoices:
+        invoice.balance = InvoiceBalance.of(invoice)  # type: ignore[attr-defined]
+    credit_notes = list(
+        CreditNote.objects.filter(invoice__patient_id=patient_id).select_related("invoice")
+    )
+    payments = list(Payment.objects.filter(patient_id=patient_id))
+    return {"invoices": invoices, "credit_notes": credit_notes, "payments": payments}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing.views import accounts, corrections, invoices, online_staff, payments
+from billing.views import accounts, corrections, documents, invoices, online_staff, payments
 
 app_name = "billing_staff"
 urlpatterns = [
@@ -26,6 +26,10 @@ urlpatterns = [
         online_staff.refund_online_new,
         name="refund_online_new",
     ),
+    path("invoices/<int:pk>/pdf/", documents.invoice_download, name="invoice_pdf"),
+    path("invoices/<int:pk>/email/", documents.invoice_email, name="invoice_email"),
+    path("credit-notes/<int:pk>/pdf/", documents.credit_note_download, name="credit_note_pdf"),
+    path("payments/<int:pk>/receipt/", documents.receipt_download, name="receipt_pdf"),
     path("lines/<int:pk>/", invoices.line_update, name="line_update"),
     path("lines/<int:pk>/remove/", invoices.line_remove, name="line_remove"),
 ]

@@ -13,7 +13,16 @@ from django.utils.cache import add_never_cache_headers
 # Pages that show a patient's or the clinic's private data, by URL namespace (every page
 # in it) or by view name. A new page in these namespaces is private by itself.
 # "api": every answer of the JSON API, its errors included.
-PRIVATE_NAMESPACES = {"staff", "patients_staff", "patients", "admin", "two_factor", "api"}
+PRIVATE_NAMESPACES = {
+    "staff",
+    "patients_staff",
+    "patients",
+    "admin",
+    "two_factor",
+    "api",
+    "billing_staff",
+    "billing_portal",
+}
 PRIVATE_VIEWS = {
     "login",
     "logout",

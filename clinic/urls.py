@@ -67,6 +67,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("", include("booking.urls")),
+    path("my/invoices/", include("billing.portal_urls")),
     path("intake/", include("patients.urls")),
     path("visit/", include("patients.visit_urls")),
     path("", include("billing.urls")),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing.notify import documents as notify
 from billing.arithmetic import ZERO, total
 from billing.models import (
     INVOICEABLE_STATUSES,
@@ -226,10 +227,13 @@ def invoice_discard(*, invoice: Invoice) -> None:
 
 
 @transaction.atomic
-def invoice_issue(*, invoice: Invoice, issued_by: "StaffUser", now: dt.datetime) -> Invoice:
+def invoice_issue(
+    *, invoice: Invoice, issued_by: "StaffUser", now: dt.datetime, notify_patient: bool = True
+) -> Invoice:
     """Number the draft and store its figures: from now on nobody changes it (the database
     refuses). Eight queries whatever the number of lines: lock the patient and the invoice,
-    read the lines, store their figures (one UPDATE), take the number (three), save."""
+    read the lines, store their figures (one UPDATE), take the number (three), save. The
+    patient is emailed a link to it after the commit unless `notify_patient` is off."""
     locked = _lock_draft(invoice)
     lines = list(locked.lines.all())
     if not lines:
@@ -249,4 +253,6 @@ def invoice_issue(*, invoice: Invoice, issued_by: "StaffUser", now: dt.datetime)
     # The number last: the sequence row is locked from here to the commit.
     locked.number = next_number(kind=DocumentKind.INVOICE)
     locked.save()
+    if notify_patient:
+        notify.after_invoice_issued(locked)
     return locked

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from billing.notify import documents as notify
 from billing.models import DESK_METHODS, Invoice, InvoiceStatus, Payment, PaymentAllocation
 from billing.selectors import (
     InvoiceBalance,
@@ -107,11 +108,13 @@ def payment_take(
     now: dt.datetime,
     reference: str = "",
     idempotency_key: str | None = None,
+    notify_patient: bool = True,
 ) -> Payment:
     """Record a payment taken at the desk and put it against the listed invoices of this
     patient; what is left over is the patient's credit. The same `idempotency_key` again
     (a double click) returns the first payment and records nothing. A fixed number of
-    queries whatever the number of invoices."""
+    queries whatever the number of invoices. The patient is emailed a link to the receipt
+    after the commit unless `notify_patient` is off."""
     if method not in DESK_METHODS:
         raise BillingError("Choose how the patient paid.", code="method")
     amount = checked_amount(amount)
@@ -145,6 +148,8 @@ def payment_take(
                 allocated_by=taken_by,
                 now=now,
             )
+            if notify_patient:
+                notify.after_payment_recorded(payment)
             return payment
     except ValidationError as error:
         raise BillingError(" ".join(error.messages), code="invalid") from None

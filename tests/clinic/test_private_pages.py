@@ -66,6 +66,7 @@ def test_private_pages_are_never_cached(client, clinic, patient):
     for url in (
         reverse("staff:day", args=[clinic.location.slug]),
         reverse("patients_staff:patient", args=[patient.pk]),
+        reverse("billing_staff:account", args=[patient.pk]),
         reverse("admin:index"),
     ):
         response = client.get(url)
@@ -73,6 +74,8 @@ def test_private_pages_are_never_cached(client, clinic, patient):
         assert "no-store" in response.headers["Cache-Control"], url
     client.post(reverse("booking:portal_enter", args=[links.sign_in_token(patient)]))
     assert "no-store" in client.get(reverse("booking:portal")).headers["Cache-Control"]
+    documents = client.get(reverse("billing_portal:documents"))
+    assert "no-store" in documents.headers["Cache-Control"]
 
 
 def test_every_response_carries_a_permissions_policy(client, db):

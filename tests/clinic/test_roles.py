@@ -17,6 +17,7 @@ method is accepted for every visitor: it reveals nothing.
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -29,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from billing.services.credit_notes import credit_note_issue
 from booking.models import ClinicClosure, SlotHold, TimeOff, WaitlistEntry
 from clinic import roles
 from clinic.models import Page, RateLimitHit, RecoveryCodes
@@ -36,7 +38,7 @@ from clinic.roles import MANAGER, PRACTITIONER, RECEPTIONIST
 from patients.clinical.events import adverse_event_record
 from patients.models import AccessVia, IntakeReview, PatientAccessLog, ReviewOutcome
 from tests import factories
-from tests.factories import MONDAY, at, book, submitted_intake
+from tests.factories import MONDAY, NOW, at, book, submitted_intake
 
 LOGIN = reverse("login")
 ADMIN_LOGIN = reverse("admin:login")
@@ -218,7 +220,10 @@ def world(clinic, patient):
     factories.passkey(user=reviewer, name="Key")
     # Money: an issued invoice paid in part, a draft with a line.
     invoice = factories.invoice(patient, "60.00")
-    factories.payment(patient, "20.00", (invoice, "20.00"))
+    paid = factories.payment(patient, "20.00", (invoice, "20.00"))
+    credit_note = credit_note_issue(
+        invoice=invoice, reason="Goodwill", issued_by=reviewer, now=NOW, amount=Decimal("5.00")
+    )
     draft = factories.invoice(patient, "10.00", issued=False)
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
     examples = {
@@ -236,8 +241,18 @@ def world(clinic, patient):
     for name in ("episode", "score_new", "event_new", "discharge", "discharge_summary"):
         by_page[f"patients_staff:{name}"] = {"pk": visit.episode.pk}
     by_page["patients_staff:event_close"] = {"pk": event.pk}
-    for name in ("invoice", "invoice_edit", "line_add", "credit_note_new", "pay_link_send"):
+    for name in (
+        "invoice",
+        "invoice_edit",
+        "line_add",
+        "credit_note_new",
+        "pay_link_send",
+        "invoice_pdf",
+    ):
         by_page[f"billing_staff:{name}"] = {"pk": invoice.pk}
+    by_page["billing_staff:invoice_email"] = {"pk": invoice.pk}
+    by_page["billing_staff:receipt_pdf"] = {"pk": paid.pk}
+    by_page["billing_staff:credit_note_pdf"] = {"pk": credit_note.pk}
     for name in ("invoice_issue", "invoice_discard"):
         by_page[f"billing_staff:{name}"] = {"pk": draft.pk}
     for name in ("line_update", "line_remove"):
@@ -434,6 +449,13 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:pay_link_send", "forbidden"),
     ("receptionist", "billing_staff:refund_online_new", "forbidden"),
     ("manager", "billing_staff:refund_online_new", "allowed"),
+    # Documents: the desk downloads what it may see; a practitioner none of them.
+    ("receptionist", "billing_staff:invoice_pdf", "allowed"),
+    ("receptionist", "billing_staff:receipt_pdf", "allowed"),
+    ("receptionist", "billing_staff:credit_note_pdf", "allowed"),
+    ("practitioner", "billing_staff:invoice_pdf", "forbidden"),
+    ("practitioner", "billing_staff:receipt_pdf", "forbidden"),
+    ("practitioner", "billing_staff:credit_note_pdf", "forbidden"),
 ]
 
 

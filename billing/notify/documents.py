@@ -1,0 +1,89 @@
+"""Patients' emails about their invoices and payments, sent by the task worker.
+
+An email says only that a document is ready and links to the portal's invoices page,
+where the patient signs in to read or download it: no attachment, no amount, no service
+name, nothing an inbox shared with others should show. Tasks take ids and read the
+database when they run; the link is built then, on the address the clinic runs at.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from billing.models import Invoice, InvoiceStatus, Payment
+from booking import links
+
+SUBJECTS = {
+    "invoice_ready": "Your invoice is ready",
+    "receipt_ready": "Your receipt is ready",
+}
+
+
+def document_email(*, kind: str, patient_first_name: str, to: str) -> EmailMultiAlternatives:
+    context = {
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "CLINIC_PHONE": settings.CLINIC_PHONE,
+        "first_name": patient_first_name,
+        "documents_url": links.absolute(reverse("billing_portal:documents")),
+    }
+    message = EmailMultiAlternatives(
+        subject=f"{SUBJECTS[kind]} · {settings.CLINIC_NAME}",
+        body=render_to_string(f"emails/{kind}.txt", context),
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
+    return message
+
+
+@task
+def send_invoice_email(*, invoice_id: int) -> str:
+    invoice = (
+        Invoice.objects.select_related("patient")
+        .filter(pk=invoice_id, status=InvoiceStatus.ISSUED, patient__is_archived=False)
+        .first()
+    )
+    if invoice is None or not invoice.patient.email:
+        return "skipped"
+    patient = invoice.patient
+    document_email(
+        kind="invoice_ready", patient_first_name=patient.first_name, to=patient.email
+    ).send()
+    return "sent"
+
+
+@task
+def send_receipt_email(*, payment_id: int) -> str:
+    payment = (
+        Payment.objects.select_related("patient")
+        .filter(pk=payment_id, patient__is_archived=False)
+        .first()
+    )
+    if payment is None or not payment.patient.email:
+        return "skipped"
+    patient = payment.patient
+    document_email(
+        kind="receipt_ready", patient_first_name=patient.first_name, to=patient.email
+    ).send()
+    return "sent"
+
+
+def after_invoice_issued(invoice: Invoice) -> None:
+    """The patient hears of an invoice addressed to them; an insurer's invoice goes to the
+    insurer by the clinic's own way (the desk may still email the patient from its page)."""
+    if invoice.payer_id is not None:
+        return
+    pk = invoice.pk
+    transaction.on_commit(lambda: send_invoice_email.enqueue(invoice_id=pk), robust=True)
+
+
+def after_invoice_sent_again(invoice: Invoice) -> None:
+    pk = invoice.pk
+    transaction.on_commit(lambda: send_invoice_email.enqueue(invoice_id=pk), robust=True)
+
+
+def after_payment_recorded(payment: Payment) -> None:
+    pk = payment.pk
+    transaction.on_commit(lambda: send_receipt_email.enqueue(payment_id=pk), robust=True)

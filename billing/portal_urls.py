@@ -1,0 +1,11 @@
+from django.urls import path
+
+from billing.views import portal
+
+app_name = "billing_portal"
+urlpatterns = [
+    path("", portal.documents, name="documents"),
+    path("<int:pk>/pdf/", portal.invoice_download, name="invoice_pdf"),
+    path("credit-notes/<int:pk>/pdf/", portal.credit_note_download, name="credit_note_pdf"),
+    path("receipts/<int:pk>/pdf/", portal.receipt_download, name="receipt_pdf"),
+]
