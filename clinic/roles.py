@@ -95,7 +95,8 @@ STAFF_ACCOUNTS = Capability(
 )
 
 TAKE_PAYMENTS = Capability(
-    "Invoices (draft, edit, issue), payments at the desk, the patient's credit on an invoice",
+    "Invoices (draft, edit, issue, email the patient a link), payments at the desk, the "
+    "patient's credit on an invoice; invoices, receipts and credit notes as PDF",
     (
         "billing.view_invoice",
         "billing.add_invoice",
