@@ -22,7 +22,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from billing.models import CreditNote, Invoice, InvoiceLine, Payment
+from billing.models import CreditNote, Invoice, InvoiceLine, Payment, VatStatus
 from billing.selectors import InvoiceBalance, with_balances
 from clinic.models import Location
 
@@ -157,6 +157,11 @@ def _first_location(lines: list[InvoiceLine]) -> Location | None:
 
 
 def _render(kind: str, context: dict[str, Any]) -> bytes:
+    lines = context.get("lines", [])
+    # Why an exempt line carries no VAT, said once under the lines that need it.
+    context["exempt"] = any(
+        isinstance(line, Line) and line.vat_status == VatStatus.EXEMPT.label for line in lines
+    )
     return html_to_pdf(render_to_string(f"billing/pdf/{kind}.html", context))
 
 

@@ -36,7 +36,8 @@ def documents_settings(settings):
     settings.CLINIC_NAME = "Riverside Dry Needling Clinic"
     settings.CLINIC_LEGAL_NAME = "Riverside Physio Ltd"
     settings.CLINIC_REGISTRATION = "Company 01234567"
-    settings.CLINIC_VAT_NUMBER = ""
+    # VAT-registered for its products; its treatments are exempt all the same.
+    settings.CLINIC_VAT_NUMBER = "GB 123 4567 89"
     return settings
 
 
@@ -60,7 +61,9 @@ def test_an_invoice_shows_the_clinic_the_number_the_amount_and_the_registration(
     assert "Riverside Dry Needling Clinic" in text
     assert "Riverside Physio Ltd" in text
     assert "Registration: Company 01234567" in text
-    assert "Exempt" in text
+    assert "VAT number: GB 123 4567 89" in text
+    assert "Exempt £50.00 £0.00 £50.00" in text  # the line's VAT status and amounts
+    assert "exempt from VAT as medical care by a registered health professional" in text
     assert visit.appointment.start.strftime("%-d %b %Y") in text  # the date of treatment
     assert "Charlie Patient" in text
     # The service's name and nothing else of the record: no complaint, no note, no lot.
