@@ -58,6 +58,7 @@ class DemoPractitioner(TypedDict):
     last_name: str
     title: str
     credentials: str
+    registration_number: str  # invented: printed on the demo's invoices
     bio: str
     days: dict[int, str]  # weekday: location slug
     time_off: tuple[int, int, str]  # starts in so many days, lasts so many days, reason
@@ -70,6 +71,7 @@ PRACTITIONERS: list[DemoPractitioner] = [
         "last_name": "Patel",
         "title": "Physiotherapist",
         "credentials": "MSc, MCSP",
+        "registration_number": "HCPC PH900001",
         "bio": "Amira treats long-standing neck, back and shoulder pain.",
         "days": {0: "riverside", 1: "riverside", 3: "northgate", 4: "northgate", 5: "riverside"},
         "time_off": (14, 3, "Annual leave"),  # starts in so many days, lasts so many days
@@ -80,6 +82,7 @@ PRACTITIONERS: list[DemoPractitioner] = [
         "last_name": "Okafor",
         "title": "Sports physiotherapist",
         "credentials": "BSc (Hons), MCSP",
+        "registration_number": "HCPC PH900002",
         "bio": "Ben works with runners and team sports players recovering from injury.",
         "days": {0: "northgate", 1: "northgate", 2: "riverside", 3: "riverside"},
         "time_off": (8, 1, "Training course"),
@@ -90,6 +93,7 @@ PRACTITIONERS: list[DemoPractitioner] = [
         "last_name": "Dunn",
         "title": "Osteopath",
         "credentials": "MOst, registered with the GOsC",
+        "registration_number": "GOsC 90003",
         "bio": "Claire helps people with arthritis and joint stiffness keep moving.",
         "days": {0: "riverside", 2: "northgate", 4: "riverside"},
         "time_off": (19, 2, "Annual leave"),
@@ -192,6 +196,7 @@ def setup_practitioner(
             "user": user,
             "title": data["title"],
             "credentials": data["credentials"],
+            "registration_number": data["registration_number"],
             "bio": data["bio"],
         },
     )
