@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("booking", "0018_webhook_public_url"),
+        ("booking", "0019_appointment_checked_in_by"),
     ]
 
     operations = [
