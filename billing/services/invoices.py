@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.notify import documents as notify
 from billing.arithmetic import ZERO, total
 from billing.models import (
     INVOICEABLE_STATUSES,
@@ -23,6 +22,7 @@ from billing.models import (
     Payer,
     VatStatus,
 )
+from billing.notify import documents as notify
 from billing.services.errors import BillingError
 from billing.services.locks import lock_invoices, lock_patient
 from billing.services.numbers import next_number

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from billing.notify import documents as notify
 from billing.models import DESK_METHODS, Invoice, InvoiceStatus, Payment, PaymentAllocation
+from billing.notify import documents as notify
 from billing.selectors import (
     InvoiceBalance,
     patient_credit,

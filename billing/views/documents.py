@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from billing.notify import documents as notify
 from billing.documents import credit_note_pdf, invoice_pdf, receipt_number, receipt_pdf
 from billing.models import CreditNote, Invoice, InvoiceStatus, Payment
+from billing.notify import documents as notify
 from billing.views.common import log_view, pdf_download
 from clinic.access import staff_required
 
