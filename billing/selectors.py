@@ -1,24 +1,39 @@
 """Reads of money the pages need, each in a fixed number of queries whatever the number of
 invoices: an invoice's balance, a patient's credit, the money state of many appointments."""
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, TextChoices
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextChoices,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 
+from billing import takings
 from billing.arithmetic import ZERO
 from billing.models import (
+    CashUp,
     CreditNote,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
     Payment,
     PaymentAllocation,
+    PaymentMethod,
     Refund,
 )
+from booking.models import Appointment, Practitioner
+from clinic.models import Location
 from patients.models import Patient
 
 
@@ -242,3 +257,217 @@ def patient_documents(patient_id: int) -> dict[str, list[Any]]:
     )
     payments = list(Payment.objects.filter(patient_id=patient_id))
     return {"invoices": invoices, "credit_notes": credit_notes, "payments": payments}
+# --- Takings (billing.takings does the arithmetic; decision 0101) --------------------------
+
+
+def _day_bounds(first_day: dt.date, last_day: dt.date, zone: dt.tzinfo) -> tuple[dt.datetime, ...]:
+    start = dt.datetime.combine(first_day, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return start, end
+
+
+def _received(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Received]:
+    rows = (
+        Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+        .annotate(day=TruncDate("received_at", tzinfo=zone))
+        .values("day", "method")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return [takings.Received(r["day"], r["method"], r["total"]) for r in rows]
+
+
+def _shares(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Share]:
+    """Each allocation spread over its invoice's lines by their gross, summed by the
+    payment's day and method and the line's practitioner, in SQL."""
+    money = DecimalField(max_digits=20, decimal_places=10)
+    share = ExpressionWrapper(
+        F("amount") * F("invoice__lines__gross") / NullIf(F("invoice__total"), ZERO),
+        output_field=money,
+    )
+    rows = (
+        PaymentAllocation.objects.filter(
+            payment__received_at__gte=start, payment__received_at__lt=end
+        )
+        .annotate(
+            day=TruncDate("payment__received_at", tzinfo=zone),
+            method=F("payment__method"),
+            practitioner=F("invoice__lines__appointment__practitioner"),
+        )
+        .values("day", "method", "practitioner")
+        .annotate(share=Sum(share))
+        .filter(share__isnull=False)
+        .order_by()
+    )
+    return [takings.Share(r["day"], r["method"], r["practitioner"], r["share"]) for r in rows]
+
+
+def _owed(as_of_end: dt.datetime) -> list[takings.Owed]:
+    """Issued invoices still owed at the end of as_of, by what was recorded until then."""
+    until = {"invoice": OuterRef("pk")}
+    rows = (
+        Invoice.objects.filter(status=InvoiceStatus.ISSUED, issued_at__lt=as_of_end)
+        .annotate(
+            credited=_sum_of(
+                CreditNote.objects.filter(**until, issued_at__lt=as_of_end),
+                group="invoice",
+                field="total",
+            ),
+            paid=_sum_of(
+                PaymentAllocation.objects.filter(**until, allocated_at__lt=as_of_end),
+                group="invoice",
+                field="amount",
+            ),
+            refunded=_sum_of(
+                Refund.objects.filter(
+                    credit_note__invoice=OuterRef("pk"), refunded_at__lt=as_of_end
+                ),
+                group="credit_note__invoice",
+                field="amount",
+            ),
+        )
+        .annotate(
+            outstanding=F("total") - F("credited") - F("paid") + F("refunded"),
+            issued_on=TruncDate("issued_at", tzinfo=as_of_end.tzinfo),
+        )
+        .filter(outstanding__gt=0)
+        .values("issued_on", "outstanding")
+        .order_by()
+    )
+    return [takings.Owed(r["issued_on"], r["outstanding"]) for r in rows]
+
+
+def _credit_held(as_of_end: dt.datetime) -> Decimal:
+    """Σ of every patient's credit (patient_credit) at the end of as_of: three sums."""
+    received = Payment.objects.filter(received_at__lt=as_of_end).aggregate(s=Sum("amount"))
+    allocated = PaymentAllocation.objects.filter(allocated_at__lt=as_of_end).aggregate(
+        s=Sum("amount")
+    )
+    refunded = Refund.objects.filter(credit_note__isnull=True, refunded_at__lt=as_of_end).aggregate(
+        s=Sum("amount")
+    )
+    return (received["s"] or ZERO) - (allocated["s"] or ZERO) - (refunded["s"] or ZERO)
+
+
+def _refunded(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Refunded]:
+    rows = (
+        Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end)
+        .annotate(day=TruncDate("refunded_at", tzinfo=zone))
+        .values("day", "method")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return [takings.Refunded(r["day"], r["method"], r["total"]) for r in rows]
+
+
+def load_takings(
+    *,
+    first_day: dt.date,
+    last_day: dt.date,
+    as_of: dt.date,
+    zone: dt.tzinfo,
+    practitioner_id: int | None = None,
+) -> takings.Takings:
+    """The takings of first_day..last_day (days in `zone`), and what is owed and held as
+    credit at the end of as_of: eight queries, however many payments; with
+    practitioner_id, that practitioner's takings alone (two queries)."""
+    start, end = _day_bounds(first_day, last_day, zone)
+    _, as_of_end = _day_bounds(as_of, as_of, zone)
+    everything = practitioner_id is None
+    received = _received(start, end, zone) if everything else []  # query 1
+    shares = _shares(start, end, zone)  # query 2
+    names = {  # query 3
+        p.pk: p.name for p in Practitioner.objects.select_related("user").order_by()
+    }
+    return takings.takings(
+        first_day=first_day,
+        last_day=last_day,
+        as_of=as_of,
+        received=received,
+        shares=shares,
+        names=names,
+        owed=_owed(as_of_end) if everything else [],  # query 4
+        refunded=_refunded(start, end, zone) if everything else [],  # query 5
+        credit_held=_credit_held(as_of_end) if everything else ZERO,  # queries 6 to 8
+        method_order=PaymentMethod.values,
+        practitioner_id=practitioner_id,
+    )
+
+
+# --- The desk's cash-up (decision 0102) -----------------------------------------------------
+
+# What a desk's drawer and card terminal hold at the end of a day; transfers and insurers'
+# remittances reach the bank, not the desk.
+CASH_UP_METHODS = [PaymentMethod.CASH, PaymentMethod.CARD]
+
+
+@dataclass(frozen=True)
+class Expected:
+    by_method: dict[str, Decimal]
+    # Desk payments of that day with no location to put them at (see payment_locations).
+    unplaced: Decimal
+
+
+def payment_location() -> Coalesce:
+    """Where a payment was taken: the location of the earliest session on the invoices it
+    pays, else of the patient's latest session up to the payment (credit paid in before an
+    invoice), else none."""
+    paid_session = (
+        PaymentAllocation.objects.filter(
+            payment=OuterRef("pk"), invoice__lines__appointment__isnull=False
+        )
+        .order_by("invoice__lines__appointment__start")
+        .values("invoice__lines__appointment__location")[:1]
+    )
+    latest_session = (
+        Appointment.objects.filter(patient=OuterRef("patient"), start__lte=OuterRef("received_at"))
+        .order_by("-start")
+        .values("location")[:1]
+    )
+    return Coalesce(Subquery(paid_session), Subquery(latest_session))
+
+
+def cash_up_expected(*, location: Location, day: dt.date) -> Expected:
+    """The desk payments (taken by someone, cash or card) of `day` at `location`, by
+    method (one query)."""
+    start, end = _day_bounds(day, day, location.zone)
+    rows = (
+        Payment.objects.filter(
+            received_at__gte=start,
+            received_at__lt=end,
+            taken_by__isnull=False,
+            method__in=CASH_UP_METHODS,
+        )
+        .annotate(location_id=payment_location())
+        .values("location_id", "method")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    by_method = dict.fromkeys(CASH_UP_METHODS, ZERO)
+    unplaced = ZERO
+    for row in rows:
+        if row["location_id"] == location.pk:
+            by_method[row["method"]] += row["total"]
+        elif row["location_id"] is None:
+            unplaced += row["total"]
+    return Expected({str(m): a for m, a in by_method.items()}, unplaced)
+
+
+def recent_cash_ups(*, location: Location, limit: int = 14) -> list[CashUp]:
+    """The location's latest cash-ups with their lines (two queries)."""
+    return list(
+        CashUp.objects.filter(location=location)
+        .select_related("closed_by")
+        .prefetch_related("lines")
+        .order_by("-day")[:limit]
+    )
+
+
+def cash_up_of(*, location: Location, day: dt.date) -> CashUp | None:
+    """The day's cash-up at the location, if closed, with its lines (two queries)."""
+    return (
+        CashUp.objects.filter(location=location, day=day)
+        .select_related("closed_by")
+        .prefetch_related("lines")
+        .first()
+    )

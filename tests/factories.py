@@ -597,3 +597,26 @@ def payment(
         taken_by=by or clerk(),
         now=now,
     )
+
+
+def session_invoice(
+    patient: Patient,
+    /,
+    *sessions: tuple[Appointment | None, str],
+    by: Any = None,
+    now: dt.datetime = NOW,
+    nominal_code: str = "",
+) -> Invoice:
+    """An issued invoice of one VAT-exempt line per (appointment or None, price)."""
+    by = by or clerk()
+    lines = [
+        LineInput(
+            description=f"Session {n}",
+            unit_price=Decimal(price),
+            appointment=session,
+            nominal_code=nominal_code,
+        )
+        for n, (session, price) in enumerate(sessions, start=1)
+    ]
+    draft = invoice_draft(patient=patient, lines=lines, created_by=by)
+    return invoice_issue(invoice=draft, issued_by=by, now=now)

@@ -1,5 +1,6 @@
 """Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
 
+from billing.models.cash_ups import CashUp, CashUpLine
 from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.invoices import (
     INVOICEABLE_STATUSES,
@@ -25,6 +26,8 @@ __all__ = [
     "INVOICEABLE_STATUSES",
     "CheckoutAttempt",
     "CheckoutStatus",
+    "CashUp",
+    "CashUpLine",
     "CreditNote",
     "CreditNoteLine",
     "DocumentKind",
