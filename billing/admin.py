@@ -5,6 +5,8 @@ services write them, and the database refuses changes once issued)."""
 from django.contrib import admin
 
 from billing.models import (
+    CashUp,
+    CashUpLine,
     CheckoutAttempt,
     CreditNote,
     CreditNoteLine,
@@ -194,3 +196,19 @@ class DocumentSequenceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     list_display = ["kind", "last_number"]
     fields = readonly_fields = ("kind", "last_number")
+
+
+class CashUpLineInline(ReadOnlyAdmin, admin.TabularInline):
+    model = CashUpLine
+    fields = readonly_fields = ("method", "expected", "counted", "difference")
+
+
+@admin.register(CashUp)
+class CashUpAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The desks' closed days, as closed (no patient data: no access log)."""
+
+    list_display = ["day", "location", "closed_by", "closed_at"]
+    list_filter = ["location"]
+    date_hierarchy = "day"
+    fields = readonly_fields = ("location", "day", "closed_by", "closed_at", "note")
+    inlines = [CashUpLineInline]

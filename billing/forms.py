@@ -2,6 +2,7 @@
 service re-checks under its locks everything that depends on other rows (what is owed,
 the patient's credit) and the database's constraints back both."""
 
+import datetime as dt
 import secrets
 from decimal import Decimal
 from typing import Any, override
@@ -9,9 +10,13 @@ from typing import Any, override
 from django import forms
 
 from billing.models import DESK_METHODS, CreditNote, Invoice, InvoiceLine, Payer, PaymentMethod
-from billing.selectors import InvoiceBalance
+from billing.selectors import CASH_UP_METHODS, InvoiceBalance
+from billing.takings import period_bounds
 from clinic.forms import CleanTextMixin, date_input
+from clinic.models import Location
 from clinic.money import format_money
+
+LONGEST_PERIOD = dt.timedelta(days=366)
 
 
 def amount_field(**options: Any) -> forms.DecimalField:
@@ -187,3 +192,53 @@ class OnlineRefundForm(CleanTextMixin, forms.Form):
 
     amount = amount_field()
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class PeriodForm(forms.Form):
+    """The takings' period: a day, its week or month, or any days up to a year."""
+
+    period = forms.ChoiceField(
+        choices=[("day", "Day"), ("week", "Week"), ("month", "Month"), ("custom", "From … to")],
+        initial="month",
+    )
+    day = forms.DateField(widget=date_input(), label="Day in the period")
+    first_day = forms.DateField(widget=date_input(), label="From", required=False)
+    last_day = forms.DateField(widget=date_input(), label="To", required=False)
+
+    @override
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, day = data.get("period"), data.get("day")
+        if not kind or not day:
+            return data
+        first, last = data.get("first_day"), data.get("last_day")
+        if kind == "custom" and not (first and last):
+            raise forms.ValidationError("Give both days of the period.")
+        first, last = period_bounds(kind, day, first, last)
+        if not dt.timedelta(0) <= last - first <= LONGEST_PERIOD:
+            raise forms.ValidationError("Pick a period of one day to a year, in order.")
+        data["bounds"] = (first, last)
+        return data
+
+
+class CashUpForm(CleanTextMixin, forms.Form):
+    """What the desk counted at the end of the day, by method."""
+
+    location = forms.ModelChoiceField(queryset=Location.objects.filter(is_active=True))
+    day = forms.DateField(widget=date_input())
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=1000, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for method in CASH_UP_METHODS:
+            self.fields[f"counted_{method}"] = forms.DecimalField(
+                label=f"{method.label} counted",
+                max_digits=10,
+                decimal_places=2,
+                min_value=Decimal("0.00"),
+            )
+
+    def counted(self) -> dict[str, Decimal]:
+        return {str(method): self.cleaned_data[f"counted_{method}"] for method in CASH_UP_METHODS}

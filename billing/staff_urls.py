@@ -1,6 +1,14 @@
 from django.urls import path
 
-from billing.views import accounts, corrections, documents, invoices, online_staff, payments
+from billing.views import (
+    accounts,
+    corrections,
+    documents,
+    invoices,
+    online_staff,
+    payments,
+    takings,
+)
 
 app_name = "billing_staff"
 urlpatterns = [
@@ -32,4 +40,9 @@ urlpatterns = [
     path("payments/<int:pk>/receipt/", documents.receipt_download, name="receipt_pdf"),
     path("lines/<int:pk>/", invoices.line_update, name="line_update"),
     path("lines/<int:pk>/remove/", invoices.line_remove, name="line_remove"),
+    path("takings/", takings.takings, name="takings"),
+    path("takings/lines.csv", takings.lines_csv, name="takings_lines_csv"),
+    path("takings/payments.csv", takings.payments_csv, name="takings_payments_csv"),
+    path("takings/refunds.csv", takings.refunds_csv, name="takings_refunds_csv"),
+    path("takings/cash-up/", takings.cash_up, name="cash_up"),
 ]

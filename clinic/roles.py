@@ -124,6 +124,23 @@ CREDIT_NOTES = Capability(
         "billing.view_providerevent",
     ),
 )
+TAKINGS = Capability(
+    "The clinic's takings by day, method and practitioner, what is owed by age, credit "
+    "held, refunds, every cash-up, the accountant's CSV exports",
+    (
+        "billing.view_takings",
+        "billing.view_own_takings",
+        "billing.view_cashup",
+        "billing.view_cashupline",
+    ),
+)
+OWN_TAKINGS = Capability(
+    "Own takings: payments for their own sessions", ("billing.view_own_takings",)
+)
+CASH_UP = Capability(
+    "The desk's day-end cash-up: expected against counted, closed once",
+    ("billing.view_cashup", "billing.add_cashup", "billing.view_cashupline"),
+)
 
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
@@ -136,11 +153,21 @@ CAPABILITIES: dict[str, Capability] = {
     "staff accounts": STAFF_ACCOUNTS,
     "take payments": TAKE_PAYMENTS,
     "credit notes and refunds": CREDIT_NOTES,
+    "takings": TAKINGS,
+    "own takings": OWN_TAKINGS,
+    "cash-up": CASH_UP,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments"),
-    PRACTITIONER: ("front desk", "contact details", "waitlist", "own schedule", "clinical records"),
+    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments", "cash-up"),
+    PRACTITIONER: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "own schedule",
+        "clinical records",
+        "own takings",
+    ),
     MANAGER: (
         "front desk",
         "contact details",
@@ -152,6 +179,9 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "staff accounts",
         "take payments",
         "credit notes and refunds",
+        "takings",
+        "own takings",
+        "cash-up",
     ),
 }
 

@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from django import template
 
+from billing.arithmetic import ZERO
+from billing.models import PaymentMethod
 from billing.selectors import MoneyState
 
 register = template.Library()
@@ -10,3 +14,15 @@ def money_state(states: dict[int, MoneyState] | None, appointment_id: int) -> Mo
     """``{{ money|money_state:a.pk }}``: the appointment's state in a map from
     billing.selectors.appointment_money_states (None: not invoiced, or not shown)."""
     return (states or {}).get(appointment_id)
+
+
+@register.filter
+def amount_of(amounts: dict[str, Decimal] | None, method: str) -> Decimal:
+    """``{{ row.amounts|amount_of:method }}``: a takings cell, 0 where nothing was taken."""
+    return (amounts or {}).get(method, ZERO)
+
+
+@register.filter
+def method_label(method: str) -> str:
+    """The name of a payment or refund method as the desk knows it."""
+    return str(dict(PaymentMethod.choices).get(method, method))

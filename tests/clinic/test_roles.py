@@ -93,6 +93,7 @@ READ_ONLY_ADMIN = {
     "billing.payment",
     "billing.refund",
     "billing.documentsequence",
+    "billing.cashup",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -528,6 +529,7 @@ def test_app_models_are_all_in_the_admin_or_inline():
         "invoiceline",
         "creditnoteline",
         "paymentallocation",
+        "cashupline",
     }
     for app_label in ("clinic", "booking", "patients", "billing"):
         for model in apps.get_app_config(app_label).get_models():
