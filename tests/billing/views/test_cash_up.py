@@ -72,3 +72,16 @@ def test_a_practitioner_cannot_cash_up(client, clinic):
     factories.signed_in(client, clinic.alice.user)
     assert client.get(CASH_UP).status_code == 403
     assert client.post(CASH_UP, counted(clinic)).status_code == 403
+
+
+def test_the_page_reads_in_fixed_queries(desk, clinic, patient, django_assert_num_queries):
+    query = {"location": clinic.location.pk, "day": "2027-01-04"}
+    for count in (1, 6):
+        for _ in range(count):
+            invoice = factories.invoice(patient, "20.00")
+            factories.payment(patient, "20.00", (invoice, "20.00"), method="cash")
+        # signed in (5); the location (1); expected (1); the day's cash-up (1, none yet);
+        # recent cash-ups (1, none); the locations to choose from (1)
+        with django_assert_num_queries(5 + 1 + 1 + 1 + 1 + 1):
+            response = desk.get(CASH_UP, query)
+        assert response.status_code == 200

@@ -34,12 +34,12 @@ def session(clinic, patient, who, hour):
     )
 
 
-def two_practitioners_paid(clinic, patient, count=1):
+def two_practitioners_paid(clinic, patient, count=1, first_hour=8):
     for n in range(count):
         invoice = factories.session_invoice(
             patient,
-            (session(clinic, patient, clinic.alice, 8 + 3 * n), "60.00"),
-            (session(clinic, patient, clinic.bob, 9 + 3 * n), "40.00"),
+            (session(clinic, patient, clinic.alice, first_hour + 3 * n), "60.00"),
+            (session(clinic, patient, clinic.bob, first_hour + 1 + 3 * n), "40.00"),
         )
         factories.payment(patient, "100.00", (invoice, "100.00"), method="cash")
 
@@ -137,3 +137,17 @@ def test_the_page_reads_in_fixed_queries(manager, clinic, patient, django_assert
             response = manager.get(TAKINGS, months)
         assert response.status_code == 200
     assert "£160.00" in response.text
+
+
+def test_a_practitioners_page_reads_in_fixed_queries(
+    client, clinic, patient, django_assert_num_queries
+):
+    factories.in_role(clinic.bob.user, PRACTITIONER)
+    factories.signed_in(client, clinic.bob.user)
+    for first_hour, count in ((8, 1), (11, 2)):
+        two_practitioners_paid(clinic, patient, count, first_hour=first_hour)
+        # signed in (5); their practitioner (1); shares and names (2: load_takings)
+        with django_assert_num_queries(5 + 1 + 2):
+            response = client.get(TAKINGS, DAY)
+        assert response.status_code == 200
+    assert "£120.00" in response.text
