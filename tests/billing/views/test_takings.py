@@ -151,3 +151,11 @@ def test_a_practitioners_page_reads_in_fixed_queries(
             response = client.get(TAKINGS, DAY)
         assert response.status_code == 200
     assert "£120.00" in response.text
+
+
+def test_the_page_opens_on_this_month(manager, clinic, patient):
+    two_practitioners_paid(clinic, patient)
+    response = manager.get(TAKINGS)
+    assert response.status_code == 200
+    assert "1 Jan 2027 to 31 Jan 2027: £100.00" in response.text
+    assert "Owed on 4 Jan 2027" in response.text  # as of today, not the month's end
