@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-migration = importlib.import_module("billing.migrations.0004_cash_up")
+migration = importlib.import_module("billing.migrations.0005_cash_up")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def drop_guards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0003_roles"),
+        ("billing", "0004_online_payments"),
         ("clinic", "0009_rate_limit_hit_age"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
