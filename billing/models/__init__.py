@@ -24,10 +24,10 @@ from billing.models.sequences import DocumentKind, DocumentSequence
 __all__ = [
     "DESK_METHODS",
     "INVOICEABLE_STATUSES",
-    "CheckoutAttempt",
-    "CheckoutStatus",
     "CashUp",
     "CashUpLine",
+    "CheckoutAttempt",
+    "CheckoutStatus",
     "CreditNote",
     "CreditNoteLine",
     "DocumentKind",
