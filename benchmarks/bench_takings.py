@@ -176,7 +176,7 @@ def measure(days: int, practitioner_id: int | None = None) -> tuple[list[float],
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from billing.selectors import load_takings
+    from billing.selectors.takings import load_takings
 
     last = FIRST_DAY + dt.timedelta(days=days - 1)
     samples = []

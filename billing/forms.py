@@ -10,7 +10,8 @@ from typing import Any, override
 from django import forms
 
 from billing.models import DESK_METHODS, CreditNote, Invoice, InvoiceLine, Payer, PaymentMethod
-from billing.selectors import CASH_UP_METHODS, InvoiceBalance
+from billing.selectors import InvoiceBalance
+from billing.selectors.cash_ups import CASH_UP_METHODS
 from billing.takings import period_bounds
 from clinic.forms import CleanTextMixin, date_input
 from clinic.models import Location

@@ -1,5 +1,5 @@
 """The takings arithmetic, pure (no Django): periods, tables by day, method and
-practitioner, the ageing of what is owed. billing.selectors.load_takings reads its inputs
+practitioner, the ageing of what is owed. billing.selectors.takings.load_takings reads its inputs
 in a fixed number of queries; `as_of` and the period are passed in (decision 0101).
 
 A payment put against an invoice of several practitioners' sessions is shared between

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from billing.arithmetic import has_pennies_only
 from billing.models import CashUp, CashUpLine
-from billing.selectors import CASH_UP_METHODS, cash_up_expected
+from billing.selectors.cash_ups import CASH_UP_METHODS, cash_up_expected
 from billing.services.amounts import LARGEST
 from billing.services.errors import BillingError
 from clinic.models import Location

@@ -4,7 +4,8 @@ from django import template
 
 from billing.arithmetic import ZERO
 from billing.models import PaymentMethod
-from billing.selectors import MoneyState, Revenue, revenue
+from billing.selectors import MoneyState
+from billing.selectors.revenue import Revenue, revenue
 from booking.scheduling.reports import Report
 
 register = template.Library()

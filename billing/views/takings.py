@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from billing import exports
 from billing.forms import CashUpForm, PeriodForm
-from billing.selectors import cash_up_expected, cash_up_of, load_takings, recent_cash_ups
+from billing.selectors.cash_ups import cash_up_expected, cash_up_of, recent_cash_ups
+from billing.selectors.takings import load_takings
 from billing.services.cash_ups import cash_up_close
 from billing.services.errors import BillingError
 from billing.takings import Takings

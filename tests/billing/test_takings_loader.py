@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.selectors import load_takings
+from billing.selectors.takings import load_takings
 from billing.services.credit_notes import credit_note_issue, refund_cash
 from billing.takings import UNALLOCATED
 from tests import factories

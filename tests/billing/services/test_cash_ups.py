@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from billing.models import CashUp, CashUpLine
-from billing.selectors import cash_up_expected
+from billing.selectors.cash_ups import cash_up_expected
 from billing.services.cash_ups import cash_up_close
 from billing.services.errors import BillingError
 from tests import factories

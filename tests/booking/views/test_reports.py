@@ -93,7 +93,7 @@ def test_real_revenue_stands_beside_list_prices(client, clinic, patient, django_
     # signed in (5); active locations (3: the form's default, the chosen one checked, the
     # choices shown); the report (9:
     # booking.scheduling.reports.manager_report); the real revenue (3: lines invoiced here,
-    # credit notes' share here, payments received here: billing.selectors.revenue)
+    # credit notes' share here, payments received here: billing.selectors.revenue.revenue)
     with django_assert_num_queries(5 + 3 + 9 + 3):
         page = client.get(reverse("staff:reports"), query(clinic))
     text = page.text
