@@ -29,6 +29,7 @@ from billing.models import (
     Refund,
     RefundMethod,
 )
+from billing.notify import documents as notify
 from billing.selectors import invoice_balance
 from billing.services.amounts import checked_amount
 from billing.services.credit_notes import _refundable_from_note
@@ -231,6 +232,8 @@ def _online_payment_record(
     CheckoutAttempt.objects.filter(pk=attempt.pk).update(
         status=CheckoutStatus.PAID, payment_intent=payment_intent
     )
+    # The receipt's link, as for a payment at the desk (decision 0100).
+    notify.after_payment_recorded(payment)
     return payment
 
 

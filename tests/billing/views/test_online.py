@@ -215,6 +215,30 @@ def test_a_replayed_event_records_the_payment_once(
     assert ProviderEvent.objects.filter(event_id=json.loads(body)["id"]).count() == 1
 
 
+def test_the_patient_gets_one_receipt_link_however_often_the_event_comes(
+    client,
+    online_payments,
+    stripe_webhooks,
+    patient,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    invoice = factories.invoice(patient, "60.00")
+    session = paid_session(client, stripe_webhooks, online_payments, invoice)
+    body, signature = delivery(stripe_webhooks, "checkout.session.completed", session)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, body, signature)
+        deliver(client, body, signature)
+
+    receipts = [m for m in mailoutbox if m.subject.startswith("Your receipt is ready")]
+    assert len(receipts) == 1
+    assert receipts[0].to == [patient.email]
+    assert "/my/invoices/" in receipts[0].body
+    assert "60.00" not in receipts[0].body  # a link to the portal, no amount
+    assert "£" not in receipts[0].body
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_twice_at_once_records_one_payment(
     online_payments, stripe_webhooks, patient
