@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from PIL import ImageFile
 
 from billing.models import CreditNote, Invoice, InvoiceLine, Payment, VatStatus
 from billing.selectors import InvoiceBalance, with_balances
@@ -47,6 +48,10 @@ def _weasyprint() -> ModuleType:
         import weasyprint  # noqa: PLC0415
     except OSError as error:
         raise PdfUnavailable(PANGO_HINT) from error
+    # WeasyPrint's import tells Pillow, for the whole process, to accept truncated images;
+    # the practitioners' photo check (booking/services/photos.py) must keep refusing a
+    # damaged upload in a web worker that has made a PDF. Our documents load no images.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     return weasyprint
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import ExifTags, Image
 
+from billing.documents import html_to_pdf
 from booking.models import PhotoType, PractitionerPhoto
 from booking.services.photos import (
     MAX_UPLOAD_BYTES,
@@ -107,6 +108,15 @@ def test_it_refuses_what_is_not_a_photo(data):
 
 
 def test_it_refuses_a_damaged_photo():
+    whole = image_bytes(size=(800, 800), image_format="JPEG")
+
+    assert refusal(whole[: len(whole) // 2]).code == "damaged"
+
+
+def test_a_damaged_photo_is_refused_after_a_pdf_was_made_in_the_same_process():
+    # WeasyPrint's import lets Pillow accept truncated images process-wide; a web worker
+    # that has made an invoice must still refuse a damaged photo.
+    html_to_pdf("<p>Invoice</p>")
     whole = image_bytes(size=(800, 800), image_format="JPEG")
 
     assert refusal(whole[: len(whole) // 2]).code == "damaged"
