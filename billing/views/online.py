@@ -20,6 +20,8 @@ from billing.selectors import invoice_balance
 from billing.services.errors import BillingError
 from billing.services.online import checkout_start, event_receive, payable
 from clinic.stripe_client import OnlinePaymentsOff, WebhookRejected, webhook_event
+from patients.models import AccessVia
+from patients.services import access_log_record
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,18 @@ def _allowing_checkout(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _log(invoice: Invoice, record: str) -> None:
+    """The patient's own read through the emailed link, logged as the portal's are."""
+    access_log_record(
+        user=None,
+        patient=invoice.patient,
+        intake=None,
+        record=record,
+        via=AccessVia.PORTAL,
+        detail=invoice.number or "",
+    )
+
+
 def _page(request: HttpRequest, invoice: Invoice, token: str, **extra: object) -> HttpResponse:
     context = {
         "invoice": invoice,
@@ -77,6 +91,7 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
     is the invoice's, read here: nothing the browser sends is asked for."""
     invoice = _invoice_for_token(token)
     if request.method == "GET":
+        _log(invoice, "invoice (pay link)")
         return _page(request, invoice, token)
     try:
         attempt = checkout_start(
@@ -97,6 +112,7 @@ def pay_done(request: HttpRequest, token: str) -> HttpResponse:
     """Back from the provider: thanks, and the invoice as our records have it; it shows
     paid only once the provider's event has come."""
     invoice = _invoice_for_token(token)
+    _log(invoice, "invoice (paid by link)")
     context = {"invoice": invoice, "balance": invoice_balance(invoice), "token": token}
     return render(request, "billing/pay_done.html", context)
 

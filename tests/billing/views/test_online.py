@@ -26,6 +26,7 @@ from billing.selectors import MoneyState, invoice_balance, patient_credit
 from clinic.roles import RECEPTIONIST
 from clinic.stripe_client import WEBHOOK_PATH, stripe_client
 from patients.links import intake_token
+from patients.models import AccessVia, PatientAccessLog
 from tests import factories
 from tests.billing.online import (
     deliver,
@@ -106,6 +107,19 @@ def test_the_pay_page_shows_the_invoice_and_nothing_clinical(client, patient):
     assert "Session 1" in page.text
     assert "Lumbar" not in page.text
     assert patient.last_name not in page.text
+
+
+def test_the_patients_reads_through_the_link_are_in_the_access_log(client, patient):
+    invoice = factories.invoice(patient, "60.00")
+    client.get(pay_path(invoice))
+    client.get(reverse("billing:pay_done", args=[pay_token(invoice)]))
+    client.get("/pay/nonsense/")
+
+    logged = PatientAccessLog.objects.filter(patient=patient).values_list("record", "via", "detail")
+    assert sorted(logged) == [
+        ("invoice (paid by link)", AccessVia.PORTAL, invoice.number),
+        ("invoice (pay link)", AccessVia.PORTAL, invoice.number),
+    ]
 
 
 def test_before_the_webhook_the_thanks_page_says_it_will_confirm(client, patient):
@@ -374,8 +388,8 @@ def test_the_pay_page_takes_the_same_queries_for_one_line_or_many(
 ):
     for prices in (["60.00"], ["10.00"] * 12):
         invoice = factories.invoice(patient, *prices)
-        # 1 the invoice with its patient, 2 its lines, 3 its balance.
-        with django_assert_num_queries(3):
+        # 1 the invoice with its patient, 2 the access log, 3 its lines, 4 its balance.
+        with django_assert_num_queries(4):
             page = client.get(pay_path(invoice))
         assert page.status_code == 200
 
