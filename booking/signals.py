@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import Signal
 
 from booking.models import (
     Appointment,
@@ -29,6 +30,15 @@ from booking.models import (
     bump_schedule_versions,
 )
 from clinic.models import Location, Room
+
+# Sent by the status services (booking.services.status and .changes) once an appointment's
+# new status is saved, inside their transaction and under the appointment's row lock, with
+# ``appointment``, ``previous`` (the status before), ``now`` and ``by`` (the staff member,
+# or None for the patient or the system). Other apps act on a status here (billing: a
+# package credit drawn at completion, a fee proposed for a no-show, a deposit given back
+# at a cancellation in time) rather than the booking services knowing about them; a
+# receiver that raises undoes the status change with it.
+appointment_status_changed = Signal()
 
 # Staff edits, rare: a new version everywhere rather than working out where.
 CLINIC_WIDE = (

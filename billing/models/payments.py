@@ -51,6 +51,17 @@ class Payment(models.Model):
     provider_reference = models.CharField(max_length=255, unique=True, null=True, blank=True)
     # One submission of the desk's form: the same submission again records nothing more.
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Taken for one appointment before it was invoiced (a deposit or prepayment at online
+    # booking, a voucher used when booking): what is left of it goes to that appointment's
+    # invoice when the invoice is issued (billing.services.invoices.invoice_issue). Until
+    # then it is the patient's credit, like any payment not put against an invoice.
+    appointment = models.ForeignKey(
+        "booking.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments_towards",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

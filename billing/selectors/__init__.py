@@ -192,6 +192,33 @@ def payments_with_unallocated(patient_id: int) -> QuerySet[Payment]:
     )
 
 
+def held_for_appointments(appointment_ids: Iterable[int]) -> list[tuple[Payment, Decimal]]:
+    """Payments taken towards these appointments (deposits, prepayments, vouchers used at
+    booking) with what is left of each: not yet put against an invoice nor given back.
+    Oldest first; one query."""
+    ids = list(appointment_ids)
+    if not ids:
+        return []
+    payments = (
+        Payment.objects.filter(appointment_id__in=ids)
+        .annotate(
+            allocated=_sum_of(
+                PaymentAllocation.objects.filter(payment=OuterRef("pk")),
+                group="payment",
+                field="amount",
+            ),
+            refunded=_sum_of(
+                Refund.objects.filter(payment=OuterRef("pk"), credit_note__isnull=True),
+                group="payment",
+                field="amount",
+            ),
+        )
+        .order_by("received_at", "pk")
+    )
+    held = [(p, p.amount - p.allocated - p.refunded) for p in payments]  # type: ignore[attr-defined]
+    return [(payment, left) for payment, left in held if left > 0]
+
+
 def appointment_money_states(appointment_ids: Iterable[int]) -> dict[int, MoneyState]:
     """The money state of each invoiced appointment among `appointment_ids` (one query, as
     many appointments as a calendar shows); appointments not invoiced are left out."""

@@ -20,9 +20,11 @@ from billing.models import (
     InvoiceLine,
     InvoiceStatus,
     Payer,
+    PaymentAllocation,
     VatStatus,
 )
 from billing.notify import documents as notify
+from billing.selectors import held_for_appointments
 from billing.services.errors import BillingError
 from billing.services.locks import lock_invoices, lock_patient
 from billing.services.numbers import next_number
@@ -226,13 +228,36 @@ def invoice_discard(*, invoice: Invoice) -> None:
     locked.delete()
 
 
+def _apply_held(invoice: Invoice, lines: list[InvoiceLine], *, now: dt.datetime) -> None:
+    """Put what was taken towards the invoice's appointments before it existed (a deposit,
+    a prepayment, a voucher used at booking) against it, up to its total; anything over
+    stays the patient's credit. The patient's row is locked (by _lock_draft), so no other
+    allocation of these payments runs meanwhile."""
+    held = held_for_appointments(line.appointment_id for line in lines if line.appointment_id)
+    left = invoice.total or ZERO
+    rows = []
+    for payment, free in held:
+        take = min(free, left)
+        if take <= 0:
+            break
+        rows.append(
+            PaymentAllocation(
+                payment=payment, invoice=invoice, amount=take, allocated_at=now, allocated_by=None
+            )
+        )
+        left -= take
+    PaymentAllocation.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def invoice_issue(
     *, invoice: Invoice, issued_by: "StaffUser", now: dt.datetime, notify_patient: bool = True
 ) -> Invoice:
     """Number the draft and store its figures: from now on nobody changes it (the database
     refuses). Eight queries whatever the number of lines: lock the patient and the invoice,
-    read the lines, store their figures (one UPDATE), take the number (three), save. The
+    read the lines, store their figures (one UPDATE), take the number (three), save; when
+    the lines name appointments, one more reads what was taken towards them (a deposit)
+    and one INSERT puts it against the invoice. The
     patient is emailed a link to it after the commit unless `notify_patient` is off."""
     locked = _lock_draft(invoice)
     lines = list(locked.lines.all())
@@ -253,6 +278,8 @@ def invoice_issue(
     # The number last: the sequence row is locked from here to the commit.
     locked.number = next_number(kind=DocumentKind.INVOICE)
     locked.save()
+    if locked.payer_id is None:
+        _apply_held(locked, lines, now=now)
     if notify_patient:
         notify.after_invoice_issued(locked)
     return locked

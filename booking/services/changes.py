@@ -26,6 +26,7 @@ from booking.services.placement import (
     place,
     save_appointment,
 )
+from booking.signals import appointment_status_changed
 from clinic.models import Room
 
 if TYPE_CHECKING:
@@ -138,13 +139,15 @@ def appointment_cancel(
     now: dt.datetime,
     by_patient: bool,
     reason: str = "",
+    by: "StaffUser | None" = None,
 ) -> Appointment:
     """Cancel an upcoming appointment. Inside the policy's window a patient is refused (they
-    must call), and the front desk's cancellation is recorded as late."""
+    must call), and the front desk's cancellation is recorded as late. ``by`` is the staff
+    member who cancelled (None for the patient)."""
     policy = BookingPolicy.load()
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        cancel_locked(locked, policy=policy, now=now, by_patient=by_patient, reason=reason)
+        cancel_locked(locked, policy=policy, now=now, by_patient=by_patient, reason=reason, by=by)
         tasks.after_cancelled(locked)
     return locked
 
@@ -156,6 +159,7 @@ def cancel_locked(
     now: dt.datetime,
     by_patient: bool,
     reason: str,
+    by: "StaffUser | None" = None,
 ) -> Appointment:
     """Cancel an appointment the caller has locked (select_for_update); the caller tells
     the patient. Shared by a single cancellation and a course's "cancel the rest"."""
@@ -176,9 +180,13 @@ def cancel_locked(
             f"It is too late to cancel online; please call us on {settings.CLINIC_PHONE}.",
             code="window",
         )
+    previous = locked.status
     locked.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
     locked.cancelled_at = now
     locked.cancellation_reason = reason.strip()[:200]
     locked.full_clean(exclude={"patient", "practitioner", "service", "location", "room", "course"})
     locked.save()
+    appointment_status_changed.send(
+        Appointment, appointment=locked, previous=previous, now=now, by=by
+    )
     return locked

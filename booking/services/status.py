@@ -15,6 +15,7 @@ from booking.models import Appointment, AppointmentStatus
 from booking.notify import tasks
 from booking.services.changes import appointment_cancel
 from booking.services.placement import UPCOMING, BookingError, first_visit_required
+from booking.signals import appointment_status_changed
 
 if TYPE_CHECKING:
     from clinic.access import StaffUser
@@ -112,6 +113,7 @@ def appointment_transition(
             first_visit_required(patient=locked.patient, service=locked.service, start=locked.start)
         if action == "check_in" or (action == "complete" and locked.status in UPCOMING):
             locked.checked_in_by = by
+        previous = locked.status
         locked.status = TRANSITIONS[action].target
         # The related rows exist: read under the lock, or the signed-in user.
         locked.full_clean(
@@ -126,6 +128,9 @@ def appointment_transition(
             }
         )
         locked.save()
+        appointment_status_changed.send(
+            Appointment, appointment=locked, previous=previous, now=now, by=by
+        )
         if action == "complete":
             tasks.after_completed(locked)
         tasks.after_status_changed(locked)
@@ -144,5 +149,7 @@ def appointment_status_change(
     cancellation (late inside the policy's window), with the same side effects wherever
     it is taken from."""
     if action == CANCEL:
-        return appointment_cancel(appointment=appointment, now=now, by_patient=False, reason=reason)
+        return appointment_cancel(
+            appointment=appointment, now=now, by_patient=False, reason=reason, by=by
+        )
     return appointment_transition(appointment=appointment, action=action, now=now, by=by)

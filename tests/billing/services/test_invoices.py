@@ -4,7 +4,16 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError
 
-from billing.models import Invoice, InvoiceLine, InvoiceStatus, VatStatus
+from billing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payer,
+    Payment,
+    PaymentMethod,
+    VatStatus,
+)
+from billing.selectors import invoice_balance, patient_credit
 from billing.services.errors import BillingError
 from billing.services.invoices import (
     LineInput,
@@ -204,3 +213,52 @@ def test_issuing_takes_a_fixed_number_of_queries(patient, by, django_assert_num_
         # save the invoice; release the savepoint
         with django_assert_num_queries(10):
             invoice_issue(invoice=draft, issued_by=by, now=NOW)
+
+
+def _taken_towards(appointment, amount: str) -> Payment:
+    return Payment.objects.create(
+        patient=appointment.patient,
+        method=PaymentMethod.CASH,
+        amount=Decimal(amount),
+        currency="GBP",
+        received_at=NOW,
+        appointment=appointment,
+    )
+
+
+def test_what_was_taken_towards_an_appointment_pays_its_invoice_when_issued(clinic, patient, by):
+    appointment = completed(clinic, patient)
+    deposit = _taken_towards(appointment, "20.00")
+    other = completed(clinic, patient, hour=14)
+    _taken_towards(other, "30.00")  # another appointment's: not this invoice's
+    invoice = invoice_issue(
+        invoice=invoice_draft_for_appointment(appointment=appointment, created_by=by),
+        issued_by=by,
+        now=NOW,
+    )
+    assert invoice_balance(invoice).outstanding == Decimal("55.00")
+    assert deposit.allocations.get().invoice == invoice
+    assert patient_credit(patient.pk) == Decimal("30.00")
+
+
+def test_more_taken_than_the_invoice_asks_stays_the_patients_credit(clinic, patient, by):
+    appointment = completed(clinic, patient, status=AppointmentStatus.NO_SHOW)
+    _taken_towards(appointment, "50.00")
+    draft = invoice_draft_for_appointment(appointment=appointment, created_by=by)
+    line = draft.lines.get()
+    line.unit_price = Decimal("40.00")
+    line.save()
+    invoice = invoice_issue(invoice=draft, issued_by=by, now=NOW)
+    assert invoice_balance(invoice).outstanding == Decimal("0.00")
+    assert patient_credit(patient.pk) == Decimal("10.00")
+
+
+def test_an_insurers_invoice_leaves_the_patients_deposit_alone(clinic, patient, by):
+    appointment = completed(clinic, patient)
+    _taken_towards(appointment, "20.00")
+    insurer = Payer.objects.create(name="Bupa", kind="insurer")
+    draft = invoice_draft_for_appointment(appointment=appointment, created_by=by)
+    draft.payer = insurer
+    draft.save()
+    invoice_issue(invoice=draft, issued_by=by, now=NOW)
+    assert patient_credit(patient.pk) == Decimal("20.00")

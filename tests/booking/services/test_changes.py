@@ -7,7 +7,8 @@ import pytest
 from booking.models import Appointment, AppointmentSource, AppointmentStatus
 from booking.services.changes import appointment_cancel, appointment_reschedule
 from booking.services.placement import BookingError, SlotTaken
-from booking.services.status import appointment_transition
+from booking.services.status import appointment_status_change, appointment_transition
+from booking.signals import appointment_status_changed
 from tests import factories
 from tests.factories import NOW, at, book
 
@@ -216,3 +217,32 @@ def test_it_confirms_a_follow_up_request_only_after_a_first_visit(clinic, patien
     book(clinic, patient, at(9))
     confirmed = appointment_transition(appointment=request, action="confirm", now=NOW, by=None)
     assert confirmed.status == AppointmentStatus.CONFIRMED
+
+
+def test_every_status_change_is_announced_with_what_it_was_and_who_made_it(clinic, patient, rita):
+    """Other apps (billing) act on a status through this signal, inside the change's own
+    transaction: a cancellation, a late one by the desk, a check-in and a completion."""
+    heard: list[tuple[str, str, object]] = []
+
+    def listen(sender, *, appointment, previous, now, by, **kwargs):
+        heard.append((previous, appointment.status, by))
+
+    appointment_status_changed.connect(listen)
+    try:
+        early = book(clinic, patient, at(9))
+        appointment_cancel(appointment=early, now=NOW, by_patient=True)
+        late = book(clinic, patient, at(9))
+        appointment_status_change(
+            appointment=late, action="cancel", now=at(10) - dt.timedelta(days=1), by=rita
+        )
+        visit = book(clinic, patient, at(11))
+        appointment_transition(appointment=visit, action="check_in", now=at(10, 55), by=rita)
+        appointment_transition(appointment=visit, action="complete", now=at(12), by=None)
+    finally:
+        appointment_status_changed.disconnect(listen)
+    assert heard == [
+        ("confirmed", "cancelled", None),
+        ("confirmed", "late_cancelled", rita),
+        ("confirmed", "checked_in", rita),
+        ("checked_in", "completed", None),
+    ]
