@@ -215,7 +215,7 @@ def held_for_appointments(appointment_ids: Iterable[int]) -> list[tuple[Payment,
         )
         .order_by("received_at", "pk")
     )
-    held = [(p, p.amount - p.allocated - p.refunded) for p in payments]  # type: ignore[attr-defined]
+    held = [(p, p.amount - p.allocated - p.refunded) for p in payments]
     return [(payment, left) for payment, left in held if left > 0]
 
 
