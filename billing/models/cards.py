@@ -108,7 +108,8 @@ class CancellationTerms(models.Model):
         basis, value = self._rule(kind)
         if basis == FeeBasis.AMOUNT:
             return to_pennies(value)
-        return max(ZERO, to_pennies(price * value / 100))
+        # Decimal() again: a price set from a string on an unsaved or fresh instance.
+        return max(ZERO, to_pennies(Decimal(price) * value / 100))
 
     def fee_wording(self, kind: str) -> str:
         basis, value = self._rule(kind)

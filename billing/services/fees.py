@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 
 from billing.gateways import stripe as gateway
@@ -111,6 +112,10 @@ def fee_charge(*, proposal: FeeProposal, by: "StaffUser", now: dt.datetime) -> F
     payment recorded against the invoice and the receipt emailed. A card the bank declines,
     or one it wants the patient present for, leaves the invoice unpaid and emails them its
     payment link; the proposal says why. A removed card is never charged."""
+    if not settings.CLINIC_ONLINE_PAYMENTS:
+        raise BillingError(
+            "Card payments are off: issue the fee's invoice, or waive it.", code="online_off"
+        )
     with transaction.atomic():
         locked = _lock_proposed(proposal)
         card = card_in_use(locked.patient_id)

@@ -165,7 +165,7 @@ def test_waiving_needs_a_reason_and_invoices_nothing(clinic, patient, rita):
     assert waived.decided_by == rita
     assert not patient.invoices.exists()
     with pytest.raises(BillingError, match="already dealt with"):
-        fee_charge(proposal=waived, by=rita, now=DECIDED)
+        fee_invoice(proposal=waived, by=rita, now=DECIDED)
 
 
 def test_a_removed_card_is_never_charged(clinic, patient, rita, online_payments):
