@@ -7,13 +7,22 @@ payment method: the same event twice, or the booking's and the portal's paths bo
 record one card."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from billing.models import CancellationTerms, CardSource, SavedCard
+from billing.gateways import stripe as gateway
+from billing.models import (
+    CancellationTerms,
+    CardSetup,
+    CardSetupStatus,
+    CardSource,
+    SavedCard,
+)
+from billing.selectors.cards import current_terms
 from billing.services.errors import BillingError
 from billing.services.locks import lock_patient
 from booking.models import BookingPolicy
@@ -122,3 +131,102 @@ def card_remove(*, patient: Patient, card: SavedCard, now: dt.datetime) -> Saved
             locked.removed_at = now
             locked.save(update_fields=["removed_at"])
         return locked
+
+
+# --- Saving a card from the portal ----------------------------------------------------
+
+# Metadata on the hosted pages opened here: the webhook routes their events to this module.
+CARD_SETUP_PURPOSE = "card_on_file"
+# How long the hosted page stays open (Stripe's shortest is 30 minutes).
+SETUP_LIFETIME = dt.timedelta(hours=1)
+REUSE_MARGIN = dt.timedelta(minutes=10)
+
+
+def card_setup_start(
+    *,
+    patient: Patient,
+    terms_version: int,
+    success_url: str,
+    cancel_url: str,
+    now: dt.datetime,
+) -> CardSetup:
+    """A hosted page where the patient saves a card, charged nothing, having agreed to the
+    terms version they were shown (`terms_version`): if the clinic published another
+    meanwhile, they are asked to read the new one first. A page still open for the same
+    terms is answered again (a double click, the back button)."""
+    with transaction.atomic():
+        lock_patient(patient.pk)
+        terms = current_terms()
+        if terms is None or terms.version != terms_version:
+            raise BillingError(
+                "The cancellation terms have just changed: please read them again.",
+                code="terms_changed",
+            )
+        earlier = CardSetup.objects.filter(
+            patient=patient,
+            terms=terms,
+            status=CardSetupStatus.OPEN,
+            expires_at__gt=now + REUSE_MARGIN,
+        ).first()
+        if earlier is not None:
+            return earlier
+        tries = CardSetup.objects.filter(patient=patient).count()
+        try:
+            page = gateway.setup_checkout_create(
+                reference=f"patient-{patient.pk}",
+                description=f"Card kept for {settings.CLINIC_NAME}'s cancellation terms",
+                currency=settings.CLINIC_CURRENCY,
+                success_url=success_url,
+                cancel_url=cancel_url,
+                idempotency_key=f"clinic-card-setup-{patient.pk}-{tries}",
+                metadata={"purpose": CARD_SETUP_PURPOSE, "patient": str(patient.pk)},
+                customer_email=patient.email or None,
+                expires_at=now + SETUP_LIFETIME,
+            )
+        except gateway.GatewayError as error:
+            raise BillingError(
+                "Card payments are unavailable just now; please try again later.",
+                code="gateway",
+            ) from error
+        return CardSetup.objects.create(
+            patient=patient,
+            terms=terms,
+            session_id=page.session_id,
+            url=page.url,
+            created_at=now,
+            expires_at=page.expires_at,
+        )
+
+
+def is_card_setup_event(session: dict[str, Any]) -> bool:
+    """Whether a Checkout Session event is about a page opened here (billing.services.online
+    routes it to card_setup_event)."""
+    metadata = session.get("metadata") or {}
+    return session.get("mode") == "setup" and metadata.get("purpose") == CARD_SETUP_PURPOSE
+
+
+def card_setup_event(event_type: str, session: dict[str, Any], *, now: dt.datetime) -> str:
+    """The provider's word on a portal card page: completed records the card it saved
+    under the terms shown on that page; expired closes it. What happened, in words. A
+    repeat finds the card recorded (card_on_file_record is idempotent)."""
+    setup = (
+        CardSetup.objects.select_related("patient", "terms")
+        .filter(session_id=session.get("id", ""))
+        .first()
+    )
+    if setup is None:
+        return "unknown card set-up: nothing recorded"
+    if event_type == "checkout.session.expired":
+        CardSetup.objects.filter(pk=setup.pk, status=CardSetupStatus.OPEN).update(
+            status=CardSetupStatus.EXPIRED
+        )
+        return "card set-up expired"
+    # The event names the SetupIntent; the card's details are read from the provider.
+    card = gateway.saved_card_of_session(setup.session_id)
+    if card is None:
+        return "no card saved on this page"
+    saved = card_on_file_record(
+        patient=setup.patient, card=card, terms=setup.terms, now=now, source=CardSource.PORTAL
+    )
+    CardSetup.objects.filter(pk=setup.pk).update(status=CardSetupStatus.SAVED, card=saved)
+    return f"card {saved.pk} saved"
