@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from billing.models import CancellationTerms, CardSource, FeeBasis, FeeKind, SavedCard
 from billing.selectors.cards import card_in_use, current_terms
 from billing.services.cards import cancellation_terms_publish, card_on_file_record, card_remove
 from billing.services.errors import BillingError
 from booking.models import BookingPolicy
+from clinic.roles import MANAGER
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,33 @@ def test_a_removed_card_is_not_in_use_and_a_replay_does_not_bring_it_back():
     replayed = card_on_file_record(patient=patient, card=Card(), terms=terms, now=NOW)
     assert replayed.removed_at == NOW
     assert card_in_use(patient.pk) is None
+
+
+def test_the_manager_edits_the_terms_in_the_admin_as_a_new_version(client):
+    manager = factories.staff(username="mona", role=MANAGER)
+    factories.signed_in(client, manager)
+    first = current_terms()
+    assert first is not None
+    answer = client.post(
+        reverse("admin:billing_cancellationterms_change", args=[first.pk]),
+        {
+            "body": "Please give us a day's notice.",
+            "late_cancellation_basis": "amount",
+            "late_cancellation_value": "20.00",
+            "no_show_basis": "percent",
+            "no_show_value": "100",
+        },
+    )
+    assert answer.status_code == 302
+    second = current_terms()
+    assert second is not None
+    assert (second.version, second.body, second.created_by) == (
+        2,
+        "Please give us a day's notice.",
+        manager,
+    )
+    first.refresh_from_db()
+    assert first.body != second.body
+    assert not first.is_current
+    delete = reverse("admin:billing_cancellationterms_delete", args=[first.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
