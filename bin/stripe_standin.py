@@ -2,10 +2,12 @@
 """A local, stateful Stripe for the demo and the tests (docs/decisions/0095).
 
 localstripe (GPL-3, run as a child process and never imported) keeps customers, payment
-methods, PaymentIntents, charges and refunds. This front adds what it lacks: Checkout
-Sessions and their hosted payment page, idempotency keys, and the charge.refunded event;
-it forwards every other /v1/ request to localstripe unchanged, so stripe-python talks to
-one address. Webhooks go to the registered endpoints signed as Stripe signs them.
+methods, PaymentIntents, SetupIntents, charges and refunds. This front adds what it
+lacks: Checkout Sessions (to pay, or to save a card for later) and their hosted page,
+idempotency keys, the charge.refunded event, and off-session charges of saved cards answered
+as Stripe answers them with its test cards; it forwards every other /v1/ request to
+localstripe unchanged, so stripe-python talks to one address. Webhooks go to the
+registered endpoints signed as Stripe signs them.
 
     .venv/bin/python bin/stripe_standin.py --port 8001 \
         --webhook-url http://127.0.0.1:8000/billing/stripe/webhook/ \
