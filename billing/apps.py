@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from billing import receivers  # noqa: PLC0415 (models must be loaded first)
+        from booking.signals import appointment_status_changed  # noqa: PLC0415
+
+        appointment_status_changed.connect(
+            receivers.propose_fee, dispatch_uid="billing-propose-fee"
+        )

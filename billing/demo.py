@@ -3,14 +3,37 @@ through the billing services, so the demo shows what the desk sees. Nothing when
 patients have an invoice already (a second run of the demo)."""
 
 import datetime as dt
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections import defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+import stripe
+from django.conf import settings
+
+from billing.gateways import stripe as gateway
 from billing.links import pay_path
-from billing.models import Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
+from billing.models import (
+    CardSource,
+    FeeProposal,
+    FeeStatus,
+    Invoice,
+    InvoiceStatus,
+    Payer,
+    PayerKind,
+    SavedCard,
+    VatStatus,
+)
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
+from billing.selectors.cards import card_in_use, current_terms
+from billing.services.cards import card_on_file_record
 from billing.services.credit_notes import credit_note_issue
+from billing.services.fees import fee_propose
 from billing.services.invoices import (
     LineInput,
     invoice_draft,
@@ -21,6 +44,7 @@ from billing.services.invoices import (
 from billing.services.payments import Allocation, payment_take
 from booking.links import absolute
 from booking.models import Appointment, AppointmentStatus
+from clinic.stripe_client import stripe_client
 from patients.models import Patient
 
 if TYPE_CHECKING:
@@ -152,3 +176,145 @@ def unpaid_pay_url(patients: list[Patient]) -> str | None:
         if InvoiceBalance.of(invoice).state == MoneyState.UNPAID:
             return absolute(pay_path(invoice))
     return None
+
+
+# --- Card on file and a no-show fee (decision 0104) -------------------------------------
+
+# The demo card is saved only on a Stripe on this machine (bin/run's stand-in), never on
+# a real account, and only if it answers within this long.
+STANDIN_WAIT_SECONDS = 15.0
+
+
+def _local_standin_answers() -> bool:
+    """Whether the payment provider is the local stand-in and it is up (bin/run starts it
+    before the demo): the demo works without it, its patients then have no saved card."""
+    base = settings.STRIPE_API_BASE
+    if not (settings.CLINIC_ONLINE_PAYMENTS and base):
+        return False
+    address = urlsplit(base)
+    if address.hostname not in ("127.0.0.1", "localhost") or address.port is None:
+        return False
+    deadline = time.monotonic() + STANDIN_WAIT_SECONDS
+    while True:
+        try:
+            with socket.create_connection((address.hostname, address.port), timeout=0.5):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
+def _standin_knows(card: SavedCard) -> bool:
+    """The stand-in keeps its cards in memory: a card saved on an earlier run is gone."""
+    try:
+        stripe_client().v1.payment_methods.retrieve(card.payment_method)
+    except stripe.StripeError:
+        return False
+    return True
+
+
+def _demo_card(patient: Patient, *, now: dt.datetime) -> SavedCard | None:
+    """The patient saves the succeeding test card (4242) on the stand-in's setup page, as
+    they would in the portal, and the clinic records it under the current terms."""
+    terms = current_terms()
+    if terms is None or not _local_standin_answers():
+        return None
+    existing = card_in_use(patient.pk)
+    if existing is not None and _standin_knows(existing):
+        return existing
+    page = gateway.setup_checkout_create(
+        reference=f"patient-{patient.pk}",
+        description="Demo card kept for the cancellation terms",
+        currency=settings.CLINIC_CURRENCY,
+        success_url=absolute("/portal/"),
+        cancel_url=absolute("/portal/"),
+        idempotency_key=f"demo-card-{patient.pk}-{time.time_ns()}",
+        metadata={"patient": str(patient.pk)},
+    )
+    # What the patient does on the hosted page; its answer sends the browser back to the
+    # clinic, which is not serving yet: the redirect is not followed.
+    form = urllib.parse.urlencode({"card": "succeeds"}).encode()
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(urllib.request.Request(page.url, data=form, method="POST"), timeout=10)
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            return None
+    details = gateway.saved_card_of_session(page.session_id)
+    if details is None:
+        return None
+    return card_on_file_record(
+        patient=patient, card=details, terms=terms, now=now, source=CardSource.PORTAL
+    )
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+def seed_cards(*, patients: list[Patient], now: dt.datetime) -> FeeProposal | None:
+    """A no-show fee waiting at the desk (staff: Fees), for a demo patient who missed a
+    session, with a saved card to charge it to when the local Stripe is running (bin/run);
+    without it the desk can still invoice the fee or waive it. A second run adds no fee
+    and saves the card again only if the stand-in lost it (it keeps nothing on restart)."""
+    waiting = (
+        FeeProposal.objects.filter(patient__in=patients, status=FeeStatus.PROPOSED)
+        .select_related("patient")
+        .first()
+    )
+    if waiting is not None:
+        _demo_card(waiting.patient, now=now)
+        return waiting
+    if FeeProposal.objects.filter(patient__in=patients).exists():
+        return None
+    missed = _missed_follow_up(patients, now=now)
+    if missed is None:
+        return None
+    _demo_card(missed.patient, now=now)
+    return fee_propose(appointment=missed, now=now)
+
+
+def _missed_follow_up(patients: list[Patient], *, now: dt.datetime) -> Appointment | None:
+    """A follow-up a returning demo patient missed after their last session, with its
+    practitioner and room. A no-show holds neither (booking's RELEASED_STATUSES),
+    so it fits beside whatever else was booked then."""
+    last = (
+        Appointment.objects.filter(
+            patient__in=patients,
+            status=AppointmentStatus.COMPLETED,
+            # A week's room after it, so the missed one falls between it and now.
+            start__lt=now - dt.timedelta(days=8),
+            service__allows_first_visit=False,
+        )
+        .select_related("patient", "service", "location")
+        .order_by("-start", "pk")
+        .first()
+    )
+    if last is None:
+        return None
+    # The same weekday and hour as that session (inside the practitioner's hours), the
+    # latest such day before now.
+    zone = last.location.zone
+    local = last.start.astimezone(zone).replace(tzinfo=None)
+    weeks = (now - last.start).days // 7
+    start = (local + dt.timedelta(weeks=weeks)).replace(tzinfo=zone)
+    if start >= now:
+        start = (local + dt.timedelta(weeks=weeks - 1)).replace(tzinfo=zone)
+    end = start + dt.timedelta(minutes=last.service.duration_minutes)
+    missed = Appointment(
+        patient=last.patient,
+        practitioner_id=last.practitioner_id,
+        service=last.service,
+        location=last.location,
+        room_id=last.room_id,
+        start=start,
+        end=end,
+        occupied_until=end + dt.timedelta(minutes=last.service.buffer_after_minutes),
+        status=AppointmentStatus.NO_SHOW,
+        source=last.source,
+    )
+    missed.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
+    missed.save()
+    return missed

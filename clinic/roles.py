@@ -142,6 +142,27 @@ CASH_UP = Capability(
     ("billing.view_cashup", "billing.add_cashup", "billing.view_cashupline"),
 )
 
+CARD_FEES = Capability(
+    "Late cancellation and no-show fees: charge the saved card, invoice or waive with a "
+    "reason; see a patient's saved card and the terms agreed",
+    (
+        "billing.view_feeproposal",
+        "billing.change_feeproposal",
+        "billing.view_savedcard",
+        "billing.view_cancellationterms",
+    ),
+)
+CANCELLATION_TERMS = Capability(
+    "The cancellation terms patients agree to when saving a card (each edit a new version) "
+    "and the card set-up pages opened",
+    (
+        "billing.view_cancellationterms",
+        "billing.add_cancellationterms",
+        "billing.change_cancellationterms",
+        "billing.view_cardsetup",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -156,10 +177,19 @@ CAPABILITIES: dict[str, Capability] = {
     "takings": TAKINGS,
     "own takings": OWN_TAKINGS,
     "cash-up": CASH_UP,
+    "card fees": CARD_FEES,
+    "cancellation terms": CANCELLATION_TERMS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments", "cash-up"),
+    RECEPTIONIST: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "take payments",
+        "cash-up",
+        "card fees",
+    ),
     PRACTITIONER: (
         "front desk",
         "contact details",
@@ -182,6 +212,8 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "takings",
         "own takings",
         "cash-up",
+        "card fees",
+        "cancellation terms",
     ),
 }
 

@@ -1,7 +1,17 @@
 """Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
 
+from billing.models.cards import (
+    CancellationTerms,
+    CardSetup,
+    CardSetupStatus,
+    CardSource,
+    FeeBasis,
+    FeeKind,
+    SavedCard,
+)
 from billing.models.cash_ups import CashUp, CashUpLine
 from billing.models.credit_notes import CreditNote, CreditNoteLine
+from billing.models.fees import FeeProposal, FeeStatus
 from billing.models.invoices import (
     INVOICEABLE_STATUSES,
     Invoice,
@@ -24,6 +34,10 @@ from billing.models.sequences import DocumentKind, DocumentSequence
 __all__ = [
     "DESK_METHODS",
     "INVOICEABLE_STATUSES",
+    "CancellationTerms",
+    "CardSetup",
+    "CardSetupStatus",
+    "CardSource",
     "CashUp",
     "CashUpLine",
     "CheckoutAttempt",
@@ -32,6 +46,10 @@ __all__ = [
     "CreditNoteLine",
     "DocumentKind",
     "DocumentSequence",
+    "FeeBasis",
+    "FeeKind",
+    "FeeProposal",
+    "FeeStatus",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -43,5 +61,6 @@ __all__ = [
     "ProviderEvent",
     "Refund",
     "RefundMethod",
+    "SavedCard",
     "VatStatus",
 ]

@@ -32,6 +32,7 @@ from billing.models import (
 from billing.notify import documents as notify
 from billing.selectors import invoice_balance
 from billing.services.amounts import checked_amount
+from billing.services.cards import card_setup_event, is_card_setup_event
 from billing.services.credit_notes import _refundable_from_note
 from billing.services.errors import BillingError
 from billing.services.locks import lock_invoices, lock_patient
@@ -144,6 +145,8 @@ def _process(row: ProviderEvent, *, now: dt.datetime) -> None:
     obj = row.payload["data"]["object"]
     outcome: str | None
     match row.type:
+        case "checkout.session.completed" | "checkout.session.expired" if is_card_setup_event(obj):
+            outcome = card_setup_event(row.type, obj, now=now)
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
             outcome = _session_paid(obj, now=now)
         case "checkout.session.expired":

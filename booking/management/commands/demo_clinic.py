@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, unpaid_pay_url
+from billing.demo import seed_billing, seed_cards, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -221,7 +221,16 @@ class Command(BaseCommand):
                 manager=front_office["manager"],
                 now=now,
             )
+            # A no-show fee waiting at the desk, the patient's card saved on the local
+            # Stripe when bin/run has it running (billing/demo.py).
+            fee = seed_cards(patients=patients, now=now)
         self.report(booked=booked, created=created, password=password)
+        if fee is not None:
+            card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
+            self.stdout.write(
+                f"A no-show fee for {fee.patient.full_name} waits at the desk "
+                f"(staff: Fees), to charge {card} or waive."
+            )
         if settings.CLINIC_ONLINE_PAYMENTS and (pay_url := unpaid_pay_url(patients)):
             # bin/run starts the local Stripe beside the demo: pay with its test cards.
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
