@@ -42,10 +42,11 @@ def checkout_create(
     cancel_url: str,
     idempotency_key: str,
     metadata: dict[str, str],
+    expires_at: dt.datetime | None = None,
 ) -> HostedPage:
     """A hosted payment page for one amount. The same idempotency key again (a retry)
     answers the same session."""
-    params = {
+    params: dict[str, object] = {
         "mode": "payment",
         "client_reference_id": reference,
         "line_items": [
@@ -63,6 +64,8 @@ def checkout_create(
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
     }
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
     try:
         session = stripe_client().v1.checkout.sessions.create(
             params=params,  # type: ignore[arg-type]
@@ -94,3 +97,14 @@ def refund_create(
             error.user_message or "The card payment service is unavailable."
         ) from error
     return refund.id
+
+
+def checkout_expire(session_id: str) -> None:
+    """End an open hosted page now (the patient left it): it can no longer be paid. A
+    GatewayError if it is not open any more (paid meanwhile, or expired)."""
+    try:
+        stripe_client().v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as error:
+        raise GatewayError(
+            error.user_message or "The card payment service is unavailable."
+        ) from error

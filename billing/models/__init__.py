@@ -1,6 +1,7 @@
 """Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
 
 from billing.models.cash_ups import CashUp, CashUpLine
+from billing.models.checkouts import BookingCheckout, BookingCheckoutStatus, CheckoutKind
 from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.invoices import (
     INVOICEABLE_STATUSES,
@@ -19,14 +20,18 @@ from billing.models.payments import (
     Refund,
     RefundMethod,
 )
+from billing.models.policies import PaymentPolicy, PolicyKind, PolicyPatients
 from billing.models.sequences import DocumentKind, DocumentSequence
 
 __all__ = [
     "DESK_METHODS",
     "INVOICEABLE_STATUSES",
+    "BookingCheckout",
+    "BookingCheckoutStatus",
     "CashUp",
     "CashUpLine",
     "CheckoutAttempt",
+    "CheckoutKind",
     "CheckoutStatus",
     "CreditNote",
     "CreditNoteLine",
@@ -40,6 +45,9 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "PaymentPolicy",
+    "PolicyKind",
+    "PolicyPatients",
     "ProviderEvent",
     "Refund",
     "RefundMethod",

@@ -94,6 +94,7 @@ READ_ONLY_ADMIN = {
     "billing.refund",
     "billing.documentsequence",
     "billing.cashup",
+    "billing.bookingcheckout",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
