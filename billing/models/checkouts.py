@@ -83,7 +83,7 @@ class BookingCheckout(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(Q(kind=CheckoutKind.CARD) & Q(amount__isnull=True))
-                | (~Q(kind=CheckoutKind.CARD) & Q(amount__gt=0)),
+                | (~Q(kind=CheckoutKind.CARD) & Q(amount__isnull=False, amount__gt=0)),
                 name="booking_checkout_amount_for_payments",
             ),
             models.CheckConstraint(

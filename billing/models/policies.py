@@ -115,7 +115,7 @@ class PaymentPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind=PolicyKind.DEPOSIT_AMOUNT, amount__gt=0)
+                    Q(kind=PolicyKind.DEPOSIT_AMOUNT, amount__isnull=False, amount__gt=0)
                     | (~Q(kind=PolicyKind.DEPOSIT_AMOUNT) & Q(amount__isnull=True))
                 ),
                 name="payment_policy_amount_for_fixed_deposit",
@@ -124,7 +124,12 @@ class PaymentPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind=PolicyKind.DEPOSIT_PERCENT, percent__gte=1, percent__lte=100)
+                    Q(
+                        kind=PolicyKind.DEPOSIT_PERCENT,
+                        percent__isnull=False,
+                        percent__gte=1,
+                        percent__lte=100,
+                    )
                     | (~Q(kind=PolicyKind.DEPOSIT_PERCENT) & Q(percent__isnull=True))
                 ),
                 name="payment_policy_percent_for_share_deposit",

@@ -105,7 +105,7 @@ def payment_required(
         return Requirement(NOTHING, ZERO, currency, policy)
     if policy.kind == PolicyKind.CARD:
         return Requirement(CheckoutKind.CARD, ZERO, currency, policy)
-    price = service.price
+    price = Decimal(service.price)  # a fresh instance may still hold the string it was given
     kind = CheckoutKind.DEPOSIT
     if policy.kind == PolicyKind.PREPAYMENT:
         amount, kind = price, CheckoutKind.PREPAYMENT
