@@ -136,7 +136,7 @@ def booking_checkout_start(
     with transaction.atomic():
         # Two submissions of one form at once: one opens the page, the other waits and
         # answers it (the provider would refuse one key asked with two lapse times).
-        ratelimit.lock([f"booking-checkout:{idempotency_key}"])
+        ratelimit.lock([ratelimit.key("booking-checkout", idempotency_key)])
         earlier = BookingCheckout.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.status == BookingCheckoutStatus.OPEN and earlier.expires_at > now + (
@@ -243,7 +243,7 @@ def booking_checkout_completed(session: dict[str, Any], *, now: dt.datetime) -> 
     """checkout.session.completed for one of our booking pages: book, and record the
     money towards the new appointment; or give the money back when it cannot book."""
     checkout = (
-        BookingCheckout.objects.select_for_update()
+        BookingCheckout.objects.select_for_update(of=("self",))
         .select_related("service", "location", "practitioner", "patient")
         .get(session_id=session["id"])
     )
