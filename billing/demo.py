@@ -8,7 +8,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from billing.links import pay_path
-from billing.models import Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Payer,
+    PayerKind,
+    PaymentPolicy,
+    PolicyKind,
+    PolicyPatients,
+    VatStatus,
+)
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import (
@@ -20,7 +29,7 @@ from billing.services.invoices import (
 )
 from billing.services.payments import Allocation, payment_take
 from booking.links import absolute
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, Service
 from patients.models import Patient
 
 if TYPE_CHECKING:
@@ -152,3 +161,19 @@ def unpaid_pay_url(patients: list[Patient]) -> str | None:
         if InvoiceBalance.of(invoice).state == MoneyState.UNPAID:
             return absolute(pay_path(invoice))
     return None
+
+
+def seed_deposits() -> str | None:
+    """Online booking of the initial assessment asks new patients for a £20 deposit
+    (decision 0103), so bin/run shows booking with payment on the local Stripe. Kept if
+    the manager has set a rule for that service already; what it asks, in words."""
+    service = Service.objects.filter(slug="initial-assessment").first()
+    if service is None:
+        return None
+    PaymentPolicy.objects.get_or_create(
+        service=service,
+        location=None,
+        patients=PolicyPatients.NEW,
+        defaults={"kind": PolicyKind.DEPOSIT_AMOUNT, "amount": Decimal("20.00")},
+    )
+    return f"Booking “{service.name}” online asks new patients for a £20.00 deposit."
