@@ -62,8 +62,6 @@ CHECKOUT_LIFETIME = dt.timedelta(minutes=31)
 # The hold outlives the page a little: the provider's event can come a moment after the
 # patient paid in the page's last minute.
 HOLD_GRACE = dt.timedelta(minutes=5)
-# An open page this close to lapsing is not offered again: a new one is opened.
-REUSE_MARGIN = dt.timedelta(minutes=10)
 
 ENDED = [
     BookingCheckoutStatus.BOOKED,
@@ -139,10 +137,8 @@ def booking_checkout_start(
         ratelimit.lock([ratelimit.key("booking-checkout", idempotency_key)])
         earlier = BookingCheckout.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
-            if earlier.status == BookingCheckoutStatus.OPEN and earlier.expires_at > now + (
-                REUSE_MARGIN
-            ):
-                return earlier
+            if earlier.status == BookingCheckoutStatus.OPEN and earlier.expires_at > now:
+                return earlier  # still payable: the patient may finish it
             raise BillingError(
                 "This booking's payment page has closed: please confirm again.", code="ended"
             )
@@ -431,6 +427,18 @@ def _refund(
 
 
 def _close_holds(checkout: BookingCheckout) -> None:
+    """Free the time this page held, unless the same visitor has opened a new page for the
+    same time since (their hold is that page's now)."""
+    if (
+        BookingCheckout.objects.filter(
+            hold_token=checkout.hold_token,
+            start=checkout.start,
+            status=BookingCheckoutStatus.OPEN,
+        )
+        .exclude(pk=checkout.pk)
+        .exists()
+    ):
+        return
     # One by one: each delete frees its time on the booking pages (booking.signals).
     for hold in SlotHold.objects.filter(token=checkout.hold_token, start=checkout.start):
         hold.delete()

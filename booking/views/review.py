@@ -211,7 +211,10 @@ def _to_payment(
     appointment is made by the provider's webhook once the payment succeeds."""
     key = pending["key"]
     earlier = booking_checkout_of(key)
-    if key is None or (earlier is not None and earlier.status != BookingCheckoutStatus.OPEN):
+    if key is None or (
+        earlier is not None
+        and (earlier.status != BookingCheckoutStatus.OPEN or earlier.expires_at <= now)
+    ):
         # The last page for this booking ended unpaid (left, lapsed or refunded): this
         # confirmation is a new submission with a key of its own.
         key = secrets.token_urlsafe(24)

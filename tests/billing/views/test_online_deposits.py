@@ -204,6 +204,35 @@ def test_leaving_the_stripe_page_books_nothing_and_frees_the_time(
     assert not Appointment.objects.exists()
 
 
+def test_after_leaving_the_page_the_patient_may_confirm_again_and_pay(
+    client, clinic, deposit, online_payments, stripe_webhooks
+):
+    start = weekday_at(11, days_ahead=15)
+    first = to_stripe(client, clinic, start)
+    client.get(reverse("booking:payment_cancel"))
+    # Back to the review page (the time is taken again), confirm: a new Stripe page.
+    second = client.post(reverse("booking:review"))
+    assert second.status_code == 303
+    assert session_id_of(second["Location"]) != session_id_of(first)
+    assert SlotHold.objects.get().start == start
+    online_payments.pay(second["Location"])
+    deliver(client, *completed(stripe_webhooks, second["Location"]))
+    assert Appointment.objects.get().start == start
+    statuses = sorted(BookingCheckout.objects.values_list("status", flat=True))
+    assert statuses == ["abandoned", "booked"]
+    # Stripe's word that the first page expired, late: the new booking keeps its time.
+    body, signature = delivery(stripe_webhooks, "checkout.session.expired", session_id_of(first))
+    assert deliver(client, body, signature).text == "checkout already abandoned"
+
+
+def test_a_double_click_opens_one_page(client, clinic, deposit, online_payments):
+    to_review(client, clinic, weekday_at(10, days_ahead=15))
+    first = client.post(reverse("booking:review"))
+    second = client.post(reverse("booking:review"))
+    assert first["Location"] == second["Location"]
+    assert BookingCheckout.objects.count() == 1
+
+
 def test_a_lapsed_page_frees_the_time(client, clinic, deposit, online_payments, stripe_webhooks):
     url = to_stripe(client, clinic, weekday_at(14))
     checkout = BookingCheckout.objects.get()
