@@ -2,16 +2,25 @@
 payments and refunds are shown, never added, changed or deleted (the billing pages and
 services write them, and the database refuses changes once issued)."""
 
+from typing import Any, override
+
 from django.contrib import admin
+from django.db.models import Model
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.utils import timezone
 
 from billing.models import (
     BookingCheckout,
+    CancellationTerms,
+    CardSetup,
     CashUp,
     CashUpLine,
     CheckoutAttempt,
     CreditNote,
     CreditNoteLine,
     DocumentSequence,
+    FeeProposal,
     Invoice,
     InvoiceLine,
     Payer,
@@ -20,7 +29,9 @@ from billing.models import (
     PaymentPolicy,
     ProviderEvent,
     Refund,
+    SavedCard,
 )
+from billing.services.cards import cancellation_terms_publish
 from clinic.admin_mixins import ReadOnlyAdmin
 from patients.admin import AccessLoggedAdmin
 
@@ -214,6 +225,114 @@ class CashUpAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     date_hierarchy = "day"
     fields = readonly_fields = ("location", "day", "closed_by", "closed_at", "note")
     inlines = [CashUpLineInline]
+
+
+@admin.register(CancellationTerms)
+class CancellationTermsAdmin(admin.ModelAdmin):
+    """The manager edits the cancellation terms here. Saving, whether adding or editing,
+    publishes a new version; the old one stays as it was, with the cards saved under it
+    (the database refuses any change to a version)."""
+
+    list_display = ["version", "is_current", "window_hours", "created_at", "created_by"]
+    fields = [
+        "body",
+        "late_cancellation_basis",
+        "late_cancellation_value",
+        "no_show_basis",
+        "no_show_value",
+        "version",
+        "window_hours",
+        "is_current",
+        "created_at",
+        "created_by",
+    ]
+    readonly_fields = ["version", "window_hours", "is_current", "created_at", "created_by"]
+
+    @override
+    def save_model(
+        self, request: HttpRequest, obj: CancellationTerms, form: ModelForm[Any], change: bool
+    ) -> None:
+        cancellation_terms_publish(
+            terms=obj,
+            by=request.user,  # type: ignore[arg-type]
+            now=timezone.now(),
+        )
+
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(SavedCard)
+class SavedCardAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """Cards patients saved for the cancellation fees, with the terms version agreed:
+    written by the payment provider's webhook, removed by the patient."""
+
+    access_record = "saved card"
+    list_display = ["patient", "__str__", "expiry", "terms", "agreed_at", "removed_at"]
+    list_select_related = ["patient", "terms"]
+    search_fields = ["patient__last_name", "customer", "payment_method"]
+    fields = readonly_fields = (
+        "patient",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "terms",
+        "agreed_at",
+        "source",
+        "removed_at",
+        "customer",
+        "payment_method",
+    )
+
+
+@admin.register(CardSetup)
+class CardSetupAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """The hosted pages patients opened to save a card from the portal."""
+
+    access_record = "card set-up"
+    list_display = ["created_at", "patient", "terms", "status"]
+    list_filter = ["status"]
+    list_select_related = ["patient", "terms"]
+    fields = readonly_fields = (
+        "patient",
+        "terms",
+        "session_id",
+        "status",
+        "created_at",
+        "expires_at",
+        "card",
+    )
+
+
+@admin.register(FeeProposal)
+class FeeProposalAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """Late cancellation and no-show fees and what the desk decided (decided on the desk's
+    fees page, never here)."""
+
+    access_record = "cancellation fee"
+    list_display = ["proposed_at", "patient", "kind", "amount", "status", "decided_by"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["patient", "decided_by"]
+    search_fields = ["patient__last_name", "payment_intent"]
+    fields = readonly_fields = (
+        "appointment",
+        "patient",
+        "kind",
+        "amount",
+        "terms",
+        "card",
+        "status",
+        "proposed_at",
+        "decided_by",
+        "decided_at",
+        "waive_reason",
+        "failure_reason",
+        "invoice",
+        "payment",
+        "payment_intent",
+    )
 
 
 @admin.register(PaymentPolicy)

@@ -6,10 +6,13 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self) -> None:
-        from billing.services import deposits  # noqa: PLC0415 (models must be loaded first)
+        from billing import receivers  # noqa: PLC0415 (models must be loaded first)
         from booking.signals import appointment_status_changed  # noqa: PLC0415
 
+        appointment_status_changed.connect(
+            receivers.propose_fee, dispatch_uid="billing-propose-fee"
+        )
         # A cancellation in time gives back a deposit taken at online booking.
         appointment_status_changed.connect(
-            deposits.appointment_status_changed, dispatch_uid="billing-deposit-give-back"
+            receivers.give_deposit_back, dispatch_uid="billing-deposit-give-back"
         )

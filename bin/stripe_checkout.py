@@ -7,14 +7,23 @@ import html
 import re
 import secrets
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 # Stripe's own test cards: what each does on localstripe too.
 TEST_CARDS = {
     "succeeds": ("4242424242424242", "Visa ending 4242: the payment succeeds"),
     "declined": ("4000000000000341", "Visa ending 0341: the bank declines it"),
     "authentication": ("4000002500003155", "Visa ending 3155: the bank asks to authenticate"),
+    "authentication_always": (
+        "4000002760003184",
+        "Visa ending 3184: the bank asks to authenticate every payment",
+    ),
 }
+# What Stripe does with each when it is saved and charged later, off-session: 4242 pays;
+# 0341 saves but every charge is declined; 3155 asks once, when saved, then pays (Stripe
+# lets a card set up for later skip the challenge); 3184 asks every time, so an off-session
+# charge fails with authentication_required.
+SET_UP_ONCE = {"authentication"}
 # Stripe accepts expires_at from 30 minutes to 24 hours after creation; 24 hours by default.
 EXPIRY_RANGE = (30 * 60, 24 * 60 * 60)
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "vnd"}
@@ -33,10 +42,11 @@ class StripeError(Exception):
         *,
         param: str | None = None,
         kind: str = "invalid_request_error",
+        details: JSON | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
-        self.body: JSON = {"error": {"type": kind, "message": message}}
+        self.body: JSON = {"error": {**(details or {}), "type": kind, "message": message}}
         if param:
             self.body["error"]["param"] = param
 
@@ -66,6 +76,24 @@ def _lists(node: object) -> object:
     if items and all(key.isdigit() for key in items):
         return [items[key] for key in sorted(items, key=int)]
     return items
+
+
+def form_encode(params: JSON) -> str:
+    """The reverse of parse_form: nested data in Stripe's form encoding."""
+    pairs: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}[{key}]" if prefix else str(key), item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(f"{prefix}[{index}]", item)
+        elif value is not None:
+            pairs.append((prefix, str(value)))
+
+    walk("", params)
+    return urlencode(pairs)
 
 
 def random_id(prefix: str, length: int = 24) -> str:
@@ -128,13 +156,17 @@ def _line_item(item: object, index: int) -> JSON:
 
 SESSION_PARAMS = {
     "mode",
+    "currency",
     "line_items",
     "metadata",
     "client_reference_id",
+    "customer",
+    "customer_creation",
     "customer_email",
     "success_url",
     "cancel_url",
     "payment_intent_data",
+    "setup_intent_data",
     "expires_at",
     "payment_method_types",
     "expand",
@@ -152,54 +184,144 @@ def _expires_at(value: object, now: int) -> int:
     return expires_at
 
 
+def _hash(params: JSON, name: str) -> JSON:
+    value = params.get(name) or {}
+    if not isinstance(value, dict):
+        raise StripeError(400, f"Invalid object: {name} is a hash.", param=name)
+    return value
+
+
+def _customer(params: JSON) -> tuple[str | None, str | None]:
+    """Who pays or saves: an existing Customer, or one Checkout makes at completion."""
+    customer, creation = params.get("customer") or None, params.get("customer_creation") or None
+    if customer is not None and not str(customer).startswith("cus_"):
+        raise StripeError(400, f"No such customer: '{customer}'", param="customer")
+    if customer and params.get("customer_email"):
+        raise StripeError(
+            400,
+            "You may only specify one of these parameters: customer, customer_email.",
+            param="customer_email",
+        )
+    if creation not in (None, "always", "if_required"):
+        raise StripeError(400, "Invalid customer_creation.", param="customer_creation")
+    if customer and creation:
+        raise StripeError(
+            400,
+            "customer_creation can only be used when customer is not set.",
+            param="customer_creation",
+        )
+    return customer, creation
+
+
 def new_session(params: JSON, *, base_url: str, now: int) -> JSON:
-    """A Checkout Session in mode=payment, checked as Stripe checks it."""
+    """A Checkout Session in mode=payment (take an amount, and perhaps keep the card) or
+    mode=setup (keep a card, charge nothing), checked as Stripe checks it."""
     if unknown := set(params) - SESSION_PARAMS:
         raise StripeError(400, f"Received unknown parameter: {sorted(unknown)[0]}")
-    if params.get("mode") != "payment":
-        raise StripeError(400, "The stand-in supports mode=payment only.", param="mode")
-    raw_items = params.get("line_items")
-    if not isinstance(raw_items, list) or not raw_items:
-        raise StripeError(400, "line_items is required in payment mode.", param="line_items")
-    items = [_line_item(item, index) for index, item in enumerate(raw_items)]
-    if len({item["currency"] for item in items}) > 1:
-        raise StripeError(400, "All line items must share one currency.", param="line_items")
+    mode = params.get("mode")
+    if mode not in ("payment", "setup"):
+        raise StripeError(400, "The stand-in supports mode=payment and mode=setup.", param="mode")
     if not str(params.get("success_url", "")).startswith(("http://", "https://")):
         raise StripeError(400, "success_url must be an http(s) address.", param="success_url")
-    total = sum(item["amount_total"] for item in items)
-    if total <= 0:
-        raise StripeError(400, "The total amount due must be greater than 0.", param="line_items")
-    intent_data = params.get("payment_intent_data") or {}
+    customer, creation = _customer(params)
+    currency = str(params.get("currency", "")).lower() or None
+    if currency is not None and not re.fullmatch(r"[a-z]{3}", currency):
+        raise StripeError(400, "Invalid currency.", param="currency")
     session_id = random_id("cs_test_", 58)
-    return {
+    session: JSON = {
         "id": session_id,
         "object": "checkout.session",
-        "amount_subtotal": total,
-        "amount_total": total,
+        "amount_subtotal": None,
+        "amount_total": None,
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
         "created": now,
-        "currency": items[0]["currency"],
-        "customer": None,
+        "currency": currency,
+        "customer": customer,
+        "customer_creation": creation,
         "customer_details": None,
         "customer_email": params.get("customer_email"),
         "expires_at": _expires_at(params.get("expires_at"), now),
         "livemode": False,
         "metadata": _metadata(params.get("metadata"), "metadata"),
-        "mode": "payment",
+        "mode": mode,
         "payment_intent": None,
         "payment_method_types": ["card"],
         "payment_status": "unpaid",
+        "setup_intent": None,
         "status": "open",
         "success_url": params["success_url"],
         "url": f"{base_url}/pay/{session_id}",
         # Not part of Stripe's object: kept out of every answer by `public`.
-        "_line_items": items,
-        "_intent_metadata": _metadata(
-            intent_data.get("metadata") if isinstance(intent_data, dict) else None,
-            "payment_intent_data[metadata]",
-        ),
+        "_line_items": [],
+        "_intent_metadata": {},
+        "_setup_future_usage": None,
+        "_setup_metadata": {},
+        "_setup_description": None,
     }
+    if mode == "setup":
+        return _setup_session(session, params)
+    return _payment_session(session, params)
+
+
+def _payment_session(session: JSON, params: JSON) -> JSON:
+    if "setup_intent_data" in params:
+        raise StripeError(
+            400, "setup_intent_data can only be used in setup mode.", param="setup_intent_data"
+        )
+    raw_items = params.get("line_items")
+    if not isinstance(raw_items, list) or not raw_items:
+        raise StripeError(400, "line_items is required in payment mode.", param="line_items")
+    items = [_line_item(item, index) for index, item in enumerate(raw_items)]
+    asked = session["currency"] or items[0]["currency"]
+    currencies = {item["currency"] for item in items} | {asked}
+    if len(currencies) > 1:
+        raise StripeError(400, "All line items must share one currency.", param="line_items")
+    total = sum(item["amount_total"] for item in items)
+    if total <= 0:
+        raise StripeError(400, "The total amount due must be greater than 0.", param="line_items")
+    intent_data = _hash(params, "payment_intent_data")
+    usage = intent_data.get("setup_future_usage") or None
+    if usage not in (None, "off_session", "on_session"):
+        raise StripeError(
+            400,
+            "Invalid setup_future_usage: off_session or on_session.",
+            param="payment_intent_data[setup_future_usage]",
+        )
+    session.update(
+        amount_subtotal=total,
+        amount_total=total,
+        currency=items[0]["currency"],
+        _line_items=items,
+        _intent_metadata=_metadata(intent_data.get("metadata"), "payment_intent_data[metadata]"),
+        _setup_future_usage=usage,
+    )
+    return session
+
+
+def _setup_session(session: JSON, params: JSON) -> JSON:
+    for name in ("line_items", "payment_intent_data"):
+        if name in params:
+            raise StripeError(400, f"{name} cannot be used in setup mode.", param=name)
+    if session["currency"] is None and "payment_method_types" not in params:
+        raise StripeError(
+            400,
+            "currency is required in setup mode when payment_method_types is not set.",
+            param="currency",
+        )
+    setup_data = _hash(params, "setup_intent_data")
+    if unknown := set(setup_data) - {"metadata", "description"}:
+        raise StripeError(
+            400,
+            f"Received unknown parameter: setup_intent_data[{sorted(unknown)[0]}]",
+            param="setup_intent_data",
+        )
+    session.update(
+        payment_status="no_payment_required",
+        _setup_metadata=_metadata(setup_data.get("metadata"), "setup_intent_data[metadata]"),
+        _setup_description=setup_data.get("description") or None,
+    )
+    return session
 
 
 def public(session: JSON) -> JSON:
@@ -219,22 +341,39 @@ MESSAGES = {
         402,
         "Your bank could not confirm this payment. Choose another card.",
     ),
+    "setup_authentication_failed": (
+        402,
+        "Your bank could not confirm this card. Choose another card.",
+    ),
     "expired": (410, "This payment page has expired. Ask the clinic for a new payment link."),
     "choose": (400, "Choose a test card."),
 }
 
 
 def _summary(session: JSON) -> str:
+    email = session["customer_email"]
+    receipt = f"<p>Receipt to {html.escape(email)}</p>" if email else ""
+    test = '<p class="test">Test mode: a local stand-in for Stripe. No real money moves.</p>'
+    if session["mode"] == "setup":
+        what = session["_setup_description"]
+        return (
+            f"{test}<h1>Save your card</h1>"
+            + (f"<p>{html.escape(what)}</p>" if what else "")
+            + "<p>Nothing is charged now. The card is kept for later payments, as agreed.</p>"
+        )
     rows = "".join(
         f"<li>{html.escape(item['description'])} × {item['quantity']}: "
         f"{money(item['amount_total'], item['currency'])}</li>"
         for item in session["_line_items"]
     )
-    email = session["customer_email"]
+    kept = (
+        "<p>Your card will be kept for later payments, as agreed.</p>"
+        if session["_setup_future_usage"]
+        else ""
+    )
     return (
-        '<p class="test">Test mode: a local stand-in for Stripe. No real money moves.</p>'
-        f"<h1>Pay {money(session['amount_total'], session['currency'])}</h1><ul>{rows}</ul>"
-        + (f"<p>Receipt to {html.escape(email)}</p>" if email else "")
+        f"{test}<h1>Pay {money(session['amount_total'], session['currency'])}</h1>"
+        f"<ul>{rows}</ul>{kept}{receipt}"
     )
 
 
@@ -249,16 +388,18 @@ def payment_form(session: JSON, message: str) -> str:
     )
     cancel = session["cancel_url"]
     back = f'<p><a href="{html.escape(cancel)}">Cancel and go back</a></p>' if cancel else ""
+    button = "Save card" if session["mode"] == "setup" else "Pay"
     return (
         f"{_summary(session)}{error}<form method=post><fieldset><legend>Test card</legend>"
-        f"{choices}</fieldset><button>Pay</button></form>{back}"
+        f"{choices}</fieldset><button>{button}</button></form>{back}"
     )
 
 
 def challenge(session: JSON) -> str:
     action = html.escape(f"/pay/{session['id']}/authenticate")
+    what = "card" if session["mode"] == "setup" else "payment"
     return (
-        f"{_summary(session)}<h2>Your bank asks you to confirm this payment</h2>"
+        f"{_summary(session)}<h2>Your bank asks you to confirm this {what}</h2>"
         f'<form method=post action="{action}">'
         "<button name=outcome value=complete>Complete authentication</button> "
         "<button name=outcome value=fail>Fail authentication</button></form>"

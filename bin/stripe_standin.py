@@ -36,15 +36,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 from stripe_checkout import (
     JSON,
     MESSAGES,
+    SET_UP_ONCE,
     TEST_CARDS,
     StripeError,
     challenge,
+    form_encode,
     new_session,
     page_html,
     parse_form,
@@ -145,6 +147,20 @@ SESSION_ROUTE = re.compile(
     r"/v1/checkout/sessions(?:/(?P<id>cs_\w+)(?P<action>/expire|/line_items)?)?"
 )
 SECRET_KEY = re.compile(r"Bearer (sk|rk)_\w+")
+INTENT_ROUTE = re.compile(r"/v1/payment_intents/pi_\w+")
+EXPAND = re.compile(r"expand(\[\d*\])?")
+# What a Checkout Session's expand[] may name, and where localstripe keeps it.
+EXPANDABLE = {
+    "customer": "/v1/customers",
+    "payment_intent": "/v1/payment_intents",
+    "setup_intent": "/v1/setup_intents",
+}
+AUTHENTICATION_REQUIRED = "Your card was declined. This transaction requires authentication."
+
+
+def expand_paths(encoded: str) -> list[str]:
+    """expand[]=a&expand[0]=b.c, as stripe-python and others send it."""
+    return [value for key, value in parse_qsl(encoded) if EXPAND.fullmatch(key)]
 
 
 @dataclass
@@ -154,6 +170,14 @@ class Standin:
     verbose: bool = False
     webhooks: Webhooks = field(default_factory=Webhooks)
     sessions: dict[str, JSON] = field(default_factory=dict)
+    # The test card behind each PaymentMethod the hosted page made, and those of them set up
+    # for later payments (by a SetupIntent or setup_future_usage): off-session charges
+    # depend on both, as at Stripe.
+    cards: dict[str, str] = field(default_factory=dict)
+    set_up: set[str] = field(default_factory=set)
+    # What localstripe does not keep on a PaymentIntent (description, Stripe's full
+    # last_payment_error), laid over its answers by `intent_view`.
+    intent_extras: dict[str, JSON] = field(default_factory=dict)
     replies: dict[tuple[str, str], tuple[bytes, Reply]] = field(default_factory=dict)
     locks: dict[str, threading.Lock] = field(default_factory=dict)
     guard: threading.Lock = field(default_factory=threading.Lock)
@@ -208,9 +232,13 @@ class Standin:
         auth = headers.get("Authorization", "")
         route = SESSION_ROUTE.fullmatch(path)
         if route is None:
+            if method == "POST" and path == "/v1/payment_intents":
+                return Reply.json(200, self.create_intent(parse_form(body.decode()), auth))
             reply = self.forward(method, path, query, body, headers)
             if method == "POST" and path == "/v1/refunds" and reply.status == 200:
                 self.refunded(json.loads(reply.body), auth)
+            if method == "GET" and INTENT_ROUTE.fullmatch(path) and reply.status == 200:
+                return Reply.json(200, self.intent_view(json.loads(reply.body)))
             return reply
         if not SECRET_KEY.fullmatch(auth):
             raise StripeError(401, "Invalid API Key provided.")
@@ -222,11 +250,12 @@ class Standin:
             session["_auth"] = auth
             with self.guard:
                 self.sessions[session["id"]] = session
-            return Reply.json(200, public(session))
+            return Reply.json(200, self.session_view(session, expand_paths(body.decode()), auth))
         if method == "GET" and not session_id:
             return Reply.json(200, self.list_sessions(parse_form(query)))
         if method == "GET" and not action:
-            return Reply.json(200, public(self.session(session_id)))
+            session = self.session(session_id)
+            return Reply.json(200, self.session_view(session, expand_paths(query), auth))
         if method == "GET" and action == "/line_items":
             items = self.session(session_id)["_line_items"]
             return Reply.json(
@@ -246,14 +275,20 @@ class Standin:
         status, answer, content_type = http_request(method, url, body or None, passed)
         return Reply(status, answer, content_type or "application/json")
 
-    def localstripe(self, method: str, path: str, auth: str, params: dict[str, str]) -> JSON:
+    def localstripe(self, method: str, path: str, auth: str, params: JSON) -> JSON:
         headers = {"Authorization": auth, "Content-Type": "application/x-www-form-urlencoded"}
-        status, answer, _type = http_request(
-            method, self.localstripe_url + path, urlencode(params).encode(), headers
-        )
+        encoded = form_encode(params)
+        if method == "GET":
+            url, body = self.localstripe_url + path + (f"?{encoded}" if encoded else ""), None
+        else:
+            url, body = self.localstripe_url + path, encoded.encode()
+        status, answer, _type = http_request(method, url, body, headers)
         data = json.loads(answer)
         if status >= 400:
-            raise StripeError(status, data.get("error", {}).get("message", "localstripe failed"))
+            error = dict(data.get("error", {}))
+            message = str(error.pop("message", "localstripe failed"))
+            error.pop("type", None)
+            raise StripeError(status, message, details=error)
         return data
 
     def register_webhook(self, endpoint_id: str, params: JSON) -> Reply:
@@ -284,6 +319,7 @@ class Standin:
                 public(s)
                 for s in self.sessions.values()
                 if params.get("payment_intent") in (None, s["payment_intent"])
+                and params.get("customer") in (None, s["customer"])
             ]
         found.sort(key=lambda session: session["created"], reverse=True)
         limit = whole(params.get("limit", "10"), "limit", minimum=1)
@@ -328,11 +364,143 @@ class Standin:
         self.webhooks.send("refund.created", refund)
         self.webhooks.send("charge.refunded", charge)
 
-    # Paying on the hosted page
+    def session_view(self, session: JSON, expand: list[str], auth: str) -> JSON:
+        """The session as Stripe answers it, with expand[] followed into localstripe's
+        objects (setup_intent.payment_method: the saved card's brand, last4, expiry)."""
+        view = public(session)
+        nested: dict[str, list[str]] = {}
+        for path in expand:
+            head, _, rest = path.partition(".")
+            if head not in EXPANDABLE and head != "line_items":
+                raise StripeError(400, f"This property cannot be expanded ({path}).")
+            nested.setdefault(head, []).extend([rest] if rest else [])
+        for head, rests in nested.items():
+            if head == "line_items":
+                view[head] = {
+                    "object": "list",
+                    "data": session["_line_items"],
+                    "has_more": False,
+                    "url": f"/v1/checkout/sessions/{session['id']}/line_items",
+                }
+            elif isinstance(view[head], str):
+                params = {"expand": rests} if rests else {}
+                found = self.localstripe("GET", f"{EXPANDABLE[head]}/{view[head]}", auth, params)
+                view[head] = self.intent_view(found) if head == "payment_intent" else found
+        return view
+
+    # PaymentIntents made through the API: charging a saved card
+
+    def create_intent(self, params: JSON, auth: str) -> JSON:
+        """POST /v1/payment_intents as Stripe answers it. localstripe keeps no description,
+        takes off_session without acting on it and answers a declined card as a request
+        error; here a refused card is a 402 card_error carrying the PaymentIntent, and an
+        off-session charge of a card that wants its holder (3184, or a card never set up)
+        fails with authentication_required, as at Stripe."""
+        description = params.pop("description", None)
+        off_session = str(params.pop("off_session", "")).lower() == "true"
+        confirm = str(params.pop("confirm", "")).lower() == "true"
+        if off_session and not confirm:
+            raise StripeError(
+                400, "off_session can only be used when confirm=true.", param="off_session"
+            )
+        intent = self.localstripe("POST", "/v1/payment_intents", auth, params)
+        self.intent_extras[intent["id"]] = {"description": description}
+        if not confirm:
+            return self.intent_view(intent)
+        try:
+            intent = self.localstripe(
+                "POST", f"/v1/payment_intents/{intent['id']}/confirm", auth, {}
+            )
+        except StripeError as error:
+            if error.status != 402:
+                raise
+            # localstripe has sent payment_intent.payment_failed already.
+            raise self.declined(intent["id"], auth, error) from None
+        if intent["status"] == "requires_action" and off_session:
+            intent = self.authenticate_off_session(intent, auth)
+        return self.intent_view(intent)
+
+    def authenticate_off_session(self, intent: JSON, auth: str) -> JSON:
+        """Nobody is there to answer the bank. A card set up for later with a one-time
+        challenge (3155) pays without one, as Stripe's exemptions allow; any other card
+        fails, the PaymentIntent back to requires_payment_method."""
+        method = str(intent["payment_method"])
+        answer = {"client_secret": intent["client_secret"]}
+        if method in self.set_up and self.cards.get(method) in SET_UP_ONCE:
+            try:
+                return self.localstripe(
+                    "POST",
+                    f"/v1/payment_intents/{intent['id']}/_authenticate",
+                    auth,
+                    {**answer, "success": "true"},
+                )
+            except StripeError as error:
+                if error.status != 402:
+                    raise
+                raise self.declined(intent["id"], auth, error) from None
+        self.localstripe(
+            "POST",
+            f"/v1/payment_intents/{intent['id']}/_authenticate",
+            auth,
+            {**answer, "success": "false"},
+        )
+        card = self.localstripe("GET", f"/v1/payment_methods/{method}", auth, {})
+        details = {"code": "authentication_required", "decline_code": "authentication_required"}
+        self.intent_extras[intent["id"]]["last_payment_error"] = {
+            **details,
+            "type": "card_error",
+            "message": AUTHENTICATION_REQUIRED,
+            "payment_method": card,
+        }
+        failed = self.intent_view(
+            self.localstripe("GET", f"/v1/payment_intents/{intent['id']}", auth, {})
+        )
+        # localstripe sends nothing when an authentication fails; Stripe sends this.
+        self.webhooks.send("payment_intent.payment_failed", failed)
+        raise StripeError(
+            402,
+            AUTHENTICATION_REQUIRED,
+            kind="card_error",
+            details={**details, "payment_intent": failed, "payment_method": card},
+        )
+
+    def declined(self, intent_id: str, auth: str, error: StripeError) -> StripeError:
+        """localstripe's decline, in Stripe's shape: a card_error naming the charge, the
+        PaymentIntent (requires_payment_method) and the card."""
+        intent = self.localstripe("GET", f"/v1/payment_intents/{intent_id}", auth, {})
+        card = self.localstripe("GET", f"/v1/payment_methods/{intent['payment_method']}", auth, {})
+        details = {
+            "code": error.body["error"].get("code", "card_declined"),
+            "decline_code": "generic_decline",
+        }
+        if charge := error.body["error"].get("charge"):
+            details["charge"] = charge
+        self.intent_extras[intent_id]["last_payment_error"] = {
+            **(intent.get("last_payment_error") or {}),
+            **details,
+            "type": "card_error",
+            "payment_method": card,
+        }
+        return StripeError(
+            402,
+            str(error),
+            kind="card_error",
+            details={**details, "payment_intent": self.intent_view(intent), "payment_method": card},
+        )
+
+    def intent_view(self, intent: JSON) -> JSON:
+        extras = self.intent_extras.get(intent["id"], {})
+        view = {**intent, "description": intent.get("description", extras.get("description"))}
+        if intent.get("last_payment_error") and "last_payment_error" in extras:
+            view["last_payment_error"] = extras["last_payment_error"]
+        return view
+
+    # Paying, or saving a card, on the hosted page
 
     def pay(self, session_id: str, card: str) -> str:
-        """Pays an open session with a test card: "complete", "declined", "authenticate"
-        (the bank wants a challenge first), or the session's status if not open."""
+        """Pays an open session with a test card, or saves the card (mode=setup):
+        "complete", "declined", "authenticate" (the bank wants a challenge first), or the
+        session's status if not open."""
         with self.lock(session_id):
             session = self.session(session_id)
             if session["status"] != "open":
@@ -350,7 +518,10 @@ class Standin:
                     "card[cvc]": "123",
                 },
             )
-            metadata = {f"metadata[{k}]": v for k, v in session["_intent_metadata"].items()}
+            self.cards[method["id"]] = card
+            if session["mode"] == "setup":
+                return self.save_card(session, method["id"])
+            customer = self.customer_of(session)
             # A declined PaymentIntent cannot be paid again on localstripe: each try is a new one.
             intent = self.localstripe(
                 "POST",
@@ -360,7 +531,8 @@ class Standin:
                     "amount": str(session["amount_total"]),
                     "currency": session["currency"],
                     "payment_method": method["id"],
-                    **metadata,
+                    "customer": customer,
+                    "metadata": session["_intent_metadata"],
                 },
             )
             session["payment_intent"] = intent["id"]
@@ -374,9 +546,80 @@ class Standin:
                 raise
             return self.settle(session, intent)
 
+    def customer_of(self, session: JSON) -> str | None:
+        """The session's Customer: the one it was made for, or one Checkout makes (always
+        in setup mode here; in payment mode with customer_creation=always), once."""
+        if session["customer"]:
+            return str(session["customer"])
+        if session["mode"] == "payment" and session["customer_creation"] != "always":
+            return None
+        if not session.get("_customer"):
+            email = session["customer_email"]
+            made = self.localstripe(
+                "POST", "/v1/customers", session["_auth"], {"email": email} if email else {}
+            )
+            session["_customer"] = made["id"]
+        return str(session["_customer"])
+
+    def save_card(self, session: JSON, method: str) -> str:
+        auth = session["_auth"]
+        intent = self.localstripe(
+            "POST",
+            "/v1/setup_intents",
+            auth,
+            {
+                "customer": self.customer_of(session),
+                "usage": "off_session",
+                "metadata": session["_setup_metadata"],
+            },
+        )
+        try:
+            intent = self.localstripe(
+                "POST",
+                f"/v1/setup_intents/{intent['id']}/confirm",
+                auth,
+                {"payment_method": method},
+            )
+        except StripeError as error:
+            if error.status == 402:
+                return "declined"
+            raise
+        return self.settle_setup(session, intent)
+
+    def settle_setup(self, session: JSON, intent: JSON) -> str:
+        if intent["status"] == "requires_action":
+            session["_setup_pending"] = intent["id"]
+            return "authenticate"
+        if intent["status"] != "succeeded":
+            return "declined"
+        customer = self.customer_of(session)
+        self.keep(str(intent["payment_method"]), customer, session["_auth"])
+        session.update(
+            status="complete",
+            setup_intent=intent["id"],
+            customer=customer,
+            customer_details={"email": session["customer_email"]},
+        )
+        # localstripe sends no SetupIntent events; Stripe sends this one, then the session's.
+        self.webhooks.send("setup_intent.succeeded", intent)
+        self.webhooks.send("checkout.session.completed", public(session))
+        return "complete"
+
+    def keep(self, method: str, customer: str | None, auth: str) -> None:
+        """Stripe attaches a card set up for later to the customer; localstripe's
+        SetupIntents do not, so the front does."""
+        if customer is None:
+            return
+        self.localstripe(
+            "POST", f"/v1/payment_methods/{method}/attach", auth, {"customer": customer}
+        )
+        self.set_up.add(method)
+
     def authenticate(self, session_id: str, *, success: bool) -> str:
         with self.lock(session_id):
             session = self.session(session_id)
+            if session["mode"] == "setup":
+                return self.authenticate_setup(session, success=success)
             secret = session.pop("_client_secret", None)
             if session["status"] != "open" or secret is None:
                 return str(session["status"])
@@ -388,15 +631,31 @@ class Standin:
             )
             return self.settle(session, intent) if success else "authentication_failed"
 
+    def authenticate_setup(self, session: JSON, *, success: bool) -> str:
+        pending = session.pop("_setup_pending", None)
+        if session["status"] != "open" or pending is None:
+            return str(session["status"])
+        # localstripe has no challenge for SetupIntents: confirming again is the bank's
+        # yes; a no cancels it, and the next card makes a new one.
+        action = "confirm" if success else "cancel"
+        intent = self.localstripe(
+            "POST", f"/v1/setup_intents/{pending}/{action}", session["_auth"], {}
+        )
+        return self.settle_setup(session, intent) if success else "setup_authentication_failed"
+
     def settle(self, session: JSON, intent: JSON) -> str:
         if intent["status"] == "requires_action":
             session["_client_secret"] = intent["client_secret"]
             return "authenticate"
         if intent["status"] != "succeeded":
             return "declined"
+        customer = self.customer_of(session)
+        if session["_setup_future_usage"]:
+            self.keep(str(intent["payment_method"]), customer, session["_auth"])
         session.update(
             status="complete",
             payment_status="paid",
+            customer=customer,
             customer_details={"email": session["customer_email"]},
         )
         self.webhooks.send("checkout.session.completed", public(session))

@@ -153,6 +153,27 @@ PAYMENT_POLICIES = Capability(
     ),
 )
 
+CARD_FEES = Capability(
+    "Late cancellation and no-show fees: charge the saved card, invoice or waive with a "
+    "reason; see a patient's saved card and the terms agreed",
+    (
+        "billing.view_feeproposal",
+        "billing.change_feeproposal",
+        "billing.view_savedcard",
+        "billing.view_cancellationterms",
+    ),
+)
+CANCELLATION_TERMS = Capability(
+    "The cancellation terms patients agree to when saving a card (each edit a new version) "
+    "and the card set-up pages opened",
+    (
+        "billing.view_cancellationterms",
+        "billing.add_cancellationterms",
+        "billing.change_cancellationterms",
+        "billing.view_cardsetup",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -168,10 +189,19 @@ CAPABILITIES: dict[str, Capability] = {
     "own takings": OWN_TAKINGS,
     "cash-up": CASH_UP,
     "payment policies": PAYMENT_POLICIES,
+    "card fees": CARD_FEES,
+    "cancellation terms": CANCELLATION_TERMS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments", "cash-up"),
+    RECEPTIONIST: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "take payments",
+        "cash-up",
+        "card fees",
+    ),
     PRACTITIONER: (
         "front desk",
         "contact details",
@@ -195,6 +225,8 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "own takings",
         "cash-up",
         "payment policies",
+        "card fees",
+        "cancellation terms",
     ),
 }
 

@@ -38,9 +38,33 @@ class StripeStandin:
         answer.raise_for_status()
 
     def pay(self, session_url: str, *, card: str = "succeeds") -> requests.Response:
-        """What the patient does on Stripe's page: pick a test card ("succeeds", "declined",
-        "authentication") and pay. Answers 303 to the success_url once paid."""
+        """What the patient does on Stripe's page: pick a test card and pay, or save it on
+        a setup session's page. Answers 303 to the success_url once done; 402 when the card
+        is declined; 200 with the bank's challenge when it asks to authenticate (then
+        `authenticate`). The cards (stripe_checkout.TEST_CARDS), as at Stripe:
+
+        - "succeeds" (4242…): pays; saved, every later charge succeeds;
+        - "declined" (…0341): declined when paying; saves fine, then every later charge is
+          declined (card_declined);
+        - "authentication" (…3155): a challenge when paying or saving; once saved, later
+          off-session charges succeed without one;
+        - "authentication_always" (…3184): a challenge every time; an off-session charge
+          fails with authentication_required.
+        """
         return requests.post(session_url, data={"card": card}, allow_redirects=False, timeout=10)
+
+    def save_card(self, session_url: str, *, card: str = "succeeds") -> requests.Response:
+        """`pay`, in the words of a setup session: the patient saves a card, charged nothing."""
+        return self.pay(session_url, card=card)
+
+    def authenticate(self, session_url: str, *, success: bool = True) -> requests.Response:
+        """The patient answers the bank's challenge: 303 to the success_url once done."""
+        return requests.post(
+            f"{session_url}/authenticate",
+            data={"outcome": "complete" if success else "fail"},
+            allow_redirects=False,
+            timeout=10,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,18 @@
 """Billing models, by sub-domain; importable from ``billing.models`` as one namespace."""
 
+from billing.models.cards import (
+    CancellationTerms,
+    CardSetup,
+    CardSetupStatus,
+    CardSource,
+    FeeBasis,
+    FeeKind,
+    SavedCard,
+)
 from billing.models.cash_ups import CashUp, CashUpLine
 from billing.models.checkouts import BookingCheckout, BookingCheckoutStatus, CheckoutKind
 from billing.models.credit_notes import CreditNote, CreditNoteLine
+from billing.models.fees import FeeProposal, FeeStatus
 from billing.models.invoices import (
     INVOICEABLE_STATUSES,
     Invoice,
@@ -28,6 +38,10 @@ __all__ = [
     "INVOICEABLE_STATUSES",
     "BookingCheckout",
     "BookingCheckoutStatus",
+    "CancellationTerms",
+    "CardSetup",
+    "CardSetupStatus",
+    "CardSource",
     "CashUp",
     "CashUpLine",
     "CheckoutAttempt",
@@ -37,6 +51,10 @@ __all__ = [
     "CreditNoteLine",
     "DocumentKind",
     "DocumentSequence",
+    "FeeBasis",
+    "FeeKind",
+    "FeeProposal",
+    "FeeStatus",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -51,5 +69,6 @@ __all__ = [
     "ProviderEvent",
     "Refund",
     "RefundMethod",
+    "SavedCard",
     "VatStatus",
 ]

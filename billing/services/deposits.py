@@ -221,9 +221,12 @@ def booking_checkout_abandon(*, checkout: BookingCheckout, now: dt.datetime) -> 
             return locked
         try:
             gateway.checkout_expire(locked.session_id)
+            closed = gateway.checkout_status(locked.session_id) == "expired"
         except gateway.GatewayError:
-            logger.info("Checkout %s could not be closed: paid or lapsed", locked.session_id)
+            logger.warning("Checkout %s could not be closed: left open", locked.session_id)
             return locked
+        if not closed:
+            return locked  # paid (or the card saved) meanwhile: the webhook books
         _close(locked, BookingCheckoutStatus.ABANDONED, now=now)
         return locked
 
@@ -447,8 +450,8 @@ def _close_holds(checkout: BookingCheckout) -> None:
 # --- A cancellation in time gives the deposit back -----------------------------------
 
 
-def appointment_status_changed(*, appointment: Appointment, **_kwargs: Any) -> None:
-    """Receiver of booking.signals.appointment_status_changed: a cancellation in time
+def appointment_status_changed(*, appointment: Appointment) -> None:
+    """After booking.signals.appointment_status_changed (billing.receivers): a cancellation in time
     (by the patient or the desk) gives back what was paid towards the appointment, once
     the cancellation commits. A late cancellation or a no-show keeps it: it goes towards
     the fee's invoice."""

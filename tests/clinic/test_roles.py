@@ -30,7 +30,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from billing.gateways import stripe as gateway
+from billing.selectors.cards import current_terms
+from billing.services.cards import card_on_file_record
 from billing.services.credit_notes import credit_note_issue
+from billing.services.fees import fee_propose
 from booking.models import ClinicClosure, SlotHold, TimeOff, WaitlistEntry
 from clinic import roles
 from clinic.models import Page, RateLimitHit, RecoveryCodes
@@ -95,6 +99,9 @@ READ_ONLY_ADMIN = {
     "billing.documentsequence",
     "billing.cashup",
     "billing.bookingcheckout",
+    "billing.feeproposal",
+    "billing.savedcard",
+    "billing.cardsetup",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -228,6 +235,17 @@ def world(clinic, patient):
     )
     draft = factories.invoice(patient, "10.00", issued=False)
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
+    # A card on file and a no-show fee waiting for the desk (their pages and admins).
+    card_on_file_record(
+        patient=patient,
+        card=gateway.SavedCard("cus_matrix", "pm_matrix", "visa", "4242", 12, 2030),
+        terms=current_terms(),
+        now=NOW,
+    )
+    missed = factories.appointment(
+        clinic, patient, at(9, day=MONDAY - dt.timedelta(days=14)), status="no_show"
+    )
+    fee = fee_propose(appointment=missed, now=NOW)
     examples = {
         "location_slug": clinic.location.slug,
         "practitioner_id": clinic.alice.pk,
@@ -253,6 +271,8 @@ def world(clinic, patient):
     ):
         by_page[f"billing_staff:{name}"] = {"pk": invoice.pk}
     by_page["billing_staff:invoice_email"] = {"pk": invoice.pk}
+    # The fee's decisions are posted with nothing (a waive without its reason is refused).
+    by_page["billing_staff:fee_waive"] = {"pk": fee.pk}
     by_page["billing_staff:receipt_pdf"] = {"pk": paid.pk}
     by_page["billing_staff:credit_note_pdf"] = {"pk": credit_note.pk}
     for name in ("invoice_issue", "invoice_discard"):
@@ -458,6 +478,11 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:invoice_pdf", "forbidden"),
     ("practitioner", "billing_staff:receipt_pdf", "forbidden"),
     ("practitioner", "billing_staff:credit_note_pdf", "forbidden"),
+    # Cancellation fees: the desk decides them; practitioners do not see them.
+    ("receptionist", "billing_staff:fees", "allowed"),
+    ("manager", "billing_staff:fees", "allowed"),
+    ("practitioner", "billing_staff:fees", "forbidden"),
+    ("no_role", "billing_staff:fees", "forbidden"),
 ]
 
 

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     """The clinic manager sets the payment policies of online booking (clinic.roles)."""
 
     dependencies = [
-        ("billing", "0007_booking_payment"),
+        ("billing", "0009_booking_payment"),
     ]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

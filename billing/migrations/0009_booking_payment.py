@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0006_payment_towards_appointment'),
+        ('billing', '0008_cancellation_terms_guards'),
         ('booking', '0020_practitioner_registration'),
         ('clinic', '0009_rate_limit_hit_age'),
         ('patients', '0010_break_glass'),
