@@ -20,6 +20,8 @@ class BookingCheckoutStatus(models.TextChoices):
     # Paid, but the time could not be booked (taken meanwhile), or paid after the
     # checkout ended: the money went back to the card.
     REFUNDED = "refunded", "Refunded"
+    # A card was saved, but the time could not be booked (nothing was charged).
+    NOT_BOOKED = "not_booked", "Not booked"
     # The provider's page lapsed unpaid.
     EXPIRED = "expired", "Expired"
     # The patient pressed cancel on the provider's page.
@@ -37,7 +39,7 @@ class BookingCheckout(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, default=settings.CLINIC_CURRENCY)
     status = models.CharField(
-        max_length=10, choices=BookingCheckoutStatus.choices, default=BookingCheckoutStatus.OPEN
+        max_length=12, choices=BookingCheckoutStatus.choices, default=BookingCheckoutStatus.OPEN
     )
     # The pending booking, as the booking pages kept it in the visitor's session: the
     # details form's data, and the time they hold.
@@ -72,6 +74,18 @@ class BookingCheckout(models.Model):
         blank=True,
         related_name="booking_checkout",
     )
+    # For a card saved at booking: the version of the cancellation terms shown on the
+    # review page (the one the patient agreed to), and the card once recorded.
+    terms = models.ForeignKey(
+        "billing.CancellationTerms",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    card = models.ForeignKey(
+        "billing.SavedCard", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Why it was not booked, in words for the patient, and the nearest free times then
     # (ISO starts), shown on the return page.
     message = models.CharField(max_length=300, blank=True)
@@ -89,6 +103,11 @@ class BookingCheckout(models.Model):
             models.CheckConstraint(
                 condition=Q(appointment__isnull=True) | Q(status=BookingCheckoutStatus.BOOKED),
                 name="booking_checkout_appointment_when_booked",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=CheckoutKind.CARD, terms__isnull=False)
+                | ~Q(kind=CheckoutKind.CARD),
+                name="booking_checkout_card_has_terms",
             ),
         ]
 

@@ -1,6 +1,7 @@
 """The email to a patient whose payment at online booking went back to their card
 because the booking could not be made (the time was taken while they paid, or the page
-had lapsed): the amount refunded and the nearest free times then. No service, nothing
+had lapsed), or whose card was saved for a booking that could not be made (nothing
+charged): the amount refunded and the nearest free times then. No service, nothing
 clinical: a time, an amount and a link to book again."""
 
 import datetime as dt
@@ -12,7 +13,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from billing.models import BookingCheckout, BookingCheckoutStatus
+from billing.models import BookingCheckout, BookingCheckoutStatus, CheckoutKind
 from booking import links
 
 
@@ -20,7 +21,10 @@ from booking import links
 def send_booking_refunded(*, checkout_id: int) -> str:
     checkout = (
         BookingCheckout.objects.select_related("location")
-        .filter(pk=checkout_id, status=BookingCheckoutStatus.REFUNDED)
+        .filter(
+            pk=checkout_id,
+            status__in=[BookingCheckoutStatus.REFUNDED, BookingCheckoutStatus.NOT_BOOKED],
+        )
         .first()
     )
     if checkout is None:
@@ -40,8 +44,9 @@ def send_booking_refunded(*, checkout_id: int) -> str:
         ],
         "book_url": links.absolute(reverse("booking:book")),
     }
+    outcome = "nothing charged" if checkout.kind == CheckoutKind.CARD else "payment refunded"
     message = EmailMultiAlternatives(
-        subject=f"Your booking was not made: payment refunded · {settings.CLINIC_NAME}",
+        subject=f"Your booking was not made: {outcome} · {settings.CLINIC_NAME}",
         body=render_to_string("emails/booking_refunded.txt", context),
         to=[to],
     )

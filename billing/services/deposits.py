@@ -25,15 +25,20 @@ from billing.gateways import stripe as gateway
 from billing.models import (
     BookingCheckout,
     BookingCheckoutStatus,
+    CancellationTerms,
+    CardSource,
     CheckoutKind,
     Payment,
     PaymentMethod,
     Refund,
     RefundMethod,
+    SavedCard,
 )
 from billing.notify import deposits as notify
 from billing.notify import documents as receipts
+from billing.selectors.cards import current_terms
 from billing.selectors.policies import Requirement
+from billing.services.cards import card_on_file_record
 from billing.services.errors import BillingError
 from billing.services.locks import lock_patient
 from booking.models import (
@@ -71,12 +76,11 @@ ENDED = [
 ]
 
 
-def cancellation_terms_text() -> str:
-    """The cancellation-policy text a patient agrees to when a card is saved at booking.
-
-    TODO(lead): swap for the cards helper's versioned terms (billing.models.cards) when
-    wip-cards is merged; this is the one place that reads it."""
-    return BookingPolicy.load().late_cancellation_text
+def cancellation_terms() -> CancellationTerms | None:
+    """The version of the cancellation terms a patient agrees to when a card is saved at
+    booking (decision 0104): the review page shows it, the checkout keeps it, the saved
+    card records it. None before the clinic has published any: no card is asked then."""
+    return current_terms()
 
 
 def checkout_description(*, kind: str, start: dt.datetime, location: Location) -> str:
@@ -109,6 +113,7 @@ def booking_checkout_start(
     success_url: str,
     cancel_url: str,
     now: dt.datetime,
+    terms: CancellationTerms | None = None,
 ) -> BookingCheckout:
     """The hosted page for this pending booking, its time held until the page lapses.
 
@@ -120,6 +125,12 @@ def booking_checkout_start(
         raise BillingError("This booking needs no payment.", code="not_needed")
     if not idempotency_key:
         raise BillingError("This form was already used: open it again.", code="key_missing")
+    if requirement.kind == CheckoutKind.CARD and terms is None:
+        raise BillingError(
+            "Booking online needs a card saved for our cancellation policy, which is not "
+            "available just now: please call us to book.",
+            code="no_terms",
+        )
     lapses = now + CHECKOUT_LIFETIME
     # Bookable still when the page lapses: a patient who pays in its last minute is booked.
     check_request(
@@ -157,21 +168,30 @@ def booking_checkout_start(
         metadata = {"booking_checkout": idempotency_key}
         try:
             if requirement.kind == CheckoutKind.CARD:
-                raise BillingError(
-                    "Saving a card at booking is not offered yet: please call the clinic.",
-                    code="card_unavailable",
+                page = gateway.setup_checkout_create(
+                    reference=idempotency_key,
+                    description=description,
+                    currency=requirement.currency,
+                    success_url=success_url,
+                    cancel_url=cancel_url,
+                    idempotency_key=f"clinic-booking-{idempotency_key}",
+                    metadata=metadata,
+                    customer_email=details.get("email") or None,
+                    expires_at=lapses,
                 )
-            page = gateway.checkout_create(
-                reference=idempotency_key,
-                description=description,
-                amount=requirement.amount,
-                currency=requirement.currency,
-                success_url=success_url,
-                cancel_url=cancel_url,
-                idempotency_key=f"clinic-booking-{idempotency_key}",
-                metadata=metadata,
-                expires_at=lapses,
-            )
+            else:
+                page = gateway.checkout_create(
+                    reference=idempotency_key,
+                    description=description,
+                    amount=requirement.amount,
+                    currency=requirement.currency,
+                    success_url=success_url,
+                    cancel_url=cancel_url,
+                    idempotency_key=f"clinic-booking-{idempotency_key}",
+                    metadata=metadata,
+                    expires_at=lapses,
+                    customer_email=details.get("email") or None,
+                )
         except gateway.GatewayError as error:
             raise BillingError(
                 "Card payments are unavailable just now; please try again later.", code="gateway"
@@ -192,6 +212,7 @@ def booking_checkout_start(
             idempotency_key=idempotency_key,
             created_at=now,
             expires_at=page.expires_at,
+            terms=terms if requirement.kind == CheckoutKind.CARD else None,
         )
         # The time stays the patient's while the page is open (and a moment after).
         for hold in SlotHold.objects.filter(token=hold_token, start=start):
@@ -246,10 +267,14 @@ def booking_checkout_completed(session: dict[str, Any], *, now: dt.datetime) -> 
         .select_related("service", "location", "practitioner", "patient")
         .get(session_id=session["id"])
     )
-    if checkout.status in (BookingCheckoutStatus.BOOKED, BookingCheckoutStatus.REFUNDED):
+    if checkout.status in (
+        BookingCheckoutStatus.BOOKED,
+        BookingCheckoutStatus.REFUNDED,
+        BookingCheckoutStatus.NOT_BOOKED,
+    ):
         return f"checkout already {checkout.status}"
     if checkout.kind == CheckoutKind.CARD:
-        return "card checkouts are not handled yet"  # TODO(lead): wip-cards' card_on_file_record
+        return _card_saved(checkout, session, now=now)
     if session.get("payment_status") != "paid":
         return "not paid yet"
     intent = session.get("payment_intent") or ""
@@ -299,6 +324,53 @@ def booking_checkout_completed(session: dict[str, Any], *, now: dt.datetime) -> 
     checkout.save(update_fields=["status", "appointment", "payment_intent", "closed_at"])
     receipts.after_payment_recorded(payment)
     return f"booked {appointment.reference} with payment {payment.pk}"
+
+
+def _card_saved(checkout: BookingCheckout, session: dict[str, Any], *, now: dt.datetime) -> str:
+    """A card saved on a booking's setup page: book, and record the card under the terms
+    the review page showed. Nothing was charged, so a booking that cannot be made (or a
+    page that had ended) leaves nothing to give back: the patient is told, with nearby
+    times, and the card is not kept on file."""
+    if session.get("status") != "complete":
+        return "card not saved yet"
+    if checkout.status != BookingCheckoutStatus.OPEN:
+        return f"checkout already {checkout.status}: card not kept"
+    card = gateway.saved_card_of_session(checkout.session_id)
+    if card is None:
+        logger.error("Booking checkout %s completed without a saved card", checkout.pk)
+        return "no card saved: nothing booked"
+    try:
+        with transaction.atomic():
+            appointment = _book(checkout, now=now)
+    except BookingError as error:
+        checkout.status = BookingCheckoutStatus.NOT_BOOKED
+        checkout.closed_at = now
+        checkout.message = error.message[:300]
+        checkout.alternatives = [slot.start.isoformat() for slot in error.alternatives]
+        checkout.save(update_fields=["status", "closed_at", "message", "alternatives"])
+        _close_holds(checkout)
+        notify.after_booking_refunded(checkout)
+        return f"not booked ({error.message[:80]}): nothing was charged"
+    assert checkout.terms is not None  # the database's constraint for card checkouts
+    saved: SavedCard | None = None
+    try:
+        with transaction.atomic():
+            saved = card_on_file_record(
+                patient=appointment.patient,
+                card=card,
+                terms=checkout.terms,
+                now=now,
+                source=CardSource.BOOKING,
+            )
+    except BillingError:
+        # Booked all the same: the card is the desk's to sort out, not a reason to undo.
+        logger.exception("Card of booking checkout %s not recorded", checkout.pk)
+    checkout.status = BookingCheckoutStatus.BOOKED
+    checkout.appointment = appointment
+    checkout.card = saved
+    checkout.closed_at = now
+    checkout.save(update_fields=["status", "appointment", "card", "closed_at"])
+    return f"booked {appointment.reference} with a card saved"
 
 
 def booking_checkout_expired(session: dict[str, Any], *, now: dt.datetime) -> str:

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from billing.models import BookingCheckoutStatus
+from billing.models import BookingCheckoutStatus, CancellationTerms, CheckoutKind
 from billing.selectors.policies import Requirement, payment_required
 from billing.services.deposits import (
     booking_checkout_of,
     booking_checkout_start,
-    cancellation_terms_text,
+    cancellation_terms,
 )
 from billing.services.errors import BillingError
 from billing.views.online import allowing_checkout
@@ -113,11 +113,12 @@ def book_review(request: HttpRequest) -> HttpResponse:
         del request.session[SESSION_KEY]  # signed out (or in as someone else) since
         return redirect("booking:book")
     requirement = _requirement(pending, patient, now=now)
+    terms = cancellation_terms() if requirement.kind == CheckoutKind.CARD else None
     context: dict[str, object] = {
         "pending": pending,
         "held_until": hold.expires_at if hold else None,
         "requirement": requirement,
-        "terms": cancellation_terms_text() if requirement.kind == "card" else "",
+        "terms": terms,
     }
     if request.method == "POST":
         if not _booked(pending["key"]) and not ratelimit.public_write_allowed(
@@ -130,7 +131,17 @@ def book_review(request: HttpRequest) -> HttpResponse:
         ):
             return limited(request, "bookings")
         if requirement.needed and not _booked(pending["key"]):
-            return _to_payment(request, pending, patient, requirement, context, now=now)
+            if terms is not None and request.POST.get("terms_version") != str(terms.version):
+                # The clinic published new terms since this page was shown: the patient
+                # agrees to the text they read, so they read the new one first.
+                context.update(
+                    error="Our cancellation policy has just changed: please read it again "
+                    "below before you continue."
+                )
+                return _page(request, context, status=409)
+            return _to_payment(
+                request, pending, patient, requirement, context, terms=terms, now=now
+            )
         try:
             if patient is not None and pending["portal"]:
                 # A signed-in patient is known: their own record, and a follow-up is
@@ -205,6 +216,7 @@ def _to_payment(
     requirement: Requirement,
     context: dict[str, object],
     *,
+    terms: CancellationTerms | None,
     now: dt.datetime,
 ) -> HttpResponse:
     """Open the provider's page for this booking, the time held until it lapses; the
@@ -235,6 +247,7 @@ def _to_payment(
             success_url=f"{back}?session_id={{CHECKOUT_SESSION_ID}}",
             cancel_url=request.build_absolute_uri(reverse("booking:payment_cancel")),
             now=now,
+            terms=terms,
         )
     except BookingError as error:
         context.update(

@@ -17,17 +17,22 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from billing.models import (
     BookingCheckout,
     BookingCheckoutStatus,
+    CancellationTerms,
+    FeeBasis,
     PaymentMethod,
     PaymentPolicy,
     PolicyKind,
     PolicyPatients,
     Refund,
+    SavedCard,
 )
 from billing.selectors import invoice_balance
+from billing.services.cards import cancellation_terms_publish
 from billing.services.invoices import invoice_draft_for_appointment, invoice_issue
 from booking.models import Appointment, AppointmentStatus, SlotHold
 from booking.scheduling.availability import format_start
@@ -35,6 +40,7 @@ from booking.services.changes import appointment_cancel
 from booking.views.portal import PORTAL_KEY
 from clinic.stripe_client import stripe_client
 from tests import factories
+from tests.billing.cards.helpers import terms_in_force
 from tests.billing.online import deliver, delivery, session_id_of, signed
 from tests.booking.views.public_flow import DETAILS
 
@@ -414,3 +420,86 @@ def test_two_patients_paying_for_one_time_at_once_one_is_booked_one_refunded(
     statuses = sorted(BookingCheckout.objects.values_list("status", flat=True))
     assert statuses == ["booked", "refunded"]
     assert Refund.objects.count() == 1
+
+
+# --- A card saved for the cancellation policy ------------------------------------------
+
+
+@pytest.fixture
+def card_policy(clinic, online_payments):
+    PaymentPolicy.objects.create(kind=PolicyKind.CARD, service=clinic.initial)
+    return terms_in_force()
+
+
+def test_a_card_saved_at_booking_books_and_keeps_the_card_under_the_terms_shown(
+    client, clinic, card_policy, online_payments, stripe_webhooks
+):
+    start = weekday_at(9, days_ahead=18)
+    review = to_review(client, clinic, start)
+    assert "A card is saved for our cancellation policy" in review.text
+    assert f"version {card_policy.version}" in review.text
+    assert escape(card_policy.summary()[0]) in review.text
+    assert "Continue to save your card" in review.text
+    answer = client.post(reverse("booking:review"), {"terms_version": card_policy.version})
+    assert answer.status_code == 303
+    checkout = BookingCheckout.objects.get()
+    assert (checkout.kind, checkout.amount, checkout.terms) == ("card", None, card_policy)
+
+    assert online_payments.save_card(answer["Location"]).status_code == 303
+    assert not Appointment.objects.exists()
+    deliver(client, *completed(stripe_webhooks, answer["Location"]))
+
+    appointment = Appointment.objects.get()
+    assert appointment.start == start
+    card = SavedCard.objects.get()
+    assert (card.patient, card.terms, card.source) == (appointment.patient, card_policy, "booking")
+    assert card.last4 == "4242"
+    assert not appointment.payments_towards.exists()  # nothing charged
+    checkout.refresh_from_db()
+    assert (checkout.status, checkout.card) == ("booked", card)
+
+
+def test_terms_published_after_the_page_was_read_are_shown_again(
+    client, clinic, card_policy, online_payments
+):
+    to_review(client, clinic, weekday_at(10, days_ahead=18))
+    newer = cancellation_terms_publish(
+        terms=CancellationTerms(
+            body="Newer terms.",
+            late_cancellation_basis=FeeBasis.AMOUNT,
+            late_cancellation_value=Decimal("30"),
+            no_show_basis=FeeBasis.AMOUNT,
+            no_show_value=Decimal("60"),
+        ),
+        by=None,
+        now=timezone.now(),
+    )
+    stale = client.post(reverse("booking:review"), {"terms_version": card_policy.version})
+    assert stale.status_code == 409
+    assert "Our cancellation policy has just changed" in stale.text
+    assert "Newer terms." in stale.text
+    assert not BookingCheckout.objects.exists()
+    fresh = client.post(reverse("booking:review"), {"terms_version": newer.version})
+    assert fresh.status_code == 303
+    assert BookingCheckout.objects.get().terms == newer
+
+
+def test_a_card_saved_for_a_time_taken_meanwhile_books_nothing_and_charges_nothing(
+    client, clinic, card_policy, online_payments, stripe_webhooks
+):
+    clinic.bob.locations.clear()
+    start = weekday_at(11, days_ahead=18)
+    to_review(client, clinic, start)
+    url = client.post(reverse("booking:review"), {"terms_version": card_policy.version})["Location"]
+    SlotHold.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    factories.book(clinic, factories.patient(first_name="Fay"), start, now=timezone.now())
+    online_payments.save_card(url)
+    mail.outbox.clear()
+    deliver(client, *completed(stripe_webhooks, url))
+    checkout = BookingCheckout.objects.get()
+    assert checkout.status == BookingCheckoutStatus.NOT_BOOKED
+    assert not SavedCard.objects.exists()
+    assert not Refund.objects.exists()
+    assert "nothing was charged" in mail.outbox[-1].body
+    page = client.get(reverse("booking:payment_return"))
+    assert "Nothing was charged to your card" in page.text
