@@ -288,5 +288,7 @@ def book_confirmed(request: HttpRequest) -> HttpResponse:
         {
             "appointment": appointment,
             "is_request": appointment.status == AppointmentStatus.REQUESTED,
+            # A deposit or prepayment taken when booking (decision 0103).
+            "paid": list(appointment.payments_towards.all()),
         },
     )

@@ -145,6 +145,7 @@ def test_a_deposit_books_only_when_the_webhook_says_it_was_paid(
     done = client.get(back.headers["Location"], follow=True)
     assert "You're booked in" in done.text
     assert appointment.reference in done.text
+    assert "Paid when booking: £20.00" in done.text
 
 
 def test_the_deposit_is_a_payment_on_the_appointments_invoice(
