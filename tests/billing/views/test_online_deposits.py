@@ -504,3 +504,18 @@ def test_a_card_saved_for_a_time_taken_meanwhile_books_nothing_and_charges_nothi
     assert "nothing was charged" in mail.outbox[-1].body
     page = client.get(reverse("booking:payment_return"))
     assert "Nothing was charged to your card" in page.text
+
+
+def test_a_time_held_while_paying_still_counts_against_the_address(
+    clinic, deposit, online_payments, settings
+):
+    """The hold lasts as long as Stripe's page, and counts as one of the address's live
+    holds all that time: opening payment pages cannot empty a day."""
+    settings.CLINIC_LIVE_HOLDS_PER_IP = 1
+    to_stripe(visitor("203.0.113.50"), clinic, weekday_at(9, days_ahead=19))
+    hold = reverse("booking:hold", args=[clinic.initial.slug, clinic.location.slug])
+    other = visitor("203.0.113.50").post(
+        hold, {"start": format_start(weekday_at(14, days_ahead=19)), "practitioner": "any"}
+    )
+    assert other.status_code == 429
+    assert SlotHold.objects.count() == 1
