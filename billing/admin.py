@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from billing.models import (
+    BookingCheckout,
     CancellationTerms,
     CardSetup,
     CashUp,
@@ -25,6 +26,7 @@ from billing.models import (
     Payer,
     Payment,
     PaymentAllocation,
+    PaymentPolicy,
     ProviderEvent,
     Refund,
     SavedCard,
@@ -330,4 +332,65 @@ class FeeProposalAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
         "invoice",
         "payment",
         "payment_intent",
+    )
+
+
+@admin.register(PaymentPolicy)
+class PaymentPolicyAdmin(admin.ModelAdmin):
+    """What online booking asks for, set by the clinic manager (decision 0103). The most
+    specific rule wins: service and location, then service, then location, then the
+    clinic-wide rule; at one level a rule for new (or returning) patients wins over one
+    for all patients. No rule: nothing is asked."""
+
+    list_display = ["__str__", "kind", "amount", "percent"]
+    list_filter = ["kind", "patients", "service", "location"]
+    list_select_related = ["service", "location"]
+    fieldsets = [
+        (
+            "Which bookings",
+            {
+                "fields": ["service", "location", "patients"],
+                "description": "Empty service or location: every one. A visitor who is not "
+                "signed in to the patient portal counts as a new patient (the booking pages "
+                "never reveal who is already a patient).",
+            },
+        ),
+        (
+            "What the patient pays when booking online",
+            {
+                "fields": ["kind", "amount", "percent"],
+                "description": "Amounts are in the clinic's currency and computed from the "
+                "service's price when the patient books; the appointment is confirmed only "
+                "once the card payment (or the card's set-up) succeeds.",
+            },
+        ),
+    ]
+
+
+@admin.register(BookingCheckout)
+class BookingCheckoutAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The payment pages opened at online booking and what became of each: booked (with
+    its appointment), refunded (and why), expired or abandoned. The visitor's details are
+    not shown here: the appointment's patient page has them."""
+
+    list_display = ["created_at", "kind", "amount", "currency", "status", "start", "location"]
+    list_filter = ["status", "kind", "location"]
+    list_select_related = ["location"]
+    search_fields = ["session_id", "payment_intent"]
+    fields = readonly_fields = (
+        "session_id",
+        "kind",
+        "amount",
+        "currency",
+        "status",
+        "service",
+        "location",
+        "practitioner",
+        "start",
+        "created_at",
+        "expires_at",
+        "closed_at",
+        "payment_intent",
+        "appointment",
+        "message",
     )

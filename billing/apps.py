@@ -12,3 +12,7 @@ class BillingConfig(AppConfig):
         appointment_status_changed.connect(
             receivers.propose_fee, dispatch_uid="billing-propose-fee"
         )
+        # A cancellation in time gives back a deposit taken at online booking.
+        appointment_status_changed.connect(
+            receivers.give_deposit_back, dispatch_uid="billing-deposit-give-back"
+        )

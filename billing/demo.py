@@ -26,6 +26,9 @@ from billing.models import (
     InvoiceStatus,
     Payer,
     PayerKind,
+    PaymentPolicy,
+    PolicyKind,
+    PolicyPatients,
     SavedCard,
     VatStatus,
 )
@@ -43,7 +46,7 @@ from billing.services.invoices import (
 )
 from billing.services.payments import Allocation, payment_take
 from booking.links import absolute
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, Service
 from clinic.stripe_client import stripe_client
 from patients.models import Patient
 
@@ -318,3 +321,19 @@ def _missed_follow_up(patients: list[Patient], *, now: dt.datetime) -> Appointme
     missed.full_clean(exclude={"patient", "practitioner", "service", "location", "room"})
     missed.save()
     return missed
+
+
+def seed_deposits() -> str | None:
+    """Online booking of the initial assessment asks new patients for a £20 deposit
+    (decision 0103), so bin/run shows booking with payment on the local Stripe. Kept if
+    the manager has set a rule for that service already; what it asks, in words."""
+    service = Service.objects.filter(slug="initial-assessment").first()
+    if service is None:
+        return None
+    PaymentPolicy.objects.get_or_create(
+        service=service,
+        location=None,
+        patients=PolicyPatients.NEW,
+        defaults={"kind": PolicyKind.DEPOSIT_AMOUNT, "amount": Decimal("20.00")},
+    )
+    return f"Booking “{service.name}” online asks new patients for a £20.00 deposit."

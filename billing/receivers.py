@@ -4,6 +4,7 @@ receiver is one call of a service: the rules live there."""
 import datetime as dt
 from typing import Any
 
+from billing.services import deposits
 from billing.services.fees import fee_propose
 from booking.models import Appointment
 
@@ -11,3 +12,8 @@ from booking.models import Appointment
 def propose_fee(*, appointment: Appointment, now: dt.datetime, **_kwargs: Any) -> None:
     """A no-show or a late cancellation proposes its fee to the desk (decision 0104)."""
     fee_propose(appointment=appointment, now=now)
+
+
+def give_deposit_back(*, appointment: Appointment, **_kwargs: Any) -> None:
+    """A cancellation in time gives back what was paid at online booking (decision 0103)."""
+    deposits.appointment_status_changed(appointment=appointment)

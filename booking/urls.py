@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import feeds, photos, portal, portal_courses, review
+from booking.views import feeds, payment, photos, portal, portal_courses, review
 from booking.views import public as views
 
 app_name = "booking"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("book/", views.book, name="book"),
     path("book/review/", review.book_review, name="review"),
     path("book/confirmed/", review.book_confirmed, name="confirmed"),
+    path("book/payment/return/", payment.payment_return, name="payment_return"),
+    path("book/payment/cancel/", payment.payment_cancel, name="payment_cancel"),
     path("book/<slug:service_slug>/", views.book_where, name="where"),
     path("book/<slug:service_slug>/<slug:location_slug>/", views.book_times, name="times"),
     path("book/<slug:service_slug>/<slug:location_slug>/month/", views.book_month, name="month"),

@@ -141,6 +141,17 @@ CASH_UP = Capability(
     "The desk's day-end cash-up: expected against counted, closed once",
     ("billing.view_cashup", "billing.add_cashup", "billing.view_cashupline"),
 )
+PAYMENT_POLICIES = Capability(
+    "What online booking asks for (nothing, a deposit, prepayment or a saved card) per "
+    "service, location and new or returning patients; the booking payment pages opened",
+    (
+        "billing.view_paymentpolicy",
+        "billing.add_paymentpolicy",
+        "billing.change_paymentpolicy",
+        "billing.delete_paymentpolicy",
+        "billing.view_bookingcheckout",
+    ),
+)
 
 CARD_FEES = Capability(
     "Late cancellation and no-show fees: charge the saved card, invoice or waive with a "
@@ -177,6 +188,7 @@ CAPABILITIES: dict[str, Capability] = {
     "takings": TAKINGS,
     "own takings": OWN_TAKINGS,
     "cash-up": CASH_UP,
+    "payment policies": PAYMENT_POLICIES,
     "card fees": CARD_FEES,
     "cancellation terms": CANCELLATION_TERMS,
 }
@@ -212,6 +224,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "takings",
         "own takings",
         "cash-up",
+        "payment policies",
         "card fees",
         "cancellation terms",
     ),

@@ -291,3 +291,13 @@ def refund_create(
     except stripe.StripeError as error:
         raise GatewayError(_unavailable(error)) from error
     return refund.id
+
+
+def checkout_status(session_id: str) -> str:
+    """A hosted page's status now: "open", "complete" or "expired" (after
+    `checkout_expire`, to tell a page closed from one paid meanwhile)."""
+    try:
+        session = stripe_client().v1.checkout.sessions.retrieve(session_id)
+    except stripe.StripeError as error:
+        raise GatewayError(_unavailable(error)) from error
+    return str(session.status)

@@ -10,6 +10,7 @@ from billing.models.cards import (
     SavedCard,
 )
 from billing.models.cash_ups import CashUp, CashUpLine
+from billing.models.checkouts import BookingCheckout, BookingCheckoutStatus, CheckoutKind
 from billing.models.credit_notes import CreditNote, CreditNoteLine
 from billing.models.fees import FeeProposal, FeeStatus
 from billing.models.invoices import (
@@ -29,11 +30,14 @@ from billing.models.payments import (
     Refund,
     RefundMethod,
 )
+from billing.models.policies import PaymentPolicy, PolicyKind, PolicyPatients
 from billing.models.sequences import DocumentKind, DocumentSequence
 
 __all__ = [
     "DESK_METHODS",
     "INVOICEABLE_STATUSES",
+    "BookingCheckout",
+    "BookingCheckoutStatus",
     "CancellationTerms",
     "CardSetup",
     "CardSetupStatus",
@@ -41,6 +45,7 @@ __all__ = [
     "CashUp",
     "CashUpLine",
     "CheckoutAttempt",
+    "CheckoutKind",
     "CheckoutStatus",
     "CreditNote",
     "CreditNoteLine",
@@ -58,6 +63,9 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "PaymentPolicy",
+    "PolicyKind",
+    "PolicyPatients",
     "ProviderEvent",
     "Refund",
     "RefundMethod",

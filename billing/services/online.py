@@ -31,6 +31,7 @@ from billing.models import (
 )
 from billing.notify import documents as notify
 from billing.selectors import invoice_balance
+from billing.services import deposits
 from billing.services.amounts import checked_amount
 from billing.services.cards import card_setup_event, is_card_setup_event
 from billing.services.credit_notes import _refundable_from_note
@@ -147,8 +148,16 @@ def _process(row: ProviderEvent, *, now: dt.datetime) -> None:
     match row.type:
         case "checkout.session.completed" | "checkout.session.expired" if is_card_setup_event(obj):
             outcome = card_setup_event(row.type, obj, now=now)
+        case "checkout.session.completed" | "checkout.session.async_payment_succeeded" if (
+            deposits.is_booking_checkout(obj)
+        ):
+            outcome = deposits.booking_checkout_completed(obj, now=now)
+            if obj.get("payment_intent"):
+                _process_waiting(str(obj["payment_intent"]), now=now)
         case "checkout.session.completed" | "checkout.session.async_payment_succeeded":
             outcome = _session_paid(obj, now=now)
+        case "checkout.session.expired" if deposits.is_booking_checkout(obj):
+            outcome = deposits.booking_checkout_expired(obj, now=now)
         case "checkout.session.expired":
             outcome = _session_expired(obj)
         case "refund.created" | "refund.updated":

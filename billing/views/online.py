@@ -52,7 +52,7 @@ def checkout_origin() -> str:
     return "https://checkout.stripe.com"
 
 
-def _allowing_checkout(response: HttpResponse) -> HttpResponse:
+def allowing_checkout(response: HttpResponse) -> HttpResponse:
     # Browsers hold a form's POST to form-action through its redirects: the pay form's
     # answer goes on to the hosted page, so that one origin joins 'self' on this page.
     policy = dict(settings.SECURE_CSP)
@@ -82,7 +82,7 @@ def _page(request: HttpRequest, invoice: Invoice, token: str, **extra: object) -
         **extra,
     }
     status = 400 if extra.get("error") else 200
-    return _allowing_checkout(render(request, "billing/pay.html", context, status=status))
+    return allowing_checkout(render(request, "billing/pay.html", context, status=status))
 
 
 @require_http_methods(["GET", "POST"])

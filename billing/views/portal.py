@@ -18,7 +18,7 @@ from billing.selectors.cards import card_in_use, current_terms
 from billing.services.cards import card_remove, card_setup_start
 from billing.services.errors import BillingError
 from billing.views.common import pdf_download
-from billing.views.online import _allowing_checkout
+from billing.views.online import allowing_checkout
 from booking.views.portal import portal_patient
 from clinic.stripe_client import OnlinePaymentsOff
 from patients.models import AccessVia, Patient
@@ -84,7 +84,7 @@ def _card_page(request: HttpRequest, patient: Patient, **extra: object) -> HttpR
         **extra,
     }
     status = 400 if extra.get("error") else 200
-    return _allowing_checkout(render(request, "billing/portal_card.html", context, status=status))
+    return allowing_checkout(render(request, "billing/portal_card.html", context, status=status))
 
 
 @require_GET

@@ -5,14 +5,25 @@ the commit nothing that can fail runs before the answer (decision 0022).
 """
 
 import datetime as dt
+import secrets
 from typing import TypedDict
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from billing.models import BookingCheckoutStatus, CancellationTerms, CheckoutKind
+from billing.selectors.policies import Requirement, payment_required
+from billing.services.deposits import (
+    booking_checkout_of,
+    booking_checkout_start,
+    cancellation_terms,
+)
+from billing.services.errors import BillingError
+from billing.views.online import allowing_checkout
 from booking.forms.public import ANY
 from booking.models import (
     Appointment,
@@ -26,12 +37,15 @@ from booking.scheduling.availability import format_start, parse_start
 from booking.selectors.catalogue import bookable_services
 from booking.services.booking import appointment_book, online_booking_make
 from booking.services.holds import SESSION_KEY as HOLD_KEY
+from booking.services.holds import hold_token_for
 from booking.services.placement import BookingError
 from booking.views.portal import portal_patient
 from booking.views.public import SESSION_KEY, limited
 from clinic import ratelimit
 from clinic.headers import client_ip
 from clinic.models import Location
+from clinic.stripe_client import OnlinePaymentsOff
+from patients.models import Patient
 
 
 class PendingBooking(TypedDict):
@@ -94,14 +108,18 @@ def book_review(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     token = request.session.get(HOLD_KEY)
     hold = SlotHold.objects.filter(token=token, expires_at__gt=now).first() if token else None
-    context: dict[str, object] = {
-        "pending": pending,
-        "held_until": hold.expires_at if hold else None,
-    }
     patient = portal_patient(request)
     if pending["portal"] and (patient is None or patient.pk != pending["portal"]):
         del request.session[SESSION_KEY]  # signed out (or in as someone else) since
         return redirect("booking:book")
+    requirement = _requirement(pending, patient, now=now)
+    terms = cancellation_terms() if requirement.kind == CheckoutKind.CARD else None
+    context: dict[str, object] = {
+        "pending": pending,
+        "held_until": hold.expires_at if hold else None,
+        "requirement": requirement,
+        "terms": terms,
+    }
     if request.method == "POST":
         if not _booked(pending["key"]) and not ratelimit.public_write_allowed(
             "booking",
@@ -112,6 +130,18 @@ def book_review(request: HttpRequest) -> HttpResponse:
             now=now,
         ):
             return limited(request, "bookings")
+        if requirement.needed and not _booked(pending["key"]):
+            if terms is not None and request.POST.get("terms_version") != str(terms.version):
+                # The clinic published new terms since this page was shown: the patient
+                # agrees to the text they read, so they read the new one first.
+                context.update(
+                    error="Our cancellation policy has just changed: please read it again "
+                    "below before you continue."
+                )
+                return _page(request, context, status=409)
+            return _to_payment(
+                request, pending, patient, requirement, context, terms=terms, now=now
+            )
         try:
             if patient is not None and pending["portal"]:
                 # A signed-in patient is known: their own record, and a follow-up is
@@ -146,13 +176,92 @@ def book_review(request: HttpRequest) -> HttpResponse:
                     (slot.start, format_start(slot.start)) for slot in error.alternatives
                 ],
             )
-            return render(request, "booking/book_review.html", context, status=409)
+            return _page(request, context, status=409)
         # Committed. Nothing that can fail may run between here and the answer, so the
         # session is left as it is (a session write is a database write): the pending
         # booking's key now finds the appointment, for the confirmation page and for any
         # repeat of this submission.
         return redirect("booking:confirmed")
-    return render(request, "booking/book_review.html", context)
+    return _page(request, context)
+
+
+def _page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
+    response = render(request, "booking/book_review.html", context, status=status)
+    requirement = context.get("requirement")
+    if isinstance(requirement, Requirement) and requirement.needed:
+        return allowing_checkout(response)
+    return response
+
+
+def _requirement(
+    pending: PendingBooking, patient: Patient | None, *, now: dt.datetime
+) -> Requirement:
+    """What this booking asks for. Only a patient signed in to the portal is known: a
+    visitor's typed details are never matched to a record here, since asking a returning
+    patient for less would tell anyone who types someone's email and date of birth that
+    they are a patient (decision 0103). An unknown visitor is a new patient."""
+    known = patient if pending["portal"] else None
+    return payment_required(
+        service=pending["service"],
+        location=pending["location"],
+        patient_or_details=known,
+        now=now,
+    )
+
+
+def _to_payment(
+    request: HttpRequest,
+    pending: PendingBooking,
+    patient: Patient | None,
+    requirement: Requirement,
+    context: dict[str, object],
+    *,
+    terms: CancellationTerms | None,
+    now: dt.datetime,
+) -> HttpResponse:
+    """Open the provider's page for this booking, the time held until it lapses; the
+    appointment is made by the provider's webhook once the payment succeeds."""
+    key = pending["key"]
+    earlier = booking_checkout_of(key)
+    if key is None or (
+        earlier is not None
+        and (earlier.status != BookingCheckoutStatus.OPEN or earlier.expires_at <= now)
+    ):
+        # The last page for this booking ended unpaid (left, lapsed or refunded): this
+        # confirmation is a new submission with a key of its own.
+        key = secrets.token_urlsafe(24)
+        request.session[SESSION_KEY] = {**request.session[SESSION_KEY], "key": key}
+    back = request.build_absolute_uri(reverse("booking:payment_return"))
+    try:
+        checkout = booking_checkout_start(
+            requirement=requirement,
+            service=pending["service"],
+            location=pending["location"],
+            practitioner=pending["practitioner"],
+            start=pending["start"],
+            details=pending["patient"],
+            patient=patient if pending["portal"] else None,
+            hold_token=hold_token_for(request.session),
+            holder=ratelimit.key("hold-holder", client_ip(request)),
+            idempotency_key=key,
+            success_url=f"{back}?session_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=request.build_absolute_uri(reverse("booking:payment_cancel")),
+            now=now,
+            terms=terms,
+        )
+    except BookingError as error:
+        context.update(
+            error=error.message,
+            alternatives=[(slot.start, format_start(slot.start)) for slot in error.alternatives],
+        )
+        return _page(request, context, status=409)
+    except OnlinePaymentsOff:
+        context.update(error="Card payments are not offered online: please call us to book.")
+        return _page(request, context, status=400)
+    except BillingError as error:
+        context.update(error=error.message)
+        return _page(request, context, status=400)
+    return HttpResponseRedirect(checkout.url, status=303)
 
 
 def _booked(key: str | None) -> Appointment | None:
@@ -179,5 +288,7 @@ def book_confirmed(request: HttpRequest) -> HttpResponse:
         {
             "appointment": appointment,
             "is_request": appointment.status == AppointmentStatus.REQUESTED,
+            # A deposit or prepayment taken when booking (decision 0103).
+            "paid": list(appointment.payments_towards.all()),
         },
     )

@@ -98,6 +98,7 @@ READ_ONLY_ADMIN = {
     "billing.refund",
     "billing.documentsequence",
     "billing.cashup",
+    "billing.bookingcheckout",
     "billing.feeproposal",
     "billing.savedcard",
     "billing.cardsetup",

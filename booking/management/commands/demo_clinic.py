@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, seed_cards, unpaid_pay_url
+from billing.demo import seed_billing, seed_cards, seed_deposits, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -224,6 +224,8 @@ class Command(BaseCommand):
             # A no-show fee waiting at the desk, the patient's card saved on the local
             # Stripe when bin/run has it running (billing/demo.py).
             fee = seed_cards(patients=patients, now=now)
+            # A deposit for new patients booking the initial assessment online.
+            deposits = seed_deposits()
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
@@ -234,6 +236,8 @@ class Command(BaseCommand):
         if settings.CLINIC_ONLINE_PAYMENTS and (pay_url := unpaid_pay_url(patients)):
             # bin/run starts the local Stripe beside the demo: pay with its test cards.
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
+        if settings.CLINIC_ONLINE_PAYMENTS and deposits:
+            self.stdout.write(f"{deposits} Pay it on the local Stripe with its test cards.")
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
