@@ -141,6 +141,27 @@ CASH_UP = Capability(
     "The desk's day-end cash-up: expected against counted, closed once",
     ("billing.view_cashup", "billing.add_cashup", "billing.view_cashupline"),
 )
+PACKAGES = Capability(
+    "Packages of sessions: sell one to a patient, see their credits, pay a completed "
+    "session by a credit",
+    (
+        "billing.view_packagetype",
+        "billing.view_package",
+        "billing.add_package",
+        "billing.view_packageuse",
+        "billing.add_packageuse",
+    ),
+)
+PACKAGE_TYPES = Capability(
+    "The package types sold (sessions, price, validity, services, refund rule) and the "
+    "refund of a package's unused credits",
+    (
+        "billing.add_packagetype",
+        "billing.change_packagetype",
+        "billing.delete_packagetype",
+        "billing.change_package",
+    ),
+)
 
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
@@ -156,10 +177,19 @@ CAPABILITIES: dict[str, Capability] = {
     "takings": TAKINGS,
     "own takings": OWN_TAKINGS,
     "cash-up": CASH_UP,
+    "packages": PACKAGES,
+    "package types and refunds": PACKAGE_TYPES,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments", "cash-up"),
+    RECEPTIONIST: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "take payments",
+        "cash-up",
+        "packages",
+    ),
     PRACTITIONER: (
         "front desk",
         "contact details",
@@ -182,6 +212,8 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "takings",
         "own takings",
         "cash-up",
+        "packages",
+        "package types and refunds",
     ),
 }
 

@@ -10,6 +10,15 @@ from billing.models.invoices import (
     VatStatus,
 )
 from billing.models.online import CheckoutAttempt, CheckoutStatus, ProviderEvent
+from billing.models.packages import (
+    Package,
+    PackageStatus,
+    PackageType,
+    PackageUse,
+    RefundRule,
+    ValidityUnit,
+    credit_value,
+)
 from billing.models.payers import Payer, PayerKind
 from billing.models.payments import (
     DESK_METHODS,
@@ -35,6 +44,10 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
+    "Package",
+    "PackageStatus",
+    "PackageType",
+    "PackageUse",
     "Payer",
     "PayerKind",
     "Payment",
@@ -43,5 +56,8 @@ __all__ = [
     "ProviderEvent",
     "Refund",
     "RefundMethod",
+    "RefundRule",
+    "ValidityUnit",
     "VatStatus",
+    "credit_value",
 ]
