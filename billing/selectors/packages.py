@@ -24,6 +24,7 @@ from billing.models import (
     Refund,
 )
 from billing.selectors import _sum_of
+from booking.models import Appointment, AppointmentStatus
 
 
 def _with_money(packages: QuerySet[Package]) -> QuerySet[Package]:
@@ -226,4 +227,20 @@ __all__ = [
     "package_types_on_sale",
     "packages_for_session",
     "patient_packages",
+    "sessions_to_pay_by_package",
 ]
+
+
+def sessions_to_pay_by_package(patient_id: int) -> QuerySet[Appointment]:
+    """The patient's completed sessions neither invoiced nor paid by a package yet: what
+    the desk may pay with a credit by hand, latest first."""
+    return (
+        Appointment.objects.filter(
+            patient_id=patient_id,
+            status=AppointmentStatus.COMPLETED,
+            invoice_lines__isnull=True,
+            package_use__isnull=True,
+        )
+        .select_related("service")
+        .order_by("-start")
+    )

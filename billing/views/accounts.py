@@ -1,13 +1,42 @@
-"""A patient's account: invoices with what each owes, payments, refunds and credit."""
+"""A patient's account: invoices with what each owes, payments, refunds, credit and
+packages (with the desk's forms to sell one and to pay a session by a credit)."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from billing.models import Payment, Refund
+from billing.forms import PackageSellForm, PackageUseForm
+from billing.models import Package, Payment, Refund
 from billing.selectors import patient_credit, patient_invoices
+from billing.selectors.packages import (
+    package_types_on_sale,
+    patient_packages,
+    sessions_to_pay_by_package,
+)
 from billing.views.common import get_patient, log_view
 from clinic.access import staff_required
+from patients.models import Patient
+
+
+def _packages(request: HttpRequest, patient: Patient) -> dict[str, object]:
+    """The patient's packages and the desk's package forms, for staff who see them."""
+    if not request.user.has_perm("billing.view_package"):
+        return {}
+    packages = patient_packages(patient.pk, now=timezone.now())
+    context: dict[str, object] = {"packages": packages}
+    types = package_types_on_sale()
+    if request.user.has_perm("billing.add_package") and types.exists():
+        context["sell_form"] = PackageSellForm(types=types)
+    sessions = sessions_to_pay_by_package(patient.pk)
+    if request.user.has_perm("billing.add_packageuse") and packages and sessions.exists():
+        context["use_form"] = PackageUseForm(
+            sessions=sessions,
+            packages=Package.objects.filter(
+                pk__in=[b.package.pk for b in packages if b.usable]
+            ).select_related("type"),
+        )
+    return context
 
 
 @staff_required("billing.view_invoice", "billing.view_payment")
@@ -23,5 +52,6 @@ def account(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("allocations__invoice"),
         "refunds": Refund.objects.filter(patient=patient).select_related("credit_note"),
         "credit": patient_credit(patient.pk),
+        **_packages(request, patient),
     }
     return render(request, "staff/billing/account.html", context)
