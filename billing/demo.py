@@ -8,7 +8,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from billing.links import pay_path
-from billing.models import Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
+from billing.models import (
+    Invoice,
+    InvoiceStatus,
+    Package,
+    PackageType,
+    Payer,
+    PayerKind,
+    RefundRule,
+    ValidityUnit,
+    VatStatus,
+)
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import (
@@ -18,9 +28,10 @@ from billing.services.invoices import (
     invoice_issue,
     invoice_update,
 )
+from billing.services.packages import package_credit_use, package_sell
 from billing.services.payments import Allocation, payment_take
 from booking.links import absolute
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, Service
 from patients.models import Patient
 
 if TYPE_CHECKING:
@@ -152,3 +163,53 @@ def unpaid_pay_url(patients: list[Patient]) -> str | None:
         if InvoiceBalance.of(invoice).state == MoneyState.UNPAID:
             return absolute(pay_path(invoice))
     return None
+
+
+PACKAGE_NAME = "6 follow-up sessions for the price of 5"
+
+
+def seed_packages(
+    *, patients: list[Patient], desk: "StaffUser", now: dt.datetime
+) -> Package | None:
+    """A package type on sale (online too): 6 follow-ups for the price of 5, valid 6
+    months, unused credits refunded pro rata; and one demo patient's package, bought a
+    month ago, paid by card and partly used by their completed follow-ups not yet
+    invoiced. Nothing when the type exists already (a second run of the demo)."""
+    follow_up = Service.objects.filter(slug="follow-up").first()
+    if follow_up is None or PackageType.objects.filter(name=PACKAGE_NAME).exists():
+        return None
+    kind = PackageType.objects.create(
+        name=PACKAGE_NAME,
+        sessions=6,
+        price=follow_up.price * 5,
+        validity=6,
+        validity_unit=ValidityUnit.MONTHS,
+        refund_rule=RefundRule.PRO_RATA,
+        is_public=True,
+    )
+    kind.services.set([follow_up])
+    sessions = list(
+        Appointment.objects.filter(
+            patient__in=patients,
+            service=follow_up,
+            status=AppointmentStatus.COMPLETED,
+            invoice_lines__isnull=True,
+        )
+        .select_related("patient", "service")
+        .order_by("patient_id", "start")
+    )
+    if not sessions:
+        return None
+    patient = sessions[0].patient
+    own = [session for session in sessions if session.patient_id == patient.pk][:3]
+    package = package_sell(
+        patient=patient,
+        package_type=kind,
+        sold_by=desk,
+        now=now - dt.timedelta(days=30),
+        notify_patient=False,
+    )
+    _pay_in_full(package.invoice, method="card", by=desk, now=now - dt.timedelta(days=30))
+    for session in own:
+        package_credit_use(package=package, appointment=session, used_by=desk, now=now)
+    return package

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, unpaid_pay_url
+from billing.demo import seed_billing, seed_packages, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -221,6 +221,8 @@ class Command(BaseCommand):
                 manager=front_office["manager"],
                 now=now,
             )
+            # A package type on sale and a patient's package partly used.
+            seed_packages(patients=patients, desk=front_office["reception"], now=now)
         self.report(booked=booked, created=created, password=password)
         if settings.CLINIC_ONLINE_PAYMENTS and (pay_url := unpaid_pay_url(patients)):
             # bin/run starts the local Stripe beside the demo: pay with its test cards.
