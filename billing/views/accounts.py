@@ -7,13 +7,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from billing.forms import PackageSellForm, PackageUseForm
-from billing.models import Package, Payment, Refund
+from billing.models import Package, PackageType, Payment, Refund
 from billing.selectors import patient_credit, patient_invoices
-from billing.selectors.packages import (
-    package_types_on_sale,
-    patient_packages,
-    sessions_to_pay_by_package,
-)
+from billing.selectors.packages import patient_packages, sessions_to_pay_by_package
 from billing.views.common import get_patient, log_view
 from clinic.access import staff_required
 from patients.models import Patient
@@ -25,7 +21,7 @@ def _packages(request: HttpRequest, patient: Patient) -> dict[str, object]:
         return {}
     packages = patient_packages(patient.pk, now=timezone.now())
     context: dict[str, object] = {"packages": packages}
-    types = package_types_on_sale()
+    types = PackageType.objects.filter(is_active=True)
     if request.user.has_perm("billing.add_package") and types.exists():
         context["sell_form"] = PackageSellForm(types=types)
     sessions = sessions_to_pay_by_package(patient.pk)

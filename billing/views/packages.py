@@ -46,7 +46,7 @@ def package_sell_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Sell a package: its invoice is issued, then paid as any invoice (the desk is sent
     to it, with its "Take a payment")."""
     patient = get_patient(pk)
-    form = PackageSellForm(request.POST, types=package_types_on_sale())
+    form = PackageSellForm(request.POST, types=PackageType.objects.filter(is_active=True))
     if not form.is_valid():
         messages.error(request, "Choose a package on sale.")
         return redirect("billing_staff:account", pk=pk)

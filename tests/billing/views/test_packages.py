@@ -208,3 +208,29 @@ def test_a_package_bought_online_is_usable_once_the_webhook_records_its_payment(
     assert not package_balance(package, now=timezone.now()).usable
     assert online_payments.pay(checkout, card="succeeds").status_code == 303
     wait_until_usable(package)
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_package_pages_read_in_fixed_queries(desk, clinic, patient, kind):
+    """However many packages and sessions: the account page (packages with their credits
+    and invoices in one query; the forms' choices one each) and the portal's."""
+    portal = signed_into_portal(patient)
+    counts = []
+    for days_ago in (1, 2, 3):
+        sell(patient, kind)
+        completed_session(clinic, patient, days_ago)
+        counts.append(
+            (
+                _queries(desk, staff_url("account", patient.pk)),
+                _queries(portal, portal_url("packages")),
+            )
+        )
+    assert counts[0] == counts[1] == counts[2], counts
