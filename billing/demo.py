@@ -200,8 +200,12 @@ def seed_packages(
     )
     if not sessions:
         return None
-    patient = sessions[0].patient
-    own = [session for session in sessions if session.patient_id == patient.pk][:3]
+    by_patient: dict[int, list[Appointment]] = defaultdict(list)
+    for session in sessions:
+        by_patient[session.patient_id].append(session)
+    # The patient with the most sessions to pay: up to three credits used.
+    own = max(by_patient.values(), key=len)[:3]
+    patient = own[0].patient
     package = package_sell(
         patient=patient,
         package_type=kind,
