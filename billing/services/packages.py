@@ -156,8 +156,7 @@ def _draw(
 ) -> PackageUse:
     """One credit of the package for the appointment. The caller holds the patient's
     lock; the package's row is locked here and its uses counted after the lock."""
-    locked = Package.objects.select_for_update().select_related("type", "invoice")
-    locked.get(pk=package.pk)
+    Package.objects.select_for_update().filter(pk=package.pk).values_list("pk").get()
     balance = package_balance(package, now=now)
     if (refused := _refusal(balance, appointment)) is not None:
         raise refused
@@ -222,7 +221,13 @@ def package_credit_draw(*, appointment: Appointment, now: dt.datetime) -> Packag
     )
     if not found:
         return None
-    return _draw(package=found[0].package, appointment=appointment, used_by=None, now=now)
+    try:
+        return _draw(package=found[0].package, appointment=appointment, used_by=None, now=now)
+    except BillingError as error:
+        # Never a reason to refuse the completion itself: the session is invoiced as
+        # usual, and the desk can still apply a credit by hand.
+        logger.warning("No package credit drawn for %s: %s", appointment.reference, error)
+        return None
 
 
 def on_appointment_status_changed(
