@@ -370,3 +370,33 @@ def test_liabilities_are_credits_paid_for_and_not_used(clinic, patient, dana, ki
     package_refund(package=package, refunded_by=factories.clerk(), now=NOW, reason="Moving")
     after = NOW + dt.timedelta(minutes=1)
     assert package_liabilities(at=after) == Decimal("100.00")
+
+
+def test_a_course_booked_in_one_go_is_paid_by_a_package(clinic, patient):
+    """A course of treatment paid in advance: each session draws a credit as it is
+    completed, and its invoice asks for nothing."""
+    from booking.models import AppointmentSource
+    from booking.services.courses import SessionChoice, course_book
+    from tests.factories import at
+
+    kind = package_type(clinic, name="3 sessions", sessions=3, price=Decimal("200.00"))
+    kind.services.set([clinic.initial])
+    package = sell(patient, kind)
+    starts = [at(10) + dt.timedelta(weeks=n) for n in range(3)]
+    course = course_book(
+        patient=patient,
+        service=clinic.initial,
+        location=clinic.location,
+        practitioner=clinic.alice,
+        every_days=7,
+        sessions=[SessionChoice(start=start, practitioner=clinic.alice) for start in starts],
+        source=AppointmentSource.FRONT_DESK,
+        now=NOW,
+    )
+    by = factories.clerk()
+    for appointment in course.appointments.order_by("start"):
+        done = complete(appointment, now=appointment.start + dt.timedelta(hours=1))
+        draft = invoice_draft_for_appointment(appointment=done, created_by=by)
+        assert draft.amounts().gross == Decimal("0.00")
+
+    assert package_balance(package, now=NOW).state == "Used up"
