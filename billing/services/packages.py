@@ -114,6 +114,37 @@ def package_sell(
     return package
 
 
+# A package bought online and not paid within this time is not offered again: a new
+# purchase makes a new one.
+REUSE_UNPAID = dt.timedelta(hours=24)
+
+
+@transaction.atomic
+def package_buy_online(*, patient: Patient, package_type: PackageType, now: dt.datetime) -> Package:
+    """The patient buys a package in the portal. A purchase of the same type they started
+    lately and have not paid is answered again (a double click, the back button after
+    leaving the card page), so they never owe two invoices for one package; its card
+    page is then reused by checkout_start. The patient's row is locked first."""
+    lock_patient(patient.pk)
+    started = (
+        Package.objects.filter(
+            patient=patient,
+            type=package_type,
+            sold_by__isnull=True,
+            status=PackageStatus.ACTIVE,
+            bought_at__gt=now - REUSE_UNPAID,
+            invoice__allocations__isnull=True,
+            invoice__credit_notes__isnull=True,
+        )
+        .select_related("invoice", "type")
+        .order_by("-bought_at", "-pk")
+        .first()
+    )
+    if started is not None:
+        return started
+    return package_sell(patient=patient, package_type=package_type, sold_by=None, now=now)
+
+
 # --- Credits ----------------------------------------------------------------------------
 
 

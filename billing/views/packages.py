@@ -23,6 +23,7 @@ from billing.selectors.packages import (
 from billing.services.errors import BillingError
 from billing.services.online import checkout_start
 from billing.services.packages import (
+    package_buy_online,
     package_credit_use,
     package_refund,
     package_sell,
@@ -176,7 +177,7 @@ def portal_package_buy(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("billing_portal:packages")
     now = timezone.now()
     try:
-        package = package_sell(patient=patient, package_type=kind, sold_by=None, now=now)
+        package = package_buy_online(patient=patient, package_type=kind, now=now)
     except BillingError as error:
         messages.error(request, error.message)
         return redirect("billing_portal:packages")

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from billing.models import PackageUse
+from billing.models import Package, PackageUse
 from billing.services.errors import BillingError
-from billing.services.packages import package_credit_use
+from billing.services.packages import package_buy_online, package_credit_use
 from booking.models import AppointmentStatus
 from booking.services.placement import BookingError
 from tests import factories
@@ -94,3 +94,15 @@ def test_one_session_paid_at_once_from_two_desks_uses_one_credit(clinic, patient
 
     assert sum(isinstance(o, PackageUse) for o in outcomes) == 1
     assert PackageUse.objects.filter(package=package).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_buy_online_sells_one_package(clinic, patient):
+    kind = package_type(clinic, is_public=True)
+
+    outcomes = race(
+        [lambda: package_buy_online(patient=patient, package_type=kind, now=NOW)] * THREADS
+    )
+
+    assert len({o.pk for o in outcomes}) == 1, outcomes
+    assert Package.objects.count() == 1

@@ -206,6 +206,10 @@ def test_a_package_bought_online_is_usable_once_the_webhook_records_its_payment(
     package = Package.objects.get(patient=patient)
     assert package.sold_by is None
     assert not package_balance(package, now=timezone.now()).usable
+    # Back from the card page without paying, then "Buy" again: the same package and page.
+    again = client.post(portal_url("package_buy", kind.pk))
+    assert again["Location"] == checkout
+    assert Package.objects.filter(patient=patient).count() == 1
     assert online_payments.pay(checkout, card="succeeds").status_code == 303
     wait_until_usable(package)
 
