@@ -23,6 +23,9 @@ from billing.models import (
     FeeProposal,
     Invoice,
     InvoiceLine,
+    Package,
+    PackageType,
+    PackageUse,
     Payer,
     Payment,
     PaymentAllocation,
@@ -394,3 +397,62 @@ class BookingCheckoutAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "appointment",
         "message",
     )
+
+
+@admin.register(PackageType)
+class PackageTypeAdmin(admin.ModelAdmin):
+    """What the clinic sells as packages of sessions: the manager's (decision 0105). A sale
+    copies what it needs, so editing a type never changes a package already sold."""
+
+    list_display = [
+        "name",
+        "sessions",
+        "price",
+        "validity_text",
+        "refund_rule",
+        "is_active",
+        "is_public",
+    ]
+    list_filter = ["is_active", "is_public", "refund_rule"]
+    search_fields = ["name"]
+    filter_horizontal = ["services"]
+    fieldsets = [
+        (None, {"fields": ["name", "sessions", "services", "is_active", "is_public"]}),
+        ("Price", {"fields": ["price", "vat_status", "vat_rate", "nominal_code"]}),
+        ("Validity and refunds", {"fields": ["validity", "validity_unit", "refund_rule"]}),
+    ]
+
+    @admin.display(description="Valid for")
+    def validity_text(self, obj: PackageType) -> str:
+        return obj.validity_text
+
+
+class PackageUseInline(ReadOnlyAdmin, admin.TabularInline):
+    model = PackageUse
+    fields = readonly_fields = ("number", "appointment", "used_at", "used_by")
+    extra = 0
+
+
+@admin.register(Package)
+class PackageAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """Patients' packages, as sold: written by the billing pages, never here."""
+
+    access_record = "package"
+    list_display = ["patient", "type", "sessions", "bought_at", "expires_on", "status"]
+    list_filter = ["status", "type"]
+    list_select_related = ["patient", "type"]
+    search_fields = ["patient__first_name", "patient__last_name", "invoice__number"]
+    fields = readonly_fields = (
+        "patient",
+        "type",
+        "sessions",
+        "price",
+        "price_per_credit",
+        "invoice",
+        "bought_at",
+        "expires_on",
+        "status",
+        "closed_at",
+        "sold_by",
+    )
+    inlines = [PackageUseInline]

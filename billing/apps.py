@@ -16,3 +16,7 @@ class BillingConfig(AppConfig):
         appointment_status_changed.connect(
             receivers.give_deposit_back, dispatch_uid="billing-deposit-give-back"
         )
+        # A completed session draws a package credit (decision 0105).
+        appointment_status_changed.connect(
+            receivers.draw_package_credit, dispatch_uid="billing-package-credit"
+        )

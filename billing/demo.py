@@ -24,12 +24,16 @@ from billing.models import (
     FeeStatus,
     Invoice,
     InvoiceStatus,
+    Package,
+    PackageType,
     Payer,
     PayerKind,
     PaymentPolicy,
     PolicyKind,
     PolicyPatients,
+    RefundRule,
     SavedCard,
+    ValidityUnit,
     VatStatus,
 )
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
@@ -44,6 +48,7 @@ from billing.services.invoices import (
     invoice_issue,
     invoice_update,
 )
+from billing.services.packages import package_credit_use, package_sell
 from billing.services.payments import Allocation, payment_take
 from booking.links import absolute
 from booking.models import Appointment, AppointmentStatus, Service
@@ -337,3 +342,57 @@ def seed_deposits() -> str | None:
         defaults={"kind": PolicyKind.DEPOSIT_AMOUNT, "amount": Decimal("20.00")},
     )
     return f"Booking “{service.name}” online asks new patients for a £20.00 deposit."
+
+
+PACKAGE_NAME = "6 follow-up sessions for the price of 5"
+
+
+def seed_packages(
+    *, patients: list[Patient], desk: "StaffUser", now: dt.datetime
+) -> Package | None:
+    """A package type on sale (online too): 6 follow-ups for the price of 5, valid 6
+    months, unused credits refunded pro rata; and one demo patient's package, bought a
+    month ago, paid by card and partly used by their completed follow-ups not yet
+    invoiced. Nothing when the type exists already (a second run of the demo)."""
+    follow_up = Service.objects.filter(slug="follow-up").first()
+    if follow_up is None or PackageType.objects.filter(name=PACKAGE_NAME).exists():
+        return None
+    kind = PackageType.objects.create(
+        name=PACKAGE_NAME,
+        sessions=6,
+        price=follow_up.price * 5,
+        validity=6,
+        validity_unit=ValidityUnit.MONTHS,
+        refund_rule=RefundRule.PRO_RATA,
+        is_public=True,
+    )
+    kind.services.set([follow_up])
+    sessions = list(
+        Appointment.objects.filter(
+            patient__in=patients,
+            service=follow_up,
+            status=AppointmentStatus.COMPLETED,
+            invoice_lines__isnull=True,
+        )
+        .select_related("patient", "service")
+        .order_by("patient_id", "start")
+    )
+    if not sessions:
+        return None
+    by_patient: dict[int, list[Appointment]] = defaultdict(list)
+    for session in sessions:
+        by_patient[session.patient_id].append(session)
+    # The patient with the most sessions to pay: up to three credits used.
+    own = max(by_patient.values(), key=len)[:3]
+    patient = own[0].patient
+    package = package_sell(
+        patient=patient,
+        package_type=kind,
+        sold_by=desk,
+        now=now - dt.timedelta(days=30),
+        notify_patient=False,
+    )
+    _pay_in_full(package.invoice, method="card", by=desk, now=now - dt.timedelta(days=30))
+    for session in own:
+        package_credit_use(package=package, appointment=session, used_by=desk, now=now)
+    return package

@@ -8,11 +8,23 @@ from decimal import Decimal
 from typing import Any, override
 
 from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
 
-from billing.models import DESK_METHODS, CreditNote, Invoice, InvoiceLine, Payer, PaymentMethod
+from billing.models import (
+    DESK_METHODS,
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    Package,
+    PackageType,
+    Payer,
+    PaymentMethod,
+)
 from billing.selectors import InvoiceBalance
 from billing.selectors.cash_ups import CASH_UP_METHODS
 from billing.takings import period_bounds
+from booking.models import Appointment
 from clinic.forms import CleanTextMixin, date_input
 from clinic.models import Location
 from clinic.money import format_money
@@ -243,3 +255,74 @@ class CashUpForm(CleanTextMixin, forms.Form):
 
     def counted(self) -> dict[str, Decimal]:
         return {str(method): self.cleaned_data[f"counted_{method}"] for method in CASH_UP_METHODS}
+
+
+class _TypeChoice(forms.ModelChoiceField):
+    @override
+    def label_from_instance(self, obj: Any) -> str:
+        vat = f" plus VAT at {obj.vat_rate} %" if obj.vat_rate else ""
+        return f"{obj.name}: {obj.sessions} sessions, {format_money(obj.price)}{vat}"
+
+
+class _SessionChoice(forms.ModelChoiceField):
+    @override
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{timezone.localtime(obj.start):%d %b %Y %H:%M}, {obj.service.name}"
+
+
+class _PackageChoice(forms.ModelChoiceField):
+    @override
+    def label_from_instance(self, obj: Any) -> str:
+        return (
+            f"{obj.type.name}, bought {timezone.localtime(obj.bought_at):%d %b %Y}, "
+            f"valid until {obj.expires_on:%d %b %Y}"
+        )
+
+
+class PackageSellForm(forms.Form):
+    """The desk's sale of a package: which type (the price and terms are the type's)."""
+
+    package_type = _TypeChoice(
+        queryset=PackageType.objects.none(), label="Package", empty_label=None
+    )
+
+    def __init__(self, *args: Any, types: QuerySet[PackageType], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["package_type"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = types
+
+
+class PackageUseForm(forms.Form):
+    """Pay one of the patient's completed sessions with one of their packages. The choices
+    are the patient's own; the service says why a package cannot pay (not covered,
+    expired, used up, unpaid)."""
+
+    appointment = _SessionChoice(
+        queryset=Appointment.objects.none(), label="Session", empty_label=None
+    )
+    package = _PackageChoice(queryset=Package.objects.none(), label="Package", empty_label=None)
+
+    def __init__(
+        self,
+        *args: Any,
+        sessions: QuerySet[Appointment],
+        packages: QuerySet[Package],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        session = self.fields["appointment"]
+        assert isinstance(session, forms.ModelChoiceField)
+        session.queryset = sessions
+        package = self.fields["package"]
+        assert isinstance(package, forms.ModelChoiceField)
+        package.queryset = packages
+
+
+class PackageRefundForm(CleanTextMixin, forms.Form):
+    reason = forms.CharField(max_length=300, help_text="Printed on the credit note.")
+    amount = amount_field(
+        required=False,
+        help_text="Only when the manager decides the amount; otherwise the pro-rata value "
+        "of the unused credits.",
+    )

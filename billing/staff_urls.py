@@ -7,6 +7,7 @@ from billing.views import (
     fees,
     invoices,
     online_staff,
+    packages,
     payments,
     takings,
 )
@@ -18,6 +19,9 @@ urlpatterns = [
     path("patients/<int:pk>/payment/", payments.payment_new, name="payment_new"),
     path("patients/<int:pk>/credit/", payments.credit_use, name="credit_use"),
     path("patients/<int:pk>/refund/", corrections.refund_new, name="refund_new"),
+    path("patients/<int:pk>/packages/sell/", packages.package_sell_view, name="package_sell"),
+    path("patients/<int:pk>/packages/use/", packages.package_use_view, name="package_use"),
+    path("packages/<int:pk>/refund/", packages.package_refund_view, name="package_refund"),
     path(
         "appointments/<str:reference>/invoice/",
         invoices.invoice_for_appointment,

@@ -152,7 +152,6 @@ PAYMENT_POLICIES = Capability(
         "billing.view_bookingcheckout",
     ),
 )
-
 CARD_FEES = Capability(
     "Late cancellation and no-show fees: charge the saved card, invoice or waive with a "
     "reason; see a patient's saved card and the terms agreed",
@@ -173,6 +172,27 @@ CANCELLATION_TERMS = Capability(
         "billing.view_cardsetup",
     ),
 )
+PACKAGES = Capability(
+    "Packages of sessions: sell one to a patient, see their credits, pay a completed "
+    "session by a credit",
+    (
+        "billing.view_packagetype",
+        "billing.view_package",
+        "billing.add_package",
+        "billing.view_packageuse",
+        "billing.add_packageuse",
+    ),
+)
+PACKAGE_TYPES = Capability(
+    "The package types sold (sessions, price, validity, services, refund rule) and the "
+    "refund of a package's unused credits",
+    (
+        "billing.add_packagetype",
+        "billing.change_packagetype",
+        "billing.delete_packagetype",
+        "billing.change_package",
+    ),
+)
 
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
@@ -191,6 +211,8 @@ CAPABILITIES: dict[str, Capability] = {
     "payment policies": PAYMENT_POLICIES,
     "card fees": CARD_FEES,
     "cancellation terms": CANCELLATION_TERMS,
+    "packages": PACKAGES,
+    "package types and refunds": PACKAGE_TYPES,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -201,6 +223,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "take payments",
         "cash-up",
         "card fees",
+        "packages",
     ),
     PRACTITIONER: (
         "front desk",
@@ -227,6 +250,8 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "payment policies",
         "card fees",
         "cancellation terms",
+        "packages",
+        "package types and refunds",
     ),
 }
 

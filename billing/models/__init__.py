@@ -21,6 +21,15 @@ from billing.models.invoices import (
     VatStatus,
 )
 from billing.models.online import CheckoutAttempt, CheckoutStatus, ProviderEvent
+from billing.models.packages import (
+    Package,
+    PackageStatus,
+    PackageType,
+    PackageUse,
+    RefundRule,
+    ValidityUnit,
+    credit_value,
+)
 from billing.models.payers import Payer, PayerKind
 from billing.models.payments import (
     DESK_METHODS,
@@ -58,6 +67,10 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
+    "Package",
+    "PackageStatus",
+    "PackageType",
+    "PackageUse",
     "Payer",
     "PayerKind",
     "Payment",
@@ -69,6 +82,9 @@ __all__ = [
     "ProviderEvent",
     "Refund",
     "RefundMethod",
+    "RefundRule",
     "SavedCard",
+    "ValidityUnit",
     "VatStatus",
+    "credit_value",
 ]

@@ -19,6 +19,7 @@ from billing.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    PackageUse,
     Payer,
     PaymentAllocation,
     VatStatus,
@@ -76,7 +77,7 @@ def invoice_draft(
     *,
     patient: Patient,
     lines: Sequence[LineInput],
-    created_by: "StaffUser",
+    created_by: "StaffUser | None",
     payer: Payer | None = None,
     due_on: dt.date | None = None,
     policy_number: str = "",
@@ -111,38 +112,55 @@ def invoice_draft(
     return invoice
 
 
-def appointment_line(appointment: Appointment) -> LineInput:
+def appointment_line(
+    appointment: Appointment, *, package_use: PackageUse | None = None
+) -> LineInput:
     """The line for an appointment: its service at the service's current price. The
-    description carries the date, as insurers' receipts need it."""
+    description carries the date, as insurers' receipts need it. A session paid by a
+    package credit is a line at 0.00 that says so: the money is on the package's sale
+    invoice, and this invoice still records the date of treatment (decision 0105)."""
     local = timezone.localtime(appointment.start, appointment.location.zone)
     what = appointment.service.name
     if appointment.status == AppointmentStatus.NO_SHOW:
         what = f"Missed appointment fee: {what}"
     elif appointment.status == AppointmentStatus.LATE_CANCELLED:
         what = f"Late cancellation fee: {what}"
+    description = f"{what}, {local:%d %b %Y %H:%M}"
+    price = appointment.service.price
+    if package_use is not None:
+        sessions = package_use.package.sessions
+        description += f", paid by package (credit {package_use.number} of {sessions})"
+        price = ZERO
     return LineInput(
-        description=f"{what}, {local:%d %b %Y %H:%M}",
-        unit_price=appointment.service.price,
+        description=description[:200],
+        unit_price=price,
         service=appointment.service,
         appointment=appointment,
     )
 
 
-def invoice_draft_for_appointment(*, appointment: Appointment, created_by: "StaffUser") -> Invoice:
+def invoice_draft_for_appointment(
+    *, appointment: Appointment, created_by: "StaffUser | None"
+) -> Invoice:
     """A draft invoice with the appointment's line, for a completed session, a late
-    cancellation or a no-show; an appointment is invoiced once (a constraint)."""
+    cancellation or a no-show; an appointment is invoiced once (a constraint). The
+    patient's row is locked first, as a package credit applied by hand is, so a session
+    is never both paid by a credit and invoiced at its price."""
     if appointment.status not in INVOICEABLE_STATUSES:
         raise BillingError(
             "Only a completed appointment, a late cancellation or a no-show can be invoiced.",
             code="not_invoiceable",
         )
-    if InvoiceLine.objects.filter(appointment=appointment).exists():
-        raise BillingError("This appointment is already invoiced.", code="already_invoiced")
-    return invoice_draft(
-        patient=appointment.patient,
-        lines=[appointment_line(appointment)],
-        created_by=created_by,
-    )
+    with transaction.atomic():
+        lock_patient(appointment.patient_id)
+        if InvoiceLine.objects.filter(appointment=appointment).exists():
+            raise BillingError("This appointment is already invoiced.", code="already_invoiced")
+        use = PackageUse.objects.select_related("package").filter(appointment=appointment).first()
+        return invoice_draft(
+            patient=appointment.patient,
+            lines=[appointment_line(appointment, package_use=use)],
+            created_by=created_by,
+        )
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
@@ -251,7 +269,11 @@ def _apply_held(invoice: Invoice, lines: list[InvoiceLine], *, now: dt.datetime)
 
 @transaction.atomic
 def invoice_issue(
-    *, invoice: Invoice, issued_by: "StaffUser", now: dt.datetime, notify_patient: bool = True
+    *,
+    invoice: Invoice,
+    issued_by: "StaffUser | None",
+    now: dt.datetime,
+    notify_patient: bool = True,
 ) -> Invoice:
     """Number the draft and store its figures: from now on nobody changes it (the database
     refuses). Eight queries whatever the number of lines: lock the patient and the invoice,

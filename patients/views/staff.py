@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.models import INVOICEABLE_STATUSES, Payment
 from billing.selectors import appointment_money_states, patient_credit, patient_invoices
+from billing.selectors.packages import patient_packages
 from booking.models import AppointmentStatus, WaitlistEntry
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
@@ -112,15 +113,22 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _money_for_user(request: HttpRequest, person: Patient, appointments: list) -> dict:
-    """The patient's invoices, latest payments, credit and each appointment's money state,
-    for staff who see invoices (five queries; the page's view is already logged)."""
+    """The patient's invoices, latest payments, credit, packages and each appointment's
+    money state, for staff who see invoices (six queries; the page's view is already
+    logged)."""
     if not request.user.has_perms(["billing.view_invoice", "billing.view_payment"]):
         return {"money": None}
+    packages = (
+        patient_packages(person.pk, now=timezone.now())
+        if request.user.has_perm("billing.view_package")
+        else []
+    )
     return {
         "money": appointment_money_states(a.pk for a in appointments),
         "invoices": patient_invoices(person.pk)[:10],
         "credit": patient_credit(person.pk),
         "payments": Payment.objects.filter(patient=person).order_by("-received_at", "-pk")[:5],
+        "packages": packages,
         "invoiceable": INVOICEABLE_STATUSES,
     }
 

@@ -266,7 +266,7 @@ def test_it_includes_invoices_in_every_state():
 
     states = [InvoiceBalance.of(i).state for i in with_balances(Invoice.objects.all())]
     assert set(states) == set(MoneyState)
-    assert len(states) == 10
+    assert len(states) == 11  # one of them a package's sale (billing.demo.seed_packages)
     assert CreditNote.objects.count() == 1
     assert Invoice.objects.filter(payer__name="Bupa", authorisation_number="PA-20931").exists()
     assert (
@@ -301,3 +301,21 @@ def test_it_prints_a_payment_link_of_an_unpaid_invoice(client, settings):
 def test_it_prints_no_payment_link_when_online_payments_are_off(settings):
     settings.CLINIC_ONLINE_PAYMENTS = False
     assert "Pay a demo invoice online" not in run_demo("--password", PASSWORD)
+
+
+@pytest.mark.django_db
+def test_it_sells_a_package_and_uses_part_of_it():
+    from billing.demo import PACKAGE_NAME
+    from billing.models import Package, PackageType
+    from billing.selectors.packages import package_balance
+
+    run_demo("--password", PASSWORD)
+
+    kind = PackageType.objects.get(name=PACKAGE_NAME)
+    assert (kind.sessions, kind.validity, kind.is_public) == (6, 6, True)
+    package = Package.objects.get(type=kind)
+    balance = package_balance(package, now=NOW)
+    assert balance.paid
+    assert 0 < balance.used < 6
+    run_demo("--password", PASSWORD)
+    assert Package.objects.count() == 1

@@ -31,10 +31,12 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from billing.gateways import stripe as gateway
+from billing.models import PackageType
 from billing.selectors.cards import current_terms
 from billing.services.cards import card_on_file_record
 from billing.services.credit_notes import credit_note_issue
 from billing.services.fees import fee_propose
+from billing.services.packages import package_sell
 from booking.models import ClinicClosure, SlotHold, TimeOff, WaitlistEntry
 from clinic import roles
 from clinic.models import Page, RateLimitHit, RecoveryCodes
@@ -102,6 +104,7 @@ READ_ONLY_ADMIN = {
     "billing.feeproposal",
     "billing.savedcard",
     "billing.cardsetup",
+    "billing.package",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -234,6 +237,11 @@ def world(clinic, patient):
         invoice=invoice, reason="Goodwill", issued_by=reviewer, now=NOW, amount=Decimal("5.00")
     )
     draft = factories.invoice(patient, "10.00", issued=False)
+    package_kind = PackageType.objects.create(
+        name="6 follow-ups", sessions=6, price=Decimal("250.00"), validity=6
+    )
+    package_kind.services.set([clinic.follow_up])
+    package = package_sell(patient=patient, package_type=package_kind, sold_by=reviewer, now=NOW)
     TOTPDevice.objects.create(user=reviewer, name="Phone", confirmed=True)
     # A card on file and a no-show fee waiting for the desk (their pages and admins).
     card_on_file_record(
@@ -275,6 +283,8 @@ def world(clinic, patient):
     by_page["billing_staff:fee_waive"] = {"pk": fee.pk}
     by_page["billing_staff:receipt_pdf"] = {"pk": paid.pk}
     by_page["billing_staff:credit_note_pdf"] = {"pk": credit_note.pk}
+    by_page["billing_staff:package_refund"] = {"pk": package.pk}
+    by_page["billing_portal:package_buy"] = {"pk": package_kind.pk}
     for name in ("invoice_issue", "invoice_discard"):
         by_page[f"billing_staff:{name}"] = {"pk": draft.pk}
     for name in ("line_update", "line_remove"):
@@ -483,6 +493,13 @@ SPOT_CHECKS = [
     ("manager", "billing_staff:fees", "allowed"),
     ("practitioner", "billing_staff:fees", "forbidden"),
     ("no_role", "billing_staff:fees", "forbidden"),
+    # Packages: the desk sells them and pays a session by a credit (POST only: the
+    # generated matrix posts); refunding unused credits is the manager's (a credit note);
+    # a practitioner does neither.
+    ("receptionist", "billing_staff:package_refund", "forbidden"),
+    ("practitioner", "billing_staff:package_sell", "forbidden"),
+    ("practitioner", "billing_staff:package_use", "forbidden"),
+    ("manager", "billing_staff:package_refund", "allowed"),
 ]
 
 
@@ -556,6 +573,7 @@ def test_app_models_are_all_in_the_admin_or_inline():
         "creditnoteline",
         "paymentallocation",
         "cashupline",
+        "packageuse",  # on its package's page
     }
     for app_label in ("clinic", "booking", "patients", "billing"):
         for model in apps.get_app_config(app_label).get_models():

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, seed_cards, seed_deposits, unpaid_pay_url
+from billing.demo import seed_billing, seed_cards, seed_deposits, seed_packages, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -226,6 +226,8 @@ class Command(BaseCommand):
             fee = seed_cards(patients=patients, now=now)
             # A deposit for new patients booking the initial assessment online.
             deposits = seed_deposits()
+            # A package type on sale and a patient's package partly used.
+            seed_packages(patients=patients, desk=front_office["reception"], now=now)
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"

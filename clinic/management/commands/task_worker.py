@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from clinic.models import WorkerHeartbeat
+from clinic.periodic import schedule_all
 
 HEARTBEAT_SECONDS = 30
 
@@ -40,7 +41,10 @@ def _beat_forever(worker_id: str, stop: threading.Event) -> None:
 
 
 class Command(DbWorkerCommand):
-    help = "Run the task worker (emails, reminders) and record its heartbeat for /healthz."
+    help = (
+        "Run the task worker (emails, reminders, nightly jobs) and record its heartbeat "
+        "for /healthz."
+    )
 
     def handle(self, **options: Any) -> None:
         stop = threading.Event()
@@ -48,6 +52,8 @@ class Command(DbWorkerCommand):
             target=_beat_forever, args=(options["worker_id"], stop), daemon=True
         )
         heart.start()
+        # The nightly jobs (clinic.periodic): queued once if none is waiting.
+        schedule_all(now=timezone.now())
         try:
             super().handle(**options)
         finally:

@@ -126,8 +126,9 @@ def test_the_account_page_reads_in_fixed_queries(desk, patient, django_assert_nu
         factories.payment(patient, "100.00", *[(invoice, "5.00") for invoice in invoices])
         # signed in (5); the patient; log the view; invoices with balances; their lines;
         # payments; their allocations; the allocations' invoices; refunds; the credit;
-        # the saved card; the cancellation fees
-        with django_assert_num_queries(5 + 11):
+        # the saved card; the cancellation fees; packages with their credits; whether any
+        # package is on sale to sell
+        with django_assert_num_queries(5 + 13):
             assert desk.get(url("account", patient.pk)).status_code == 200
 
 
