@@ -11,6 +11,7 @@ from billing.models import (
     CreditNote,
     CreditNoteLine,
     DocumentSequence,
+    GiftVoucher,
     Invoice,
     InvoiceLine,
     Payer,
@@ -18,6 +19,7 @@ from billing.models import (
     PaymentAllocation,
     ProviderEvent,
     Refund,
+    VoucherRedemption,
 )
 from clinic.admin_mixins import ReadOnlyAdmin
 from patients.admin import AccessLoggedAdmin
@@ -212,3 +214,36 @@ class CashUpAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     date_hierarchy = "day"
     fields = readonly_fields = ("location", "day", "closed_by", "closed_at", "note")
     inlines = [CashUpLineInline]
+
+
+class VoucherRedemptionInline(ReadOnlyAdmin, admin.TabularInline):
+    model = VoucherRedemption
+    fields = readonly_fields = ("at", "amount", "payment")
+    extra = 0
+
+
+@admin.register(GiftVoucher)
+class GiftVoucherAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
+    """Vouchers as sold and spent; the code is never here (only its last four characters):
+    the desk's voucher pages sell, send and spend them."""
+
+    access_record = "gift voucher"
+    patient_field = "buyer"
+    list_display = ["issued_at", "code_last4", "recipient_name", "amount", "expires_on", "status"]
+    list_filter = ["status"]
+    search_fields = ["code_last4", "recipient_name", "recipient_email"]
+    fields = readonly_fields = (
+        "amount",
+        "currency",
+        "code_last4",
+        "code_sent_at",
+        "buyer",
+        "recipient_name",
+        "recipient_email",
+        "message",
+        "sale_invoice",
+        "issued_at",
+        "expires_on",
+        "status",
+    )
+    inlines = [VoucherRedemptionInline]

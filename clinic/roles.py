@@ -142,6 +142,17 @@ CASH_UP = Capability(
     ("billing.view_cashup", "billing.add_cashup", "billing.view_cashupline"),
 )
 
+GIFT_VOUCHERS = Capability(
+    "Gift vouchers: sell one, email or show its code once paid, spend one on an invoice, "
+    "the list with balances and expiry",
+    (
+        "billing.view_giftvoucher",
+        "billing.add_giftvoucher",
+        "billing.change_giftvoucher",
+        "billing.view_voucherredemption",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -156,10 +167,18 @@ CAPABILITIES: dict[str, Capability] = {
     "takings": TAKINGS,
     "own takings": OWN_TAKINGS,
     "cash-up": CASH_UP,
+    "gift vouchers": GIFT_VOUCHERS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
-    RECEPTIONIST: ("front desk", "contact details", "waitlist", "take payments", "cash-up"),
+    RECEPTIONIST: (
+        "front desk",
+        "contact details",
+        "waitlist",
+        "take payments",
+        "cash-up",
+        "gift vouchers",
+    ),
     PRACTITIONER: (
         "front desk",
         "contact details",
@@ -182,6 +201,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "takings",
         "own takings",
         "cash-up",
+        "gift vouchers",
     ),
 }
 

@@ -20,6 +20,7 @@ from billing.models.payments import (
     RefundMethod,
 )
 from billing.models.sequences import DocumentKind, DocumentSequence
+from billing.models.vouchers import GiftVoucher, VoucherRedemption, VoucherStatus
 
 __all__ = [
     "DESK_METHODS",
@@ -32,6 +33,7 @@ __all__ = [
     "CreditNoteLine",
     "DocumentKind",
     "DocumentSequence",
+    "GiftVoucher",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -44,4 +46,6 @@ __all__ = [
     "Refund",
     "RefundMethod",
     "VatStatus",
+    "VoucherRedemption",
+    "VoucherStatus",
 ]

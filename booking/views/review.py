@@ -8,11 +8,14 @@ import datetime as dt
 from typing import TypedDict
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from billing.services.errors import BillingError
+from billing.services.vouchers import NOT_VALID, tries_allowed, voucher_apply_at_booking
 from booking.forms.public import ANY
 from booking.models import (
     Appointment,
@@ -112,33 +115,49 @@ def book_review(request: HttpRequest) -> HttpResponse:
             now=now,
         ):
             return limited(request, "bookings")
+        # A gift voucher code, optional: tried (and counted) before the booking's
+        # transaction, so a refusal that undoes the booking still counts the try.
+        voucher_code = request.POST.get("voucher_code", "").strip()[:40]
+        context["voucher_code"] = voucher_code
+        if (
+            voucher_code
+            and not _booked(pending["key"])
+            and not tries_allowed(code=voucher_code, ip=client_ip(request), now=now)
+        ):
+            return limited(request, "gift voucher codes")
         try:
-            if patient is not None and pending["portal"]:
-                # A signed-in patient is known: their own record, and a follow-up is
-                # confirmed if they have had their first visit (the service checks).
-                appointment_book(
-                    patient=patient,
-                    service=pending["service"],
-                    location=pending["location"],
-                    start=pending["start"],
-                    practitioner=pending["practitioner"],
-                    source=AppointmentSource.ONLINE,
-                    now=now,
-                    hold_token=token,
-                    patient_cap=True,
-                    idempotency_key=pending["key"],
-                )
-            else:
-                online_booking_make(
-                    details=pending["patient"],
-                    service=pending["service"],
-                    location=pending["location"],
-                    practitioner=pending["practitioner"],
-                    start=pending["start"],
-                    now=now,
-                    hold_token=token,
-                    idempotency_key=pending["key"],
-                )
+            with transaction.atomic():
+                if patient is not None and pending["portal"]:
+                    # A signed-in patient is known: their own record, and a follow-up is
+                    # confirmed if they have had their first visit (the service checks).
+                    appointment = appointment_book(
+                        patient=patient,
+                        service=pending["service"],
+                        location=pending["location"],
+                        start=pending["start"],
+                        practitioner=pending["practitioner"],
+                        source=AppointmentSource.ONLINE,
+                        now=now,
+                        hold_token=token,
+                        patient_cap=True,
+                        idempotency_key=pending["key"],
+                    )
+                else:
+                    appointment = online_booking_make(
+                        details=pending["patient"],
+                        service=pending["service"],
+                        location=pending["location"],
+                        practitioner=pending["practitioner"],
+                        start=pending["start"],
+                        now=now,
+                        hold_token=token,
+                        idempotency_key=pending["key"],
+                    )
+                voucher_apply_at_booking(appointment=appointment, code=voucher_code, now=now)
+        except BillingError:
+            # Whatever the reason (unknown, spent, expired): one answer, nothing booked.
+            context["voucher_error"] = NOT_VALID
+            return render(request, "booking/book_review.html", context, status=400)
         except BookingError as error:
             context.update(
                 error=error.message,
