@@ -238,10 +238,11 @@ def voucher_apply_at_booking(
     with transaction.atomic():
         patient = lock_patient(appointment.patient_id)
         balance = voucher_figures(found).balance
-        amount = min(balance, appointment.service.price)
+        price = Decimal(appointment.service.price)
+        amount = min(balance, price)
         if amount <= 0:
             # Free sessions take nothing; a spent voucher is refused as any other.
-            if appointment.service.price <= 0:
+            if price <= 0:
                 return None
             raise BillingError(NOT_VALID, code="voucher_used_up")
         _, _, redemption = _redeem(
