@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from billing.links import pay_path
-from billing.models import Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
+from billing.models import GiftVoucher, Invoice, InvoiceStatus, Payer, PayerKind, VatStatus
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
+from billing.selectors.vouchers import voucher_figures
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import (
     LineInput,
@@ -19,6 +20,8 @@ from billing.services.invoices import (
     invoice_update,
 )
 from billing.services.payments import Allocation, payment_take
+from billing.services.voucher_sales import voucher_sell
+from billing.services.vouchers import voucher_code_issue, voucher_find
 from booking.links import absolute
 from booking.models import Appointment, AppointmentStatus
 from patients.models import Patient
@@ -152,3 +155,45 @@ def unpaid_pay_url(patients: list[Patient]) -> str | None:
         if InvoiceBalance.of(invoice).state == MoneyState.UNPAID:
             return absolute(pay_path(invoice))
     return None
+
+
+# A gift voucher a visitor of the demo can spend when booking online (bin/run prints it).
+DEMO_VOUCHER_CODE = "XMAS-2027-GFTV-D3M0"
+
+
+def seed_vouchers(*, patients: list[Patient], desk: "StaffUser", now: dt.datetime) -> int:
+    """Two gift vouchers bought by the first demo patient: £100 paid at the desk with the
+    known code above, and £30 still awaiting payment. Nothing when the demo has vouchers
+    already. Returns how many were made."""
+    if not patients or GiftVoucher.objects.filter(buyer__in=patients).exists():
+        return 0
+    buyer = patients[0]
+    gift = voucher_sell(
+        buyer=buyer,
+        amount=Decimal("100.00"),
+        recipient_name="Demo Visitor",
+        recipient_email="",
+        message="Happy holidays!",
+        sold_by=desk,
+        now=now,
+    )
+    _pay_in_full(gift.sale_invoice, method="card", by=desk, now=now)
+    voucher_code_issue(voucher=gift, now=now, code=DEMO_VOUCHER_CODE)
+    voucher_sell(
+        buyer=buyer,
+        amount=Decimal("30.00"),
+        recipient_name="Alex Friend",
+        recipient_email="",
+        message="",
+        sold_by=desk,
+        now=now,
+    )
+    return 2
+
+
+def demo_voucher_code() -> str | None:
+    """The demo voucher's code while it has a balance left, to print for visitors."""
+    voucher = voucher_find(DEMO_VOUCHER_CODE)
+    if voucher is None or voucher_figures(voucher).balance <= 0:
+        return None
+    return DEMO_VOUCHER_CODE

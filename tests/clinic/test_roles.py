@@ -458,6 +458,15 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:invoice_pdf", "forbidden"),
     ("practitioner", "billing_staff:receipt_pdf", "forbidden"),
     ("practitioner", "billing_staff:credit_note_pdf", "forbidden"),
+    # Gift vouchers: the front desk and the manager sell and spend them; a practitioner
+    # sees none (the voucher page names its buyer).
+    ("receptionist", "billing_staff:vouchers", "allowed"),
+    ("receptionist", "billing_staff:voucher_new", "allowed"),
+    ("receptionist", "billing_staff:voucher", "allowed"),
+    ("manager", "billing_staff:vouchers", "allowed"),
+    ("practitioner", "billing_staff:vouchers", "forbidden"),
+    ("practitioner", "billing_staff:voucher", "forbidden"),
+    ("practitioner", "billing_staff:voucher_apply", "forbidden"),
 ]
 
 

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, unpaid_pay_url
+from billing.demo import demo_voucher_code, seed_billing, seed_vouchers, unpaid_pay_url
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -221,10 +221,14 @@ class Command(BaseCommand):
                 manager=front_office["manager"],
                 now=now,
             )
+            # Gift vouchers, one with a known code to spend online (billing/demo.py).
+            seed_vouchers(patients=patients, desk=front_office["reception"], now=now)
         self.report(booked=booked, created=created, password=password)
         if settings.CLINIC_ONLINE_PAYMENTS and (pay_url := unpaid_pay_url(patients)):
             # bin/run starts the local Stripe beside the demo: pay with its test cards.
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
+        if code := demo_voucher_code():
+            self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))

@@ -64,7 +64,7 @@ def test_a_code_is_16_unambiguous_characters_in_groups_and_read_forgivingly():
     groups = code.split("-")
     assert [len(g) for g in groups] == [4, 4, 4, 4]
     assert all(ch in ALPHABET for ch in "".join(groups))
-    assert len(ALPHABET) == 32  # 16 × 5 = 80 bits
+    assert len(ALPHABET) == 32  # 16 characters of 5 bits: 80 bits
     assert code_normalised(code.lower().replace("-", " ")) == code.replace("-", "")
     assert code_normalised("ABCD EFGH JKMN PQRO") == "ABCDEFGHJKMNPQR0"  # O read as 0
     assert code_normalised("IL00-0000-0000-0000") == "1100000000000000"
