@@ -66,3 +66,65 @@ def test_a_voucher_is_used_across_two_online_bookings(visitor):
         (True, Decimal("25.00")),
     ]
     assert voucher_figures(voucher).balance == Decimal("0.00")
+
+
+def test_a_voucher_is_bought_online_and_the_desk_finds_it(
+    chromium, live_server, online_payments, request
+):
+    """The public page, Stripe's hosted page, the thanks page; the code reaches the
+    recipient after the webhook; the desk's list and voucher page. Real time: Stripe's
+    signed event is refused five minutes out of time."""
+    from django.core import mail
+
+    from billing.models import GiftVoucher
+    from clinic.roles import RECEPTIONIST
+    from clinic.stripe_client import WEBHOOK_PATH
+    from tests.browser.visitor import Visitor, sign_in
+
+    online_payments.register_webhook(url=live_server.url + WEBHOOK_PATH)
+    buyer = Visitor.start(chromium, base_url=live_server.url, name=request.node.name)
+    try:
+        buyer.visit("/gift-vouchers/")
+        buyer.page.get_by_label("£50.00").check()
+        fields = {
+            "recipient_name": "Robin Gift",
+            "recipient_email": "robin@example.com",
+            "message": "Happy birthday",
+        }
+        for name, value in (fields | DETAILS).items():
+            buyer.page.fill(f"[name={name}]", value)
+        buyer.shot("voucher-buy")
+        with buyer.page.expect_navigation(url=f"{online_payments.url}/**"):
+            buyer.page.get_by_role("button", name="Pay by card").click()
+        stripe_page = buyer.page
+        assert "£50.00" in stripe_page.inner_text("body")
+        stripe_page.get_by_label("Visa ending 4242").check()
+        with stripe_page.expect_navigation(url=f"{live_server.url}/gift-vouchers/thanks/**"):
+            stripe_page.get_by_role("button", name="Pay").click()
+        buyer.check()
+        assert "Thank you" in buyer.text()
+        buyer.shot("voucher-bought")
+    finally:
+        buyer.close()
+
+    import time
+
+    deadline = time.monotonic() + 15
+    while not any(m.to == ["robin@example.com"] for m in mail.outbox):
+        assert time.monotonic() < deadline, "no voucher email after Stripe's event"
+        time.sleep(0.1)
+    voucher = GiftVoucher.objects.get()
+    assert voucher.code_last4
+
+    desk = Visitor.start(chromium, base_url=live_server.url, name=f"{request.node.name}-desk")
+    try:
+        rita = factories.staff(username="rita", role=RECEPTIONIST, password="desk-pass-for-tests")
+        sign_in(desk, rita, password="desk-pass-for-tests")
+        desk.visit(f"/staff/billing/vouchers/?q={voucher.code_last4}")
+        assert "Robin Gift" in desk.text()
+        assert "Active" in desk.text()
+        desk.visit(f"/staff/billing/vouchers/{voucher.pk}/")
+        assert "£50.00" in desk.text()
+        desk.shot("voucher-desk")
+    finally:
+        desk.close()

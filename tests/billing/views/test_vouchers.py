@@ -141,6 +141,7 @@ def test_the_balance_page_answers_the_same_for_any_code_that_cannot_be_used(clie
     assert client.get(url).status_code == 200
     good = client.post(url, {"code": code.lower()})
     assert good.status_code == 200
+    assert "no-store" in good["Cache-Control"]
     assert "£50.00 left" in good.text
     answers = [
         client.post(url, {"code": code_new()}),  # a guess
