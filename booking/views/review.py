@@ -5,6 +5,7 @@ the commit nothing that can fail runs before the answer (decision 0022).
 """
 
 import datetime as dt
+from contextlib import nullcontext
 from typing import TypedDict
 
 from django.conf import settings
@@ -125,8 +126,11 @@ def book_review(request: HttpRequest) -> HttpResponse:
             and not tries_allowed(code=voucher_code, ip=client_ip(request), now=now)
         ):
             return limited(request, "gift voucher codes")
+        # With a code, the booking and the voucher's payment are one transaction (a
+        # refusal books nothing); without, the booking commits on its own as before.
+        together = transaction.atomic() if voucher_code else nullcontext()
         try:
-            with transaction.atomic():
+            with together:
                 if patient is not None and pending["portal"]:
                     # A signed-in patient is known: their own record, and a follow-up is
                     # confirmed if they have had their first visit (the service checks).

@@ -287,3 +287,19 @@ def test_tries_are_limited_per_address(db):
     assert tries_allowed(code=code_new(), ip="203.0.113.10", now=now)
     with time_machine.travel(now + dt.timedelta(hours=2)):
         assert tries_allowed(code=code_new(), ip="203.0.113.9", now=now + dt.timedelta(hours=2))
+
+
+def test_a_sale_schedules_the_task_workers_expiry_run(patient, django_capture_on_commit_callbacks):
+    from django.tasks import task_backends
+
+    deferred = task_backends["deferred"]
+    deferred.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        voucher = sold(patient)
+    (run,) = [r for r in deferred.results if r.task.name == "expire_vouchers"]
+    assert run.task.run_after == dt.datetime(2029, 1, 5, 0, 5, tzinfo=dt.UTC)  # London, GMT
+    deferred.clear()
+    with time_machine.travel(dt.datetime(2029, 1, 5, 0, 5, tzinfo=dt.UTC)):
+        assert run.task.call() == "expired 1"
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.EXPIRED
