@@ -47,6 +47,7 @@ urlpatterns = [
     path("takings/refunds.csv", takings.refunds_csv, name="takings_refunds_csv"),
     path("takings/cash-up/", takings.cash_up, name="cash_up"),
     path("vouchers/", vouchers.vouchers, name="vouchers"),
+    path("vouchers/new/", vouchers.voucher_new_buyer, name="voucher_new_buyer"),
     path("vouchers/<int:pk>/", vouchers.voucher_detail, name="voucher"),
     path("vouchers/<int:pk>/send/", vouchers.voucher_send, name="voucher_send"),
     path("vouchers/<int:pk>/code/", vouchers.voucher_show_code, name="voucher_code"),

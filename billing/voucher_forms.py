@@ -43,6 +43,36 @@ class DeskVoucherForm(RecipientFields):
         super().__init__(*args, **kwargs)
 
 
+class DeskBuyerVoucherForm(DeskVoucherForm, PatientDetailsForm):
+    """A sale to someone who is not yet a patient: their details make the record the sale
+    invoice needs (found, not duplicated, if they are one already)."""
+
+    field_order = [
+        "amount",
+        "recipient_name",
+        "recipient_email",
+        "message",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in [
+            ("first_name", "Buyer's first name"),
+            ("last_name", "Buyer's last name"),
+            ("email", "Buyer's email"),
+            ("phone", "Buyer's phone"),
+            ("date_of_birth", "Buyer's date of birth"),
+        ]:
+            self.fields[name].label = label
+        self.fields["email"].help_text = "The receipt and a copy of the voucher go here."
+        self.fields["phone"].help_text = ""
+
+
 class PublicVoucherForm(RecipientFields, PatientDetailsForm):
     """The buyer's details are a booking's: the sale invoice is theirs (decision 0106)."""
 

@@ -2,6 +2,7 @@
 page (send or show its code), and a code spent on an invoice (decision 0106)."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,11 +20,12 @@ from billing.services.vouchers import (
     voucher_redeem_on_invoice,
 )
 from billing.views.common import get_invoice, get_patient, log_view, refused
-from billing.voucher_forms import DeskVoucherForm, VoucherApplyForm
+from billing.voucher_forms import DeskBuyerVoucherForm, DeskVoucherForm, VoucherApplyForm
 from booking.views.public import limited
 from clinic.access import staff_required, staff_user
 from clinic.headers import client_ip
 from clinic.money import format_money
+from patients.services import patient_from_details
 
 VIEW, SELL, CHANGE = (
     "billing.view_giftvoucher",
@@ -79,6 +81,44 @@ def voucher_new(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if form.is_bound else 200
     context = {"patient": patient, "form": form}
     return render(request, "staff/billing/voucher_new.html", context, status=status)
+
+
+@staff_required(SELL, "billing.add_invoice", "billing.view_invoice", "patients.add_patient")
+@require_http_methods(["GET", "POST"])
+def voucher_new_buyer(request: HttpRequest) -> HttpResponse:
+    """Sell a voucher to someone who is not a patient yet: their details make the record
+    the invoice needs (an existing one with the same email and date of birth is used)."""
+    form = DeskBuyerVoucherForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                buyer = patient_from_details(form.session_data())
+                voucher = voucher_sell(
+                    buyer=buyer,
+                    amount=data["amount"],
+                    recipient_name=data["recipient_name"],
+                    recipient_email=data["recipient_email"],
+                    message=data["message"],
+                    sold_by=staff_user(request),
+                    now=timezone.now(),
+                    idempotency_key=data["idempotency_key"],
+                )
+        except BillingError as error:
+            form.add_error(None, error.message)
+        else:
+            log_view(request, buyer, "gift voucher sale")
+            messages.success(
+                request,
+                f"Gift voucher of {format_money(voucher.amount)} sold: take the payment for "
+                f"invoice {voucher.sale_invoice.number}, then send or show its code.",
+            )
+            url = reverse("billing_staff:payment_new", args=[buyer.pk])
+            return redirect(f"{url}?invoice={voucher.sale_invoice_id}")
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "staff/billing/voucher_new.html", {"patient": None, "form": form}, status=status
+    )
 
 
 def _voucher(pk: int) -> GiftVoucher:

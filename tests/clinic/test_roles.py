@@ -467,6 +467,8 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:vouchers", "forbidden"),
     ("practitioner", "billing_staff:voucher", "forbidden"),
     ("practitioner", "billing_staff:voucher_apply", "forbidden"),
+    ("receptionist", "billing_staff:voucher_new_buyer", "allowed"),
+    ("practitioner", "billing_staff:voucher_new_buyer", "forbidden"),
 ]
 
 

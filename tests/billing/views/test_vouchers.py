@@ -71,6 +71,41 @@ def test_the_desk_sells_a_voucher_and_goes_on_to_take_its_payment(desk, patient)
     assert PatientAccessLog.objects.filter(patient=patient, record="gift voucher sale").exists()
 
 
+def test_the_desk_sells_to_someone_not_yet_a_patient(desk, patient):
+    page = desk.get(staff_url("voucher_new_buyer"))
+    assert page.status_code == 200
+    data = BUYER | {
+        "amount": "60.00",
+        "recipient_name": "Robin Gift",
+        "idempotency_key": page.context["form"].initial["idempotency_key"],
+    }
+    answer = desk.post(staff_url("voucher_new_buyer"), data)
+    assert answer.status_code == 302, answer.content
+    buyer = Patient.objects.get(email="sam@example.com")
+    voucher = GiftVoucher.objects.get()
+    assert voucher.buyer == buyer
+    assert voucher.sale_invoice.patient == buyer
+    assert answer.url.startswith(staff_url("payment_new", buyer.pk))
+    # The same details again find the same record.
+    again = desk.post(staff_url("voucher_new_buyer"), data | {"idempotency_key": "another"})
+    assert again.status_code == 302
+    assert Patient.objects.filter(email="sam@example.com").count() == 1
+    assert GiftVoucher.objects.filter(buyer=buyer).count() == 2
+
+
+def test_the_list_reads_in_one_query_however_many_vouchers(
+    desk, patient, django_assert_num_queries
+):
+    for _ in range(3):
+        paid_voucher(patient)
+    desk.get(staff_url("vouchers"))  # warm the session and permissions
+    with django_assert_num_queries(6):
+        # session, user, the second factor's device, the user's and the group's
+        # permissions, and one for the vouchers with their redemptions and sale figures
+        page = desk.get(staff_url("vouchers"))
+    assert page.text.count("Robin Gift") == 3
+
+
 def test_the_list_shows_state_balance_and_expiry_and_finds_by_last_four(desk, patient):
     _voucher, code = paid_voucher(patient)
     sold(patient, "30.00", recipient_name="Alex Other")
