@@ -129,13 +129,18 @@ def _voucher(pk: int) -> GiftVoucher:
 @require_GET
 def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voucher = _voucher(pk)
-    log_view(request, voucher.buyer, "gift voucher", detail=str(voucher))
+    redemptions = list(voucher.redemptions.select_related("payment__patient"))
+    # The buyer's purchase and what each patient who spent it paid with it: both logged.
+    readers = {voucher.buyer.pk: voucher.buyer}
+    readers |= {r.payment.patient_id: r.payment.patient for r in redemptions}
+    for patient in readers.values():
+        log_view(request, patient, "gift voucher", detail=str(voucher))
     figures = voucher_figures(voucher)
     context = {
         "voucher": voucher,
         "figures": figures,
         "state": figures.state(timezone.localdate()),
-        "redemptions": voucher.redemptions.select_related("payment__patient"),
+        "redemptions": redemptions,
     }
     return render(request, "staff/billing/voucher.html", context)
 

@@ -120,12 +120,16 @@ def test_the_list_shows_state_balance_and_expiry_and_finds_by_last_four(desk, pa
     assert "Alex Other" not in found.text
 
 
-def test_the_voucher_page_is_in_the_buyers_access_log(desk, patient):
-    voucher, _ = paid_voucher(patient)
+def test_the_voucher_page_is_in_the_access_log_of_its_buyer_and_who_spent_it(desk, patient, dana):
+    voucher, code = paid_voucher(patient)
+    invoice = factories.invoice(dana, "60.00")
+    desk.post(staff_url("voucher_apply", invoice.pk), {"code": code, "amount": "20.00"})
     page = desk.get(staff_url("voucher", voucher.pk))
     assert page.status_code == 200
-    assert "£50.00" in page.text
-    assert PatientAccessLog.objects.filter(patient=patient, record="gift voucher").exists()
+    assert "£30.00" in page.text  # the balance
+    assert "Dana" in page.text
+    for who in (patient, dana):
+        assert PatientAccessLog.objects.filter(patient=who, record="gift voucher").exists()
 
 
 def test_the_desk_shows_a_new_code_once_and_the_old_one_stops_working(desk, patient):
