@@ -18,6 +18,8 @@ from billing.models import (
     VoucherStatus,
 )
 from billing.selectors import invoice_balance, patient_credit
+from billing.selectors.cash_ups import cash_up_expected
+from billing.selectors.revenue import revenue
 from billing.selectors.takings import load_takings
 from billing.selectors.vouchers import voucher_figures, voucher_liabilities
 from billing.services.errors import BillingError
@@ -250,6 +252,11 @@ def test_takings_count_the_sale_and_never_the_voucher_spent(clinic, patient, dan
         first_day=day, last_day=day, as_of=day, zone=dt.UTC, practitioner_id=clinic.alice.pk
     )
     assert mine.total == Decimal("0.00")
+    # The location's revenue counts money paid there: the voucher's spending is not.
+    assert revenue(location=clinic.location, first_day=day, last_day=day).paid == Decimal("0")
+    # The cash-up expects the card payment of the sale, and nothing for the voucher.
+    expected = cash_up_expected(location=clinic.location, day=day)
+    assert sum(expected.by_method.values()) + expected.unplaced == FIFTY
 
 
 def test_the_code_is_emailed_once_the_sale_is_paid(

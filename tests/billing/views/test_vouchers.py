@@ -274,6 +274,15 @@ def test_a_voucher_bought_online_is_emailed_after_the_webhook(client, live_serve
     assert "received your payment" in thanks.text
 
 
+def test_a_tampered_thanks_link_is_a_404(client, patient):
+    from django.core import signing
+
+    sold(patient)
+    forged = signing.dumps(GiftVoucher.objects.get().pk, salt="another salt")
+    assert client.get(reverse("billing:gift_voucher_thanks", args=[forged])).status_code == 404
+    assert client.get(reverse("billing:gift_voucher_thanks", args=["nonsense"])).status_code == 404
+
+
 def test_the_buy_page_checks_the_amount(client, settings, db):
     settings.CLINIC_ONLINE_PAYMENTS = True
     page = client.post(
