@@ -22,6 +22,7 @@ from billing.models import (
     CardSource,
     FeeProposal,
     FeeStatus,
+    GiftVoucher,
     Invoice,
     InvoiceStatus,
     Package,
@@ -38,6 +39,7 @@ from billing.models import (
 )
 from billing.selectors import InvoiceBalance, MoneyState, with_balances
 from billing.selectors.cards import card_in_use, current_terms
+from billing.selectors.vouchers import voucher_figures
 from billing.services.cards import card_on_file_record
 from billing.services.credit_notes import credit_note_issue
 from billing.services.fees import fee_propose
@@ -50,6 +52,8 @@ from billing.services.invoices import (
 )
 from billing.services.packages import package_credit_use, package_sell
 from billing.services.payments import Allocation, payment_take
+from billing.services.voucher_sales import voucher_sell
+from billing.services.vouchers import voucher_code_issue, voucher_find
 from booking.links import absolute
 from booking.models import Appointment, AppointmentStatus, Service
 from clinic.stripe_client import stripe_client
@@ -396,3 +400,47 @@ def seed_packages(
     for session in own:
         package_credit_use(package=package, appointment=session, used_by=desk, now=now)
     return package
+
+
+# A gift voucher a visitor of the demo can spend when booking online (bin/run prints it).
+DEMO_VOUCHER_CODE = "XMAS-2027-GFTV-D3M0"
+
+
+def seed_vouchers(*, patients: list[Patient], desk: "StaffUser", now: dt.datetime) -> int:
+    """Two gift vouchers bought by the first demo patient: £100 paid at the desk with the
+    known code above, and £30 still awaiting payment. Nothing when the demo has vouchers
+    already. Returns how many were made."""
+    if not patients or GiftVoucher.objects.filter(buyer__in=patients).exists():
+        return 0
+    buyer = patients[0]
+    gift = voucher_sell(
+        buyer=buyer,
+        amount=Decimal("100.00"),
+        recipient_name="Demo Visitor",
+        recipient_email="",
+        message="Happy holidays!",
+        sold_by=desk,
+        now=now,
+        schedule_expiry=False,
+    )
+    _pay_in_full(gift.sale_invoice, method="card", by=desk, now=now)
+    voucher_code_issue(voucher=gift, now=now, code=DEMO_VOUCHER_CODE)
+    voucher_sell(
+        buyer=buyer,
+        amount=Decimal("30.00"),
+        recipient_name="Alex Friend",
+        recipient_email="",
+        message="",
+        sold_by=desk,
+        now=now,
+        schedule_expiry=False,
+    )
+    return 2
+
+
+def demo_voucher_code() -> str | None:
+    """The demo voucher's code while it has a balance left, to print for visitors."""
+    voucher = voucher_find(DEMO_VOUCHER_CODE)
+    if voucher is None or voucher_figures(voucher).balance <= 0:
+        return None
+    return DEMO_VOUCHER_CODE

@@ -167,6 +167,10 @@ def _render(kind: str, context: dict[str, Any]) -> bytes:
     context["exempt"] = any(
         isinstance(line, Line) and line.vat_status == VatStatus.EXEMPT.label for line in lines
     )
+    context["outside_scope"] = any(
+        isinstance(line, Line) and line.vat_status == VatStatus.OUTSIDE_SCOPE.label
+        for line in lines
+    )
     return html_to_pdf(render_to_string(f"billing/pdf/{kind}.html", context))
 
 

@@ -10,6 +10,7 @@ from billing.views import (
     packages,
     payments,
     takings,
+    vouchers,
 )
 
 app_name = "billing_staff"
@@ -54,4 +55,11 @@ urlpatterns = [
     path("takings/payments.csv", takings.payments_csv, name="takings_payments_csv"),
     path("takings/refunds.csv", takings.refunds_csv, name="takings_refunds_csv"),
     path("takings/cash-up/", takings.cash_up, name="cash_up"),
+    path("vouchers/", vouchers.vouchers, name="vouchers"),
+    path("vouchers/new/", vouchers.voucher_new_buyer, name="voucher_new_buyer"),
+    path("vouchers/<int:pk>/", vouchers.voucher_detail, name="voucher"),
+    path("vouchers/<int:pk>/send/", vouchers.voucher_send, name="voucher_send"),
+    path("vouchers/<int:pk>/code/", vouchers.voucher_show_code, name="voucher_code"),
+    path("patients/<int:pk>/vouchers/new/", vouchers.voucher_new, name="voucher_new"),
+    path("invoices/<int:pk>/voucher/", vouchers.voucher_apply, name="voucher_apply"),
 ]

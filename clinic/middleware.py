@@ -36,6 +36,10 @@ PRIVATE_VIEWS = {
     "booking:details",
     "booking:review",
     "booking:confirmed",
+    # Gift vouchers: the buyer's details, a voucher's balance.
+    "billing:gift_vouchers",
+    "billing:gift_voucher_thanks",
+    "billing:voucher_balance",
 }
 SEEN_KEY = "clinic_seen_at"
 SIGNED_IN_KEY = "clinic_signed_in_at"

@@ -194,6 +194,17 @@ PACKAGE_TYPES = Capability(
     ),
 )
 
+GIFT_VOUCHERS = Capability(
+    "Gift vouchers: sell one, email or show its code once paid, spend one on an invoice, "
+    "the list with balances and expiry",
+    (
+        "billing.view_giftvoucher",
+        "billing.add_giftvoucher",
+        "billing.change_giftvoucher",
+        "billing.view_voucherredemption",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -213,6 +224,7 @@ CAPABILITIES: dict[str, Capability] = {
     "cancellation terms": CANCELLATION_TERMS,
     "packages": PACKAGES,
     "package types and refunds": PACKAGE_TYPES,
+    "gift vouchers": GIFT_VOUCHERS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -224,6 +236,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "cash-up",
         "card fees",
         "packages",
+        "gift vouchers",
     ),
     PRACTITIONER: (
         "front desk",
@@ -252,6 +265,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "cancellation terms",
         "packages",
         "package types and refunds",
+        "gift vouchers",
     ),
 }
 

@@ -41,6 +41,7 @@ from billing.models.payments import (
 )
 from billing.models.policies import PaymentPolicy, PolicyKind, PolicyPatients
 from billing.models.sequences import DocumentKind, DocumentSequence
+from billing.models.vouchers import GiftVoucher, VoucherRedemption, VoucherStatus
 
 __all__ = [
     "DESK_METHODS",
@@ -64,6 +65,7 @@ __all__ = [
     "FeeKind",
     "FeeProposal",
     "FeeStatus",
+    "GiftVoucher",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -86,5 +88,7 @@ __all__ = [
     "SavedCard",
     "ValidityUnit",
     "VatStatus",
+    "VoucherRedemption",
+    "VoucherStatus",
     "credit_value",
 ]

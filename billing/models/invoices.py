@@ -33,6 +33,9 @@ class VatStatus(models.TextChoices):
     EXEMPT = "exempt", "Exempt"
     STANDARD = "standard", "Standard rate"
     ZERO = "zero", "Zero rate"
+    # Not a supply: a multi-purpose voucher's sale (HMRC VAT Notice 700/7); VAT, if any,
+    # falls on what it is spent on (decision 0106).
+    OUTSIDE_SCOPE = "outside", "Outside the scope of VAT"
 
 
 class Invoice(models.Model):
@@ -185,12 +188,19 @@ class InvoiceLine(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(vat_status=VatStatus.STANDARD, vat_rate__gt=0, vat_rate__lte=100)
-                    | Q(vat_status__in=[VatStatus.EXEMPT, VatStatus.ZERO], vat_rate=0)
+                    | Q(
+                        vat_status__in=[
+                            VatStatus.EXEMPT,
+                            VatStatus.ZERO,
+                            VatStatus.OUTSIDE_SCOPE,
+                        ],
+                        vat_rate=0,
+                    )
                 ),
                 name="invoiceline_vat_rate_fits_status",
                 violation_error_message=(
-                    "A standard-rated line needs a VAT rate above 0 %%; an exempt or "
-                    "zero-rated line has a VAT rate of 0 %%."
+                    "A standard-rated line needs a VAT rate above 0 %%; an exempt, "
+                    "zero-rated or outside-the-scope line has a VAT rate of 0 %%."
                 ),
             ),
             models.CheckConstraint(

@@ -17,6 +17,9 @@ class PaymentMethod(models.TextChoices):
     INSURER = "insurer", "Insurer remittance"
     # Card payments through the payment provider's hosted page; recorded by its webhook.
     ONLINE = "online", "Online"
+    # Part of a gift voucher spent (billing.models.vouchers): the money came in when the
+    # voucher was sold, so takings and cash-ups never count it again.
+    VOUCHER = "voucher", "Gift voucher"
 
 
 # What the desk records by hand; online payments come from the provider alone.

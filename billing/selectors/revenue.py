@@ -26,6 +26,7 @@ from billing.models import (
 )
 from billing.selectors import day_bounds
 from billing.selectors.cash_ups import payment_location
+from billing.selectors.takings import NOT_TAKINGS
 from clinic.models import Location
 
 
@@ -85,6 +86,7 @@ def revenue(*, location: Location, first_day: dt.date, last_day: dt.date) -> Rev
     )
     paid = (
         Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+        .exclude(method__in=NOT_TAKINGS)
         .annotate(location_id=payment_location())
         .filter(location_id=location.pk)
         .aggregate(s=Sum("amount"))["s"]

@@ -26,10 +26,15 @@ from billing.models import (
 from billing.selectors import day_bounds
 from booking.models import Practitioner
 
+# Spending a gift voucher is no money coming in: it came in when the voucher was sold
+# (decision 0106). Takings, practitioners' shares and revenue leave it out.
+NOT_TAKINGS = [PaymentMethod.VOUCHER]
+
 
 def _received(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Received]:
     rows = (
         Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+        .exclude(method__in=NOT_TAKINGS)
         .annotate(day=TruncDate("received_at", tzinfo=zone))
         .values("day", "method")
         .annotate(total=Sum("amount"))
@@ -50,6 +55,7 @@ def _shares(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takin
         PaymentAllocation.objects.filter(
             payment__received_at__gte=start, payment__received_at__lt=end
         )
+        .exclude(payment__method__in=NOT_TAKINGS)
         .annotate(
             day=TruncDate("payment__received_at", tzinfo=zone),
             method=F("payment__method"),

@@ -38,6 +38,7 @@ from billing.services.credit_notes import _refundable_from_note
 from billing.services.errors import BillingError
 from billing.services.locks import lock_invoices, lock_patient
 from billing.services.payments import Allocation, _allocate, _owed
+from billing.services.voucher_delivery import voucher_sale_paid
 from clinic.money import format_money
 
 if TYPE_CHECKING:
@@ -208,6 +209,8 @@ def _session_paid(session: dict[str, Any], *, now: dt.datetime) -> str:
     if payment is None:
         return "payment already recorded"
     _process_waiting(intent, now=now)
+    # A gift voucher's sale: its code is emailed once paid (decision 0106).
+    voucher_sale_paid(invoice_id=attempt.invoice_id)
     return f"payment {payment.pk} recorded"
 
 

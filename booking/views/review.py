@@ -6,9 +6,11 @@ the commit nothing that can fail runs before the answer (decision 0022).
 
 import datetime as dt
 import secrets
+from contextlib import nullcontext
 from typing import TypedDict
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,12 @@ from billing.services.deposits import (
     cancellation_terms,
 )
 from billing.services.errors import BillingError
+from billing.services.vouchers import (
+    NOT_VALID,
+    tries_allowed,
+    voucher_apply_at_booking,
+    voucher_usable,
+)
 from billing.views.online import allowing_checkout
 from booking.forms.public import ANY
 from booking.models import (
@@ -130,45 +138,28 @@ def book_review(request: HttpRequest) -> HttpResponse:
             now=now,
         ):
             return limited(request, "bookings")
+        # A gift voucher code, optional: tried (and counted) before the booking's
+        # transaction, so a refusal that undoes the booking still counts the try.
+        voucher_code = request.POST.get("voucher_code", "").strip()[:40]
+        context["voucher_code"] = voucher_code
+        if (
+            voucher_code
+            and not _booked(pending["key"])
+            and not tries_allowed(code=voucher_code, ip=client_ip(request), now=now)
+        ):
+            return limited(request, "gift voucher codes")
         if requirement.needed and not _booked(pending["key"]):
-            if terms is not None and request.POST.get("terms_version") != str(terms.version):
-                # The clinic published new terms since this page was shown: the patient
-                # agrees to the text they read, so they read the new one first.
-                context.update(
-                    error="Our cancellation policy has just changed: please read it again "
-                    "below before you continue."
-                )
-                return _page(request, context, status=409)
-            return _to_payment(
-                request, pending, patient, requirement, context, terms=terms, now=now
+            step = _payment_step(
+                request, pending, patient, requirement, context, voucher_code, now=now
             )
+            if step is not None:
+                return step
         try:
-            if patient is not None and pending["portal"]:
-                # A signed-in patient is known: their own record, and a follow-up is
-                # confirmed if they have had their first visit (the service checks).
-                appointment_book(
-                    patient=patient,
-                    service=pending["service"],
-                    location=pending["location"],
-                    start=pending["start"],
-                    practitioner=pending["practitioner"],
-                    source=AppointmentSource.ONLINE,
-                    now=now,
-                    hold_token=token,
-                    patient_cap=True,
-                    idempotency_key=pending["key"],
-                )
-            else:
-                online_booking_make(
-                    details=pending["patient"],
-                    service=pending["service"],
-                    location=pending["location"],
-                    practitioner=pending["practitioner"],
-                    start=pending["start"],
-                    now=now,
-                    hold_token=token,
-                    idempotency_key=pending["key"],
-                )
+            _book(pending, patient, hold_token=token, voucher_code=voucher_code, now=now)
+        except BillingError:
+            # Whatever the reason (unknown, spent, expired): one answer, nothing booked.
+            context["voucher_error"] = NOT_VALID
+            return _page(request, context, status=400)
         except BookingError as error:
             context.update(
                 error=error.message,
@@ -183,6 +174,113 @@ def book_review(request: HttpRequest) -> HttpResponse:
         # repeat of this submission.
         return redirect("booking:confirmed")
     return _page(request, context)
+
+
+def _payment_step(
+    request: HttpRequest,
+    pending: PendingBooking,
+    patient: Patient | None,
+    requirement: Requirement,
+    context: dict[str, object],
+    voucher_code: str,
+    *,
+    now: dt.datetime,
+) -> HttpResponse | None:
+    """For a booking that asks for money or a card: the card page, or the review again
+    with why not; None when a voucher covering the whole deposit stands in for the card
+    and the booking is made here as any other."""
+    terms = context["terms"]
+    if voucher_code:
+        if (refused := _voucher_instead(voucher_code, requirement, now=now)) is not None:
+            context["voucher_error"] = refused
+            return _page(request, context, status=400)
+        return None
+    if isinstance(terms, CancellationTerms) and request.POST.get("terms_version") != str(
+        terms.version
+    ):
+        # The clinic published new terms since this page was shown: the patient agrees to
+        # the text they read, so they read the new one first.
+        context.update(
+            error="Our cancellation policy has just changed: please read it again "
+            "below before you continue."
+        )
+        return _page(request, context, status=409)
+    return _to_payment(
+        request,
+        pending,
+        patient,
+        requirement,
+        context,
+        terms=terms if isinstance(terms, CancellationTerms) else None,
+        now=now,
+    )
+
+
+def _book(
+    pending: PendingBooking,
+    patient: Patient | None,
+    *,
+    hold_token: str | None,
+    voucher_code: str,
+    now: dt.datetime,
+) -> Appointment:
+    """Book now (no payment asked, or a voucher covers it). With a code, the booking and
+    the voucher's payment are one transaction (a refusal books nothing); without, the
+    booking commits on its own as before."""
+    with transaction.atomic() if voucher_code else nullcontext():
+        if patient is not None and pending["portal"]:
+            # A signed-in patient is known: their own record, and a follow-up is
+            # confirmed if they have had their first visit (the service checks).
+            appointment = appointment_book(
+                patient=patient,
+                service=pending["service"],
+                location=pending["location"],
+                start=pending["start"],
+                practitioner=pending["practitioner"],
+                source=AppointmentSource.ONLINE,
+                now=now,
+                hold_token=hold_token,
+                patient_cap=True,
+                idempotency_key=pending["key"],
+            )
+        else:
+            appointment = online_booking_make(
+                details=pending["patient"],
+                service=pending["service"],
+                location=pending["location"],
+                practitioner=pending["practitioner"],
+                start=pending["start"],
+                now=now,
+                hold_token=hold_token,
+                idempotency_key=pending["key"],
+            )
+        voucher_apply_at_booking(appointment=appointment, code=voucher_code, now=now)
+    return appointment
+
+
+def _voucher_instead(code: str, requirement: Requirement, *, now: dt.datetime) -> str | None:
+    """Why a voucher cannot stand in for what this booking asks for, or None when it can:
+    a deposit or prepayment the voucher's balance covers whole (the voucher then pays up
+    to the session's price when the booking is made). A card kept for the cancellation
+    policy, or a voucher worth less, goes through the card page; the desk puts the
+    voucher towards the invoice. An unusable code gets the one answer every bad code
+    gets, so nothing tells a guessed code from a spent one."""
+    try:
+        _voucher, balance = voucher_usable(code=code, now=now)
+    except BillingError:
+        return NOT_VALID
+    if requirement.kind == CheckoutKind.CARD:
+        return (
+            "This booking saves a card for our cancellation policy, which a gift voucher "
+            "cannot replace: continue without the code, and the clinic puts your voucher "
+            "towards the session's invoice when you come."
+        )
+    if balance < requirement.amount:
+        return (
+            "This voucher does not cover what is asked now: continue without the code, "
+            "and the clinic puts your voucher towards the session's invoice when you come."
+        )
+    return None
 
 
 def _page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:

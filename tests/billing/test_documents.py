@@ -150,3 +150,22 @@ def test_a_document_fetches_nothing_from_the_network():
         server.server_close()
         thread.join()
     assert _Recorder.hits == []
+
+
+def test_a_gift_vouchers_invoice_says_it_is_outside_the_scope_of_vat(patient, documents_settings):
+    from billing.services.voucher_sales import voucher_sell
+
+    voucher = voucher_sell(
+        buyer=patient,
+        amount=Decimal("50.00"),
+        recipient_name="Robin Gift",
+        recipient_email="",
+        message="",
+        sold_by=factories.clerk(),
+        now=NOW,
+    )
+    text = text_of(invoice_pdf(voucher.sale_invoice))
+    assert "Gift voucher £50.00 for Robin Gift" in text
+    assert "Outside the scope of VAT" in text
+    assert "outside the scope of VAT when sold" in text
+    assert "exempt from VAT as medical care" not in text

@@ -264,7 +264,8 @@ def test_it_includes_invoices_in_every_state():
     run_demo("--password", PASSWORD)
     run_demo("--password", PASSWORD)  # again: no second set of invoices
 
-    states = [InvoiceBalance.of(i).state for i in with_balances(Invoice.objects.all())]
+    sessions = Invoice.objects.filter(gift_voucher__isnull=True)
+    states = [InvoiceBalance.of(i).state for i in with_balances(sessions)]
     assert set(states) == set(MoneyState)
     assert len(states) == 11  # one of them a package's sale (billing.demo.seed_packages)
     assert CreditNote.objects.count() == 1
@@ -278,6 +279,23 @@ def test_it_includes_invoices_in_every_state():
     )  # across two invoices
     credits = [patient_credit(p.pk) for p in Patient.objects.all()]
     assert Decimal("25.00") in credits
+
+
+@pytest.mark.django_db
+def test_it_prints_a_gift_voucher_code_a_visitor_can_spend():
+    from decimal import Decimal
+
+    from billing.models import GiftVoucher
+    from billing.services.vouchers import voucher_usable
+
+    out = run_demo("--password", PASSWORD)
+    run_demo("--password", PASSWORD)  # again: no second set of vouchers
+    (line,) = [line for line in out.splitlines() if line.startswith("A demo gift voucher code")]
+    code = line.rsplit(" ", 1)[-1]
+    with time_machine.travel(NOW, tick=False):
+        _, balance = voucher_usable(code=code, now=NOW)
+    assert balance == Decimal("100.00")
+    assert GiftVoucher.objects.count() == 2
 
 
 @pytest.mark.django_db

@@ -105,6 +105,7 @@ READ_ONLY_ADMIN = {
     "billing.savedcard",
     "billing.cardsetup",
     "billing.package",
+    "billing.giftvoucher",
 }
 # (visitor, model, method): outcome, where an object rule overrides the permission rule.
 EXCEPTIONS = {
@@ -500,6 +501,17 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:package_sell", "forbidden"),
     ("practitioner", "billing_staff:package_use", "forbidden"),
     ("manager", "billing_staff:package_refund", "allowed"),
+    # Gift vouchers: the front desk and the manager sell and spend them; a practitioner
+    # sees none (the voucher page names its buyer).
+    ("receptionist", "billing_staff:vouchers", "allowed"),
+    ("receptionist", "billing_staff:voucher_new", "allowed"),
+    ("receptionist", "billing_staff:voucher", "allowed"),
+    ("manager", "billing_staff:vouchers", "allowed"),
+    ("practitioner", "billing_staff:vouchers", "forbidden"),
+    ("practitioner", "billing_staff:voucher", "forbidden"),
+    ("practitioner", "billing_staff:voucher_apply", "forbidden"),
+    ("receptionist", "billing_staff:voucher_new_buyer", "allowed"),
+    ("practitioner", "billing_staff:voucher_new_buyer", "forbidden"),
 ]
 
 
@@ -574,6 +586,7 @@ def test_app_models_are_all_in_the_admin_or_inline():
         "paymentallocation",
         "cashupline",
         "packageuse",  # on its package's page
+        "voucherredemption",
     }
     for app_label in ("clinic", "booking", "patients", "billing"):
         for model in apps.get_app_config(app_label).get_models():

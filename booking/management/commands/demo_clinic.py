@@ -15,7 +15,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from billing.demo import seed_billing, seed_cards, seed_deposits, seed_packages, unpaid_pay_url
+from billing.demo import (
+    demo_voucher_code,
+    seed_billing,
+    seed_cards,
+    seed_deposits,
+    seed_packages,
+    seed_vouchers,
+    unpaid_pay_url,
+)
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -228,6 +236,8 @@ class Command(BaseCommand):
             deposits = seed_deposits()
             # A package type on sale and a patient's package partly used.
             seed_packages(patients=patients, desk=front_office["reception"], now=now)
+            # Gift vouchers, one with a known code to spend online (billing/demo.py).
+            seed_vouchers(patients=patients, desk=front_office["reception"], now=now)
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
@@ -240,6 +250,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
         if settings.CLINIC_ONLINE_PAYMENTS and deposits:
             self.stdout.write(f"{deposits} Pay it on the local Stripe with its test cards.")
+        if code := demo_voucher_code():
+            self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
 
     def report(self, *, booked: int | None, created: list[str], password: str) -> None:
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))

@@ -1,0 +1,121 @@
+"""Gift vouchers' delivery and expiry, run by the task worker (decision 0106).
+
+The code is made inside the task that emails it (billing.services.vouchers stores only its
+hash), so no code ever waits in the task queue: the task takes the voucher's id. The
+email says the amount, the code, the expiry and the buyer's message: nothing clinical."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import GiftVoucher
+from billing.selectors.vouchers import voucher_figures
+from billing.services.errors import BillingError
+from billing.services.vouchers import _lock_voucher, voucher_code_issue, vouchers_expire
+from booking.links import absolute
+
+
+def voucher_email(
+    *, voucher: GiftVoucher, code: str, to: str, copy: bool
+) -> EmailMultiAlternatives:
+    context = {
+        "CLINIC_NAME": settings.CLINIC_NAME,
+        "CLINIC_PHONE": settings.CLINIC_PHONE,
+        "voucher": voucher,
+        "code": code,
+        "copy": copy,
+        "book_url": absolute(reverse("booking:book")),
+        "balance_url": absolute(reverse("billing:voucher_balance")),
+    }
+    subject = f"A gift voucher for {voucher.recipient_name} · {settings.CLINIC_NAME}"
+    message = EmailMultiAlternatives(
+        subject=subject, body=render_to_string("emails/gift_voucher.txt", context), to=[to]
+    )
+    message.attach_alternative(render_to_string("emails/gift_voucher.html", context), "text/html")
+    return message
+
+
+@task
+def send_voucher_code(*, voucher_id: int) -> str:
+    """Make the paid voucher's code and email it to the recipient, a copy to the buyer.
+    Once a code was sent, a second run (a repeat of the task) sends nothing. The code is
+    stored and sent in one transaction: if sending fails, no code is kept and the task can
+    run again."""
+    with transaction.atomic():
+        voucher = (
+            GiftVoucher.objects.select_for_update(of=("self",))
+            .select_related("buyer")
+            .filter(pk=voucher_id)
+            .first()
+        )
+        if voucher is None or voucher.code_sent_at is not None:
+            return "skipped: code already sent"
+        try:
+            code = voucher_code_issue(voucher=voucher, now=timezone.now())
+        except BillingError as error:
+            return f"skipped: {error.message}"
+        addresses = [(voucher.recipient_email, False), (voucher.buyer.email, True)]
+        sent = 0
+        for to, copy in addresses:
+            if to and (not copy or to.lower() != voucher.recipient_email.lower()):
+                voucher_email(voucher=voucher, code=code, to=to, copy=copy).send()
+                sent += 1
+        return f"sent {sent}"
+
+
+def after_voucher_paid(*, voucher_id: int) -> None:
+    transaction.on_commit(lambda: send_voucher_code.enqueue(voucher_id=voucher_id), robust=True)
+
+
+@task
+def expire_vouchers() -> str:
+    """Mark every voucher past its expiry day expired (each sale schedules one run for the
+    day after its voucher's expiry; `manage.py vouchers_expire` does the same from cron)."""
+    return f"expired {vouchers_expire(now=timezone.now())}"
+
+
+def after_voucher_sold(voucher: GiftVoucher) -> None:
+    """Schedule the expiry run for the start of the day after the voucher's last day."""
+    zone = timezone.get_current_timezone()
+    day_after = voucher.expires_on + dt.timedelta(days=1)
+    run_after = dt.datetime.combine(day_after, dt.time(0, 5), tzinfo=zone)
+    transaction.on_commit(
+        lambda: expire_vouchers.using(
+            run_after=run_after, backend=settings.DEFERRED_TASK_BACKEND
+        ).enqueue(),
+        robust=True,
+    )
+
+
+@transaction.atomic
+def voucher_code_send(*, voucher: GiftVoucher) -> None:
+    """Email the voucher a new code (the task worker makes it as it sends; any code given
+    before stops working then)."""
+    locked = _lock_voucher(voucher.pk)
+    if not voucher_figures(locked).paid:
+        raise BillingError("This voucher's sale is not paid yet.", code="voucher_unpaid")
+    if not locked.recipient_email and not voucher.buyer.email:
+        raise BillingError(
+            "No email address to send the code to: show it instead.", code="voucher_no_email"
+        )
+    if locked.code_sent_at is not None:
+        locked.code_sent_at = None
+        locked.save(update_fields=["code_sent_at"])
+    after_voucher_paid(voucher_id=locked.pk)
+
+
+def voucher_sale_paid(*, invoice_id: int) -> None:
+    """After a payment of a sale invoice (the provider's webhook): once the voucher is
+    paid and has no code yet, the task worker emails the code (after the commit)."""
+    voucher = GiftVoucher.objects.filter(sale_invoice_id=invoice_id).first()
+    if voucher is None or voucher.code_sent_at is not None:
+        return
+    if not voucher_figures(voucher).paid:
+        return
+    after_voucher_paid(voucher_id=voucher.pk)

@@ -1,0 +1,115 @@
+"""Selling gift vouchers: at the desk or on the public page, always as an issued invoice
+the buyer pays like any other ("Gift voucher", outside the scope of VAT: decision 0106).
+The code is given out only once that invoice is paid (billing.services.vouchers)."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import GiftVoucher, VatStatus
+from billing.services.amounts import checked_amount
+from billing.services.errors import BillingError
+from billing.services.invoices import LineInput, invoice_draft, invoice_issue
+from billing.services.voucher_delivery import after_voucher_sold
+from clinic.money import format_money
+from patients.models import Patient
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as StaffUser
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; the month's last day when it has no such day (a
+    voucher sold on 31 January expires on the last day of February)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def expiry_of(now: dt.datetime) -> dt.date:
+    """CLINIC_VOUCHER_VALID_MONTHS from the day of sale, in the clinic's zone."""
+    return add_months(timezone.localdate(now), settings.CLINIC_VOUCHER_VALID_MONTHS)
+
+
+def checked_voucher_amount(amount: Decimal) -> Decimal:
+    amount = checked_amount(amount)
+    low, high = settings.CLINIC_VOUCHER_MIN, settings.CLINIC_VOUCHER_MAX
+    if not low <= amount <= high:
+        raise BillingError(
+            f"A gift voucher is for {format_money(Decimal(low))} to {format_money(Decimal(high))}.",
+            code="voucher_amount",
+        )
+    return amount
+
+
+def voucher_sell(
+    *,
+    buyer: Patient,
+    amount: Decimal,
+    recipient_name: str,
+    recipient_email: str,
+    message: str,
+    sold_by: "StaffUser | None",
+    now: dt.datetime,
+    idempotency_key: str | None = None,
+    schedule_expiry: bool = True,
+) -> GiftVoucher:
+    """A voucher and its issued sale invoice (the buyer's), all or nothing; the buyer
+    then pays the invoice at the desk or online. The same `idempotency_key` again (a
+    double click) answers the first voucher. `sold_by` is None for a sale online. The task
+    worker's expiry run is scheduled unless `schedule_expiry` is off (the demo: a voucher
+    past its date is refused whether or not the run comes)."""
+    amount = checked_voucher_amount(amount)
+    if idempotency_key:
+        earlier = GiftVoucher.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return earlier
+    try:
+        with transaction.atomic():
+            line = LineInput(
+                description=f"Gift voucher {format_money(amount)} for {recipient_name}"[:200],
+                unit_price=amount,
+                vat_status=VatStatus.OUTSIDE_SCOPE,
+            )
+            # Online, no one at the desk drafts or issues it: both are left empty.
+            draft = invoice_draft(patient=buyer, lines=[line], created_by=sold_by)
+            invoice = invoice_issue(
+                invoice=draft,
+                issued_by=sold_by,
+                now=now,
+                notify_patient=False,
+            )
+            voucher = GiftVoucher(
+                amount=amount,
+                currency=settings.CLINIC_CURRENCY,
+                buyer=buyer,
+                recipient_name=recipient_name.strip(),
+                recipient_email=recipient_email.strip(),
+                message=message.strip(),
+                sale_invoice=invoice,
+                issued_at=now,
+                expires_on=expiry_of(now),
+                idempotency_key=idempotency_key or None,
+            )
+            voucher.full_clean(exclude=["buyer", "sale_invoice"])
+            voucher.save()
+    except ValidationError as error:
+        raise BillingError(" ".join(error.messages), code="invalid") from None
+    except IntegrityError:
+        earlier = GiftVoucher.objects.filter(idempotency_key=idempotency_key).first()
+        if idempotency_key and earlier is not None:
+            return earlier
+        raise
+    if schedule_expiry:
+        after_voucher_sold(voucher)
+    return voucher
