@@ -9,10 +9,17 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Sum
 
 from billing.arithmetic import ZERO
-from billing.models import Payment, PaymentAllocation, PaymentMethod, Refund
+from billing.models import (
+    FeeProposal,
+    FeeStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    Refund,
+)
 from billing.selectors import _sum_of
 from booking.models import Appointment, AppointmentStatus
 
@@ -61,6 +68,11 @@ class NoShows:
     def rate(self) -> float | None:
         return self.no_shows / self.due if self.due else None
 
+    @property
+    def percent(self) -> str:
+        """The rate as the report shows it: "12.5 %", or a dash with nothing due."""
+        return "—" if self.rate is None else f"{self.rate * 100:.1f} %"
+
 
 @dataclass(frozen=True)
 class DepositEffect:
@@ -73,6 +85,23 @@ class DepositEffect:
     began: dt.datetime | None
     before: NoShows | None
     since: NoShows | None
+
+    def rows(self) -> list[tuple[str, NoShows]]:
+        """Each comparison with its label, as the report lists them."""
+        rows = [
+            ("In the period, booked with a deposit", self.with_deposit),
+            ("In the period, without a deposit", self.without_deposit),
+        ]
+        for label, span in (("before deposits began", self.before), ("since", self.since)):
+            if span is not None:
+                rows.append(
+                    (
+                        f"All sessions {label}, {span.first_day:%-d %b %Y} to "
+                        f"{span.last_day:%-d %b %Y}",
+                        span,
+                    )
+                )
+        return rows
 
 
 def _count(appointments: QuerySet[Appointment]) -> tuple[int, int]:
@@ -131,3 +160,28 @@ def deposit_effect(
         before=_span(first - COMPARISON_SPAN, first, zone, location_id),
         since=since,
     )
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    status: str
+    label: str
+    count: int
+    amount: Decimal
+
+
+def fee_figures(*, start: dt.datetime, end: dt.datetime) -> list[FeeLine]:
+    """Late-cancellation and no-show fees decided in [start, end) by outcome (charged to
+    the card, invoiced for a pay link, waived, card charge failed), and those still
+    waiting for the desk that were proposed in it. One query."""
+    decided = Q(decided_at__gte=start, decided_at__lt=end)
+    waiting = Q(status=FeeStatus.PROPOSED, proposed_at__gte=start, proposed_at__lt=end)
+    rows: dict[str, tuple[int, Decimal]] = {
+        row["status"]: (row["count"], row["amount"])
+        for row in FeeProposal.objects.filter(decided | waiting)
+        .values("status")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+    }
+    return [
+        FeeLine(status, label, *rows.get(status, (0, ZERO))) for status, label in FeeStatus.choices
+    ]

@@ -25,7 +25,7 @@ from clinic.spreadsheets import Cell, csv_response
 ALL_TAKINGS = "billing.view_takings"
 
 
-def _period_form(request: HttpRequest) -> PeriodForm:
+def period_form(request: HttpRequest) -> PeriodForm:
     today = timezone.localdate()
     data = request.GET if "period" in request.GET else {"period": "month", "day": today}
     return PeriodForm(data)
@@ -40,7 +40,7 @@ def _own_practitioner_id(request: HttpRequest) -> int | None:
 @staff_required("billing.view_own_takings")
 @require_GET
 def takings(request: HttpRequest) -> HttpResponse:
-    form = _period_form(request)
+    form = period_form(request)
     everything = staff_user(request).has_perm(ALL_TAKINGS)
     practitioner_id = None if everything else _own_practitioner_id(request)
     report: Takings | None = None
@@ -71,7 +71,7 @@ def _export(
     header: list[str],
     rows: Callable[[dt.datetime, dt.datetime], Iterator[list[Cell]]],
 ) -> HttpResponse:
-    form = _period_form(request)
+    form = period_form(request)
     if not form.is_valid():
         return HttpResponse(
             "Pick a period of one day to a year.", status=400, content_type="text/plain"

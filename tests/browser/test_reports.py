@@ -139,3 +139,31 @@ def test_the_managers_takings(visitor):
     assert "£" in text
     assert "Cash" in text
     visitor.shot("billing-takings")
+
+
+def test_the_report_of_money_held(visitor):
+    """The week's no-shows beside sessions paid with a deposit, a waived fee, a deposit
+    held for next week: the report of deposits, fees, packages and vouchers (axe at both
+    sizes, as every visit)."""
+    from billing.services.fees import fee_propose, fee_waive
+    from tests.billing.test_held import deposit
+
+    clinic = factories.clinic()
+    sessions = a_week_at_riverside(clinic)
+    for n, session in enumerate(sessions):
+        if session.status == AppointmentStatus.NO_SHOW:
+            proposal = fee_propose(appointment=session, now=session.start)
+            if proposal is not None:
+                fee_waive(proposal=proposal, by=factories.clerk(), reason="Ill", now=session.end)
+        elif n % 2:
+            deposit(session, "20.00", when=session.start - dt.timedelta(days=3))
+    mia = factories.staff(username="mia", role=MANAGER, password=PASSWORD)
+
+    sign_in(visitor, mia, password=PASSWORD)
+    visitor.visit(f"/staff/billing/held/?period=week&day={WEEK[2].isoformat()}")
+
+    text = visitor.text()
+    assert "Deposits and prepayments held" in text
+    assert "In the period, booked with a deposit" in text
+    assert "Waived" in text
+    visitor.shot("billing-money-held")
