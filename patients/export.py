@@ -19,13 +19,21 @@ from django.db.models import Model
 from django.template.loader import render_to_string
 
 from billing.models import (
+    BookingCheckout,
+    CardSetup,
     CreditNote,
     CreditNoteLine,
+    FeeProposal,
+    GiftVoucher,
     Invoice,
     InvoiceLine,
+    Package,
+    PackageUse,
     Payment,
     PaymentAllocation,
     Refund,
+    SavedCard,
+    VoucherRedemption,
 )
 from patients.models import (
     AdverseEvent,
@@ -70,8 +78,9 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Everything held about `patient`, in 21 queries whatever its size (one per kind of
-    record; consent text, instruments and needling points come joined to their rows)."""
+    """Everything held about `patient`, in 29 queries whatever its size (one per kind of
+    record; consent text, instruments, needling points, the terms of saved cards and the
+    types of packages come joined to their rows)."""
     appointments = patient.appointments.select_related(
         "service", "location", "practitioner__user", "room"
     ).order_by("start")
@@ -138,6 +147,7 @@ def patient_record(patient: Patient) -> PatientRecord:
         "adverse_events": [_fields(e) for e in events],
         "access_log": [_fields(e) for e in access_log],
         **_money(patient),
+        **_cards_and_sales(patient),
     }
     return record
 
@@ -165,6 +175,40 @@ def _money(patient: Patient) -> dict[str, list[Row]]:
             for a in PaymentAllocation.objects.filter(payment__patient=patient).order_by("pk")
         ],
         "refunds": [_fields(r) for r in Refund.objects.filter(patient=patient).order_by("pk")],
+    }
+
+
+def _cards_and_sales(patient: Patient) -> dict[str, list[Row]]:
+    """Saved cards, card set-up pages, fees, booking checkouts, packages and their uses,
+    vouchers bought and vouchers spent (eight queries). A saved card holds only what the
+    provider lets us show (brand, last four, expiry) and its ids, never a number. A
+    voucher's code hash is left out: the buyer never had it, and it only serves to find
+    the voucher from its code."""
+    cards = SavedCard.objects.filter(patient=patient).select_related("terms").order_by("pk")
+    packages = Package.objects.filter(patient=patient).select_related("type").order_by("pk")
+    vouchers = GiftVoucher.objects.filter(buyer=patient).order_by("pk")
+    return {
+        "saved_cards": [_fields(c) | {"terms_version": c.terms.version} for c in cards],
+        "card_setups": [
+            _fields(s) for s in CardSetup.objects.filter(patient=patient).order_by("pk")
+        ],
+        "fee_proposals": [
+            _fields(f) for f in FeeProposal.objects.filter(patient=patient).order_by("pk")
+        ],
+        "booking_checkouts": [
+            _fields(c) for c in BookingCheckout.objects.filter(patient=patient).order_by("pk")
+        ],
+        "packages": [_fields(p) | {"package_type": p.type.name} for p in packages],
+        "package_uses": [
+            _fields(u) for u in PackageUse.objects.filter(package__patient=patient).order_by("pk")
+        ],
+        "gift_vouchers_bought": [
+            {k: v for k, v in _fields(v).items() if k != "code_hash"} for v in vouchers
+        ],
+        "voucher_redemptions": [
+            _fields(r)
+            for r in VoucherRedemption.objects.filter(payment__patient=patient).order_by("pk")
+        ],
     }
 
 

@@ -12,17 +12,33 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
+from billing.gateways.stripe import SavedCard as CardDetails
 from billing.models import (
+    BookingCheckout,
+    CardSetup,
+    CheckoutKind,
     CreditNote,
     CreditNoteLine,
+    FeeProposal,
+    GiftVoucher,
     Invoice,
     InvoiceLine,
+    Package,
+    PackageType,
+    PackageUse,
     Payment,
     PaymentAllocation,
     Refund,
+    SavedCard,
+    VoucherRedemption,
 )
+from billing.services.cards import card_on_file_record
 from billing.services.credit_notes import credit_note_issue, refund_cash
-from booking.models import Appointment
+from billing.services.fees import fee_propose
+from billing.services.packages import package_credit_use, package_sell
+from billing.services.voucher_sales import voucher_sell
+from billing.services.vouchers import voucher_code_issue, voucher_redeem_on_invoice
+from booking.models import Appointment, AppointmentStatus
 from clinic.roles import MANAGER
 from patients.clinical.events import adverse_event_record
 from patients.clinical.notes import note_amend
@@ -46,6 +62,7 @@ from patients.models import (
 )
 from patients.services import access_log_record
 from tests import factories
+from tests.billing.cards.helpers import START, terms_in_force
 
 AFTER = factories.FIRST_SESSION + dt.timedelta(weeks=1, hours=2)
 
@@ -73,6 +90,14 @@ FILES: dict[str, tuple[type[Model], str]] = {
     "payments": (Payment, "patient"),
     "payment_allocations": (PaymentAllocation, "payment__patient"),
     "refunds": (Refund, "patient"),
+    "saved_cards": (SavedCard, "patient"),
+    "card_setups": (CardSetup, "patient"),
+    "fee_proposals": (FeeProposal, "patient"),
+    "booking_checkouts": (BookingCheckout, "patient"),
+    "packages": (Package, "patient"),
+    "package_uses": (PackageUse, "package__patient"),
+    "gift_vouchers_bought": (GiftVoucher, "buyer"),
+    "voucher_redemptions": (VoucherRedemption, "payment__patient"),
 }
 
 
@@ -125,6 +150,73 @@ def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: in
         amount=Decimal("10.00"),
         credit_note=note,
         refunded_by=practitioner.user,
+        now=AFTER,
+    )
+    cards_and_sales(clinic, person, marker, week, session=visit.appointment)
+
+
+def cards_and_sales(
+    clinic: factories.Clinic, person: Patient, marker: str, week: int, *, session: Appointment
+) -> None:
+    """A saved card and its set-up page, a no-show's fee, a booking checkout, a package
+    paying for `session`, and a voucher bought and spent by `person`."""
+    terms = terms_in_force()
+    details = CardDetails(f"cus_{marker}", f"pm_{marker}", "visa", "4242", 12, 2030)
+    card_on_file_record(patient=person, card=details, terms=terms, now=AFTER)
+    CardSetup.objects.create(
+        patient=person,
+        terms=terms,
+        session_id=f"cs_setup_{marker}",
+        url=f"http://stripe.test/setup/{marker}",
+        created_at=AFTER,
+        expires_at=AFTER + dt.timedelta(hours=1),
+    )
+    missed = factories.appointment(
+        clinic, person, START + dt.timedelta(days=week), status=AppointmentStatus.NO_SHOW
+    )
+    assert fee_propose(appointment=missed, now=AFTER) is not None
+    BookingCheckout.objects.create(
+        session_id=f"cs_booking_{marker}",
+        url=f"http://stripe.test/pay/{marker}",
+        kind=CheckoutKind.DEPOSIT,
+        amount=Decimal("20.00"),
+        details={"first_name": marker},
+        hold_token=f"hold-{marker}",
+        service=clinic.initial,
+        location=clinic.location,
+        start=START + dt.timedelta(days=7 + week),
+        patient=person,
+        idempotency_key=f"key-{marker}",
+        created_at=AFTER,
+        expires_at=AFTER + dt.timedelta(minutes=30),
+    )
+    clerk = factories.clerk()
+    package_type = PackageType.objects.create(
+        name=f"Course {marker}", sessions=3, price=Decimal("150.00"), validity=6
+    )
+    package_type.services.add(session.service)
+    package = package_sell(
+        patient=person, package_type=package_type, sold_by=clerk, now=AFTER, notify_patient=False
+    )
+    factories.payment(person, "150.00", (package.invoice, "150.00"), now=AFTER)
+    package_credit_use(package=package, appointment=session, used_by=clerk, now=AFTER)
+    voucher = voucher_sell(
+        buyer=person,
+        amount=Decimal("50.00"),
+        recipient_name=f"Friend {marker}",
+        recipient_email="",
+        message="",
+        sold_by=clerk,
+        now=AFTER,
+    )
+    factories.payment(person, "50.00", (voucher.sale_invoice, "50.00"), now=AFTER)
+    code = voucher_code_issue(voucher=voucher, now=AFTER)
+    voucher_redeem_on_invoice(
+        code=code,
+        invoice_id=factories.invoice(person, "30.00", now=AFTER).pk,
+        patient=person,
+        amount=Decimal("30.00"),
+        by=clerk,
         now=AFTER,
     )
 
@@ -183,6 +275,44 @@ def test_the_export_holds_every_kind_of_record_of_the_patient_and_nothing_of_ano
         assert trace in everything
 
 
+def test_the_export_shows_a_saved_card_as_the_provider_lets_us_and_no_voucher_code(
+    manager, charlie
+):
+    archive = export(manager, charlie)
+
+    [card] = json.loads(archive.read("saved_cards.json"))
+    assert set(card) <= {
+        "id",
+        "patient_id",
+        "customer",
+        "payment_method",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "terms_id",
+        "terms_version",
+        "agreed_at",
+        "source",
+        "removed_at",
+        "created_at",
+    }
+    assert (card["brand"], card["last4"], card["payment_method"]) == (
+        "visa",
+        "4242",
+        "pm_CHARLIE-MARK",
+    )
+    assert card["terms_version"] == SavedCard.objects.get(patient=charlie).terms.version
+    [voucher] = json.loads(archive.read("gift_vouchers_bought.json"))
+    assert "code_hash" not in voucher
+    assert voucher["recipient_name"] == "Friend CHARLIE-MARK"
+    [use] = json.loads(archive.read("package_uses.json"))
+    assert use["number"] == 1
+    summary = archive.read("summary.html").decode()
+    for section in ("Saved cards", "Fee proposals", "Booking checkouts", "Package uses"):
+        assert section in summary
+
+
 def test_the_export_has_the_exact_consent_text_and_a_summary_to_print(manager, charlie):
     archive = export(manager, charlie)
 
@@ -228,7 +358,10 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_a
     # appointments, intakes, screening, intake reviews, consent signatures with their
     # text, episodes, visits, check-ins, notes, amendments, needling rows with their
     # points, scores with their instruments, adverse events, the access log; invoices,
-    # their lines, credit notes, their lines, payments, allocations, refunds
-    with django_assert_num_queries(21):
+    # their lines, credit notes, their lines, payments, allocations, refunds; saved cards
+    # with their terms, card set-up pages, fee proposals, booking checkouts, packages with
+    # their types, package uses, vouchers bought, voucher redemptions
+    with django_assert_num_queries(29):
         record = patient_record(charlie)
-    assert len(record.files["appointments"]) == 1
+    assert len(record.files["appointments"]) == 2  # the session and the one missed
+    assert all(record.files[name] for name in FILES)
