@@ -421,7 +421,6 @@ def seed_vouchers(*, patients: list[Patient], desk: "StaffUser", now: dt.datetim
         message="Happy holidays!",
         sold_by=desk,
         now=now,
-        schedule_expiry=False,
     )
     _pay_in_full(gift.sale_invoice, method="card", by=desk, now=now)
     voucher_code_issue(voucher=gift, now=now, code=DEMO_VOUCHER_CODE)
@@ -433,7 +432,6 @@ def seed_vouchers(*, patients: list[Patient], desk: "StaffUser", now: dt.datetim
         message="",
         sold_by=desk,
         now=now,
-        schedule_expiry=False,
     )
     return 2
 

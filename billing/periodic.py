@@ -4,6 +4,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from billing.services.packages import packages_expire
+from billing.services.vouchers import vouchers_expire
 from clinic.periodic import schedule
 
 
@@ -14,4 +15,15 @@ def expire_packages() -> str:
     now = timezone.now()
     count = packages_expire(now=now)
     schedule(expire_packages, now=now)
+    return f"{count} expired"
+
+
+@task
+def expire_vouchers() -> str:
+    """Gift vouchers past their expiry day are marked expired (decision 0106). Usability
+    and the liabilities read the date, so a night missed changes nothing but the status
+    shown; the next run catches up."""
+    now = timezone.now()
+    count = vouchers_expire(now=now)
+    schedule(expire_vouchers, now=now)
     return f"{count} expired"

@@ -1,7 +1,8 @@
-"""Daily jobs on the task worker (expiring packages, and the like): each is a task that,
-when it runs, puts its next run in the queue for the next night, so the worker needs no
-cron. The worker queues every job of DAILY at its start when none is waiting
-(clinic.management.commands.task_worker), which also starts the chain on a new install.
+"""Daily jobs on the task worker (expiring packages and gift vouchers, and the like):
+each is a task that, when it runs, puts its next run in the queue for the next night, so
+the worker needs no cron. The worker queues every job of DAILY at its start when none is
+waiting (clinic.management.commands.task_worker), which also starts the chain on a new
+install.
 
 Queued on the deferred backend, as reminders are: with the database backend a job waits
 for its time; in tests (a dummy backend) it is only recorded, never run in a loop. Two
@@ -21,6 +22,7 @@ logger = logging.getLogger(__name__)
 # Task paths, run once a night at RUN_AT in the clinic's zone.
 DAILY: list[str] = [
     "billing.periodic.expire_packages",
+    "billing.periodic.expire_vouchers",
 ]
 RUN_AT = dt.time(3, 0)
 

@@ -16,8 +16,8 @@ from billing.models.payments import Payment
 class VoucherStatus(models.TextChoices):
     # Sold; usable once its sale invoice is paid and a code was given out.
     ISSUED = "issued", "Issued"
-    # Past its expiry date, marked by the task worker (billing.notify.vouchers); a voucher
-    # past its date is refused whether or not the task has run yet.
+    # Past its expiry date, marked by a nightly job (billing.periodic.expire_vouchers); a
+    # voucher past its date is refused whether or not the job has run yet.
     EXPIRED = "expired", "Expired"
 
 

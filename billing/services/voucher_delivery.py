@@ -1,10 +1,9 @@
-"""Gift vouchers' delivery and expiry, run by the task worker (decision 0106).
+"""Gift vouchers' delivery, run by the task worker (decision 0106); their expiry is a
+nightly job (billing.periodic.expire_vouchers).
 
 The code is made inside the task that emails it (billing.services.vouchers stores only its
 hash), so no code ever waits in the task queue: the task takes the voucher's id. The
 email says the amount, the code, the expiry and the buyer's message: nothing clinical."""
-
-import datetime as dt
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,7 +16,7 @@ from django.utils import timezone
 from billing.models import GiftVoucher
 from billing.selectors.vouchers import voucher_figures
 from billing.services.errors import BillingError
-from billing.services.vouchers import _lock_voucher, voucher_code_issue, vouchers_expire
+from billing.services.vouchers import _lock_voucher, voucher_code_issue
 from booking.links import absolute
 
 
@@ -71,26 +70,6 @@ def send_voucher_code(*, voucher_id: int) -> str:
 
 def after_voucher_paid(*, voucher_id: int) -> None:
     transaction.on_commit(lambda: send_voucher_code.enqueue(voucher_id=voucher_id), robust=True)
-
-
-@task
-def expire_vouchers() -> str:
-    """Mark every voucher past its expiry day expired (each sale schedules one run for the
-    day after its voucher's expiry; `manage.py vouchers_expire` does the same from cron)."""
-    return f"expired {vouchers_expire(now=timezone.now())}"
-
-
-def after_voucher_sold(voucher: GiftVoucher) -> None:
-    """Schedule the expiry run for the start of the day after the voucher's last day."""
-    zone = timezone.get_current_timezone()
-    day_after = voucher.expires_on + dt.timedelta(days=1)
-    run_after = dt.datetime.combine(day_after, dt.time(0, 5), tzinfo=zone)
-    transaction.on_commit(
-        lambda: expire_vouchers.using(
-            run_after=run_after, backend=settings.DEFERRED_TASK_BACKEND
-        ).enqueue(),
-        robust=True,
-    )
 
 
 @transaction.atomic

@@ -15,7 +15,6 @@ from billing.models import GiftVoucher, VatStatus
 from billing.services.amounts import checked_amount
 from billing.services.errors import BillingError
 from billing.services.invoices import LineInput, invoice_draft, invoice_issue
-from billing.services.voucher_delivery import after_voucher_sold
 from clinic.money import format_money
 from patients.models import Patient
 
@@ -62,13 +61,12 @@ def voucher_sell(
     sold_by: "StaffUser | None",
     now: dt.datetime,
     idempotency_key: str | None = None,
-    schedule_expiry: bool = True,
 ) -> GiftVoucher:
     """A voucher and its issued sale invoice (the buyer's), all or nothing; the buyer
     then pays the invoice at the desk or online. The same `idempotency_key` again (a
-    double click) answers the first voucher. `sold_by` is None for a sale online. The task
-    worker's expiry run is scheduled unless `schedule_expiry` is off (the demo: a voucher
-    past its date is refused whether or not the run comes)."""
+    double click) answers the first voucher. `sold_by` is None for a sale online. Nothing
+    is scheduled for its expiry: a nightly job marks vouchers past their date
+    (billing.periodic.expire_vouchers), and one past its date is refused before that."""
     amount = checked_voucher_amount(amount)
     if idempotency_key:
         earlier = GiftVoucher.objects.filter(idempotency_key=idempotency_key).first()
@@ -110,6 +108,4 @@ def voucher_sell(
         if idempotency_key and earlier is not None:
             return earlier
         raise
-    if schedule_expiry:
-        after_voucher_sold(voucher)
     return voucher

@@ -8,7 +8,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from billing.periodic import expire_packages
+from billing.periodic import expire_packages, expire_vouchers
 from clinic.periodic import DAILY, next_run, schedule, schedule_all
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
@@ -51,13 +51,15 @@ def test_the_worker_queues_each_job_once(db, database_queue):
     assert schedule_all(now=now) == len(DAILY)
     assert schedule_all(now=now) == 0  # a second worker, a restart: nothing more
 
-    queued = DBTaskResult.objects.get(task_path=expire_packages.module_path)
-    assert queued.status == TaskResultStatus.READY
-    assert queued.run_after == next_run(now)
+    for job in (expire_packages, expire_vouchers):
+        queued = DBTaskResult.objects.get(task_path=job.module_path)
+        assert queued.status == TaskResultStatus.READY
+        assert queued.run_after == next_run(now)
 
 
-def test_a_run_queues_the_next_unless_one_waits(db, database_queue):
+@pytest.mark.parametrize("job", [expire_packages, expire_vouchers])
+def test_a_run_queues_the_next_unless_one_waits(db, database_queue, job):
     now = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)
-    assert expire_packages.call() == "0 expired"
-    assert DBTaskResult.objects.filter(task_path=expire_packages.module_path).count() == 1
-    assert not schedule(expire_packages, now=now)
+    assert job.call() == "0 expired"
+    assert DBTaskResult.objects.filter(task_path=job.module_path).count() == 1
+    assert not schedule(job, now=now)

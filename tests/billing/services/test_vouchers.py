@@ -17,6 +17,7 @@ from billing.models import (
     VatStatus,
     VoucherStatus,
 )
+from billing.periodic import expire_vouchers
 from billing.selectors import invoice_balance, patient_credit
 from billing.selectors.cash_ups import cash_up_expected
 from billing.selectors.revenue import revenue
@@ -296,17 +297,20 @@ def test_tries_are_limited_per_address(db):
         assert tries_allowed(code=code_new(), ip="203.0.113.9", now=now + dt.timedelta(hours=2))
 
 
-def test_a_sale_schedules_the_task_workers_expiry_run(patient, django_capture_on_commit_callbacks):
+def test_a_sale_queues_no_task_and_the_nightly_job_marks_it_expired(
+    patient, django_capture_on_commit_callbacks
+):
     from django.tasks import task_backends
 
     deferred = task_backends["deferred"]
     deferred.clear()
     with django_capture_on_commit_callbacks(execute=True):
         voucher = sold(patient)
-    (run,) = [r for r in deferred.results if r.task.name == "expire_vouchers"]
-    assert run.task.run_after == dt.datetime(2029, 1, 5, 0, 5, tzinfo=dt.UTC)  # London, GMT
-    deferred.clear()
-    with time_machine.travel(dt.datetime(2029, 1, 5, 0, 5, tzinfo=dt.UTC)):
-        assert run.task.call() == "expired 1"
+    assert deferred.results == []  # expiry is one of the nightly jobs, not one per sale
+    with time_machine.travel(dt.datetime(2029, 1, 4, 23, 59, tzinfo=dt.UTC)):
+        assert expire_vouchers.call() == "0 expired"  # its last day (London, GMT)
+    with time_machine.travel(dt.datetime(2029, 1, 5, 3, 0, tzinfo=dt.UTC)):
+        assert expire_vouchers.call() == "1 expired"
     voucher.refresh_from_db()
     assert voucher.status == VoucherStatus.EXPIRED
+    deferred.clear()
