@@ -11,7 +11,16 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from billing.models import GiftVoucher, Payment, PaymentMethod
+from billing.models import (
+    BookingCheckout,
+    GiftVoucher,
+    Payment,
+    PaymentMethod,
+    PaymentPolicy,
+    PolicyKind,
+    PolicyPatients,
+    SavedCard,
+)
 from billing.selectors import invoice_balance
 from billing.selectors.vouchers import voucher_figures
 from billing.services.vouchers import NOT_VALID, code_new, code_normalised, voucher_find
@@ -19,6 +28,7 @@ from booking.models import Appointment
 from clinic.stripe_client import WEBHOOK_PATH
 from patients.models import Patient, PatientAccessLog
 from tests import factories
+from tests.billing.cards.helpers import terms_in_force
 from tests.billing.services.test_vouchers import paid_voucher, sold
 from tests.booking.views.public_flow import choose
 from tests.factories import NOW
@@ -320,3 +330,86 @@ def test_a_bad_code_on_the_review_page_books_nothing(client, clinic, patient):
     # Without the code, the same time books.
     assert client.post(reverse("booking:review")).status_code == 302
     assert Appointment.objects.count() == 1
+
+
+# --- At online booking, when the service asks for a deposit or a card -----------------------
+
+
+@pytest.fixture
+def deposit_policy(clinic, online_payments):
+    """£20 from new patients for the initial assessment (£75), paid on Stripe's page."""
+    return PaymentPolicy.objects.create(
+        service=clinic.initial,
+        patients=PolicyPatients.NEW,
+        kind=PolicyKind.DEPOSIT_AMOUNT,
+        amount=Decimal("20.00"),
+    )
+
+
+def nothing_booked_nor_charged(voucher: GiftVoucher, balance: str) -> None:
+    assert not Appointment.objects.exists()
+    assert not BookingCheckout.objects.exists()  # no Stripe page opened
+    assert not Payment.objects.filter(method__in=[PaymentMethod.VOUCHER, PaymentMethod.ONLINE])
+    assert voucher_figures(voucher).balance == Decimal(balance)
+
+
+def test_a_voucher_covering_the_deposit_books_at_once_and_pays_up_to_the_price(
+    client, clinic, patient, deposit_policy
+):
+    voucher, code = paid_voucher(patient, "100.00")
+    choose(client, clinic)
+    assert "Continue to payment (£20.00 deposit)" in client.get(reverse("booking:review")).text
+
+    answer = client.post(reverse("booking:review"), {"voucher_code": code})
+
+    assert answer.status_code == 302
+    assert answer.url == reverse("booking:confirmed")  # not Stripe's page
+    assert not BookingCheckout.objects.exists()
+    appointment = Appointment.objects.get(patient__email="dana@example.com")
+    payment = Payment.objects.get(method=PaymentMethod.VOUCHER)
+    assert (payment.appointment, payment.amount) == (appointment, Decimal("75.00"))
+    assert voucher_figures(voucher).balance == Decimal("25.00")
+
+
+def test_a_voucher_worth_less_than_the_deposit_is_refused_and_nothing_is_booked(
+    client, clinic, patient, deposit_policy
+):
+    voucher, code = paid_voucher(patient, "10.00")
+    choose(client, clinic)
+
+    answer = client.post(reverse("booking:review"), {"voucher_code": code})
+
+    assert answer.status_code == 400
+    assert "This voucher does not cover what is asked now" in answer.text
+    nothing_booked_nor_charged(voucher, "10.00")
+
+
+def test_a_voucher_cannot_stand_in_for_the_card_the_policy_saves(
+    client, clinic, patient, online_payments
+):
+    PaymentPolicy.objects.create(kind=PolicyKind.CARD, service=clinic.initial)
+    terms = terms_in_force()
+    voucher, code = paid_voucher(patient, "100.00")
+    choose(client, clinic)
+
+    answer = client.post(
+        reverse("booking:review"), {"voucher_code": code, "terms_version": terms.version}
+    )
+
+    assert answer.status_code == 400
+    assert "which a gift voucher cannot replace" in answer.text
+    nothing_booked_nor_charged(voucher, "100.00")
+    assert not SavedCard.objects.exists()
+
+
+def test_a_bad_code_with_a_deposit_asked_gets_the_one_answer(
+    client, clinic, patient, deposit_policy
+):
+    voucher, _code = paid_voucher(patient, "100.00")
+    choose(client, clinic)
+
+    answer = client.post(reverse("booking:review"), {"voucher_code": code_new()})
+
+    assert answer.status_code == 400
+    assert NOT_VALID in answer.text
+    nothing_booked_nor_charged(voucher, "100.00")
