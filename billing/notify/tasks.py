@@ -12,14 +12,27 @@ from billing.models import Invoice, InvoiceStatus
 from billing.selectors import invoice_balance
 from booking.links import absolute
 
+# What each kind of pay link says: the desk's "email a payment link", and a late
+# cancellation or no-show fee left to pay (the saved card declined, or none to charge).
+PAY_LINK_EMAILS = {
+    "invoice": ("Invoice {number}", "emails/pay_link"),
+    "fee": ("Invoice {number} to pay", "emails/fee_pay_link"),
+}
+
 
 @task
-def send_pay_link(*, invoice_id: int) -> str:
+def send_pay_link(*, invoice_id: int, kind: str = "invoice", card_failed: bool = False) -> str:
     """The invoice's payment link to the patient, unless it was paid (or credited) since
-    it was asked for. The email names the invoice and the amount, nothing clinical."""
+    it was asked for, or the patient's record was archived. The email names the invoice
+    and the amount, nothing clinical (no service, no reason for the visit)."""
     invoice = (
         Invoice.objects.select_related("patient")
-        .filter(pk=invoice_id, status=InvoiceStatus.ISSUED, payer__isnull=True)
+        .filter(
+            pk=invoice_id,
+            status=InvoiceStatus.ISSUED,
+            payer__isnull=True,
+            patient__is_archived=False,
+        )
         .first()
     )
     if invoice is None or not invoice.patient.email:
@@ -27,23 +40,34 @@ def send_pay_link(*, invoice_id: int) -> str:
     balance = invoice_balance(invoice)
     if balance.outstanding <= 0:
         return "skipped: paid"
+    subject, template = PAY_LINK_EMAILS[kind]
     context = {
         "CLINIC_NAME": settings.CLINIC_NAME,
         "CLINIC_PHONE": settings.CLINIC_PHONE,
         "patient": invoice.patient,
         "invoice": invoice,
         "due": balance.outstanding,
+        "card_failed": card_failed,
         "pay_url": absolute(pay_path(invoice)),
     }
     message = EmailMultiAlternatives(
-        subject=f"Invoice {invoice.number} · {settings.CLINIC_NAME}",
-        body=render_to_string("emails/pay_link.txt", context),
+        subject=f"{subject.format(number=invoice.number)} · {settings.CLINIC_NAME}",
+        body=render_to_string(f"{template}.txt", context),
         to=[invoice.patient.email],
     )
-    message.attach_alternative(render_to_string("emails/pay_link.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
     return "sent"
 
 
 def after_pay_link_asked(*, invoice_id: int) -> None:
     transaction.on_commit(lambda: send_pay_link.enqueue(invoice_id=invoice_id), robust=True)
+
+
+def after_fee_unpaid(*, invoice_id: int, card_failed: bool) -> None:
+    """A fee's invoice left to pay: its payment link once the charge (or the invoicing)
+    commits."""
+    transaction.on_commit(
+        lambda: send_pay_link.enqueue(invoice_id=invoice_id, kind="fee", card_failed=card_failed),
+        robust=True,
+    )

@@ -25,7 +25,7 @@ from billing.models import (
     PaymentMethod,
 )
 from billing.notify import documents as notify
-from billing.notify import fees as fee_notify
+from billing.notify import tasks as pay_links
 from billing.selectors.cards import card_in_use, current_terms
 from billing.services.errors import BillingError
 from billing.services.invoices import appointment_line, invoice_draft, invoice_issue
@@ -162,7 +162,7 @@ def fee_charge(*, proposal: FeeProposal, by: "StaffUser", now: dt.datetime) -> F
                 else f"Declined: {result.message}"
             )[:200]
             locked.save()
-            fee_notify.after_fee_unpaid(invoice_id=invoice.pk, card_failed=True)
+            pay_links.after_fee_unpaid(invoice_id=invoice.pk, card_failed=True)
             return locked
         payment = Payment.objects.create(
             patient=locked.patient,
@@ -196,7 +196,7 @@ def fee_invoice(*, proposal: FeeProposal, by: "StaffUser", now: dt.datetime) -> 
         _decided(locked, status=FeeStatus.INVOICED, by=by, now=now)
         locked.invoice = invoice
         locked.save()
-        fee_notify.after_fee_unpaid(invoice_id=invoice.pk, card_failed=False)
+        pay_links.after_fee_unpaid(invoice_id=invoice.pk, card_failed=False)
         return locked
 
 
