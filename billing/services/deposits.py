@@ -50,7 +50,7 @@ from booking.models import (
     Service,
     SlotHold,
 )
-from booking.services.booking import appointment_book, online_booking_make
+from booking.services.booking import online_book
 from booking.services.holds import slot_hold
 from booking.services.placement import BookingError, check_request
 from clinic import ratelimit
@@ -393,20 +393,8 @@ def _close(checkout: BookingCheckout, status: str, *, now: dt.datetime) -> None:
 def _book(checkout: BookingCheckout, *, now: dt.datetime) -> Appointment:
     """The booking the review page would have made, made now with its submission key (a
     replay finds the appointment) and its hold (never blocked by itself)."""
-    if checkout.patient is not None:
-        return appointment_book(
-            patient=checkout.patient,
-            service=checkout.service,
-            location=checkout.location,
-            start=checkout.start,
-            practitioner=checkout.practitioner,
-            source=AppointmentSource.ONLINE,
-            now=now,
-            hold_token=checkout.hold_token,
-            patient_cap=True,
-            idempotency_key=checkout.idempotency_key,
-        )
-    return online_booking_make(
+    return online_book(
+        patient=checkout.patient,
         details=checkout.details,
         service=checkout.service,
         location=checkout.location,

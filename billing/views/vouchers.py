@@ -1,6 +1,8 @@
 """Gift vouchers at the desk: sell one to a patient, the list with balances, a voucher's
 page (send or show its code), and a code spent on an invoice (decision 0106)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +27,7 @@ from booking.views.public import limited
 from clinic.access import staff_required, staff_user
 from clinic.headers import client_ip
 from clinic.money import format_money
+from patients.models import Patient
 from patients.services import patient_from_details
 
 VIEW, SELL, CHANGE = (
@@ -48,6 +51,20 @@ def vouchers(request: HttpRequest) -> HttpResponse:
     return render(request, "staff/billing/vouchers.html", context)
 
 
+def _sell(request: HttpRequest, *, buyer: Patient, data: dict[str, Any]) -> GiftVoucher:
+    """The desk's sale, from either sale form's cleaned data."""
+    return voucher_sell(
+        buyer=buyer,
+        amount=data["amount"],
+        recipient_name=data["recipient_name"],
+        recipient_email=data["recipient_email"],
+        message=data["message"],
+        sold_by=staff_user(request),
+        now=timezone.now(),
+        idempotency_key=data["idempotency_key"],
+    )
+
+
 @staff_required(SELL, "billing.add_invoice", "billing.view_invoice")
 @require_http_methods(["GET", "POST"])
 def voucher_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -58,16 +75,7 @@ def voucher_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            voucher = voucher_sell(
-                buyer=patient,
-                amount=data["amount"],
-                recipient_name=data["recipient_name"],
-                recipient_email=data["recipient_email"],
-                message=data["message"],
-                sold_by=staff_user(request),
-                now=timezone.now(),
-                idempotency_key=data["idempotency_key"],
-            )
+            voucher = _sell(request, buyer=patient, data=data)
         except BillingError as error:
             form.add_error(None, error.message)
         else:
@@ -94,16 +102,7 @@ def voucher_new_buyer(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 buyer = patient_from_details(form.session_data())
-                voucher = voucher_sell(
-                    buyer=buyer,
-                    amount=data["amount"],
-                    recipient_name=data["recipient_name"],
-                    recipient_email=data["recipient_email"],
-                    message=data["message"],
-                    sold_by=staff_user(request),
-                    now=timezone.now(),
-                    idempotency_key=data["idempotency_key"],
-                )
+                voucher = _sell(request, buyer=buyer, data=data)
         except BillingError as error:
             form.add_error(None, error.message)
         else:

@@ -190,3 +190,44 @@ def online_booking_make(
             patient_cap=True,
             idempotency_key=idempotency_key,
         )
+
+
+def online_book(
+    *,
+    patient: Patient | None,
+    details: dict[str, str],
+    service: Service,
+    location: Location,
+    practitioner: Practitioner | None,
+    start: dt.datetime,
+    now: dt.datetime,
+    hold_token: str | None,
+    idempotency_key: str | None,
+) -> Appointment:
+    """Book as the public pages do: a patient signed in to the portal as themselves (a
+    follow-up confirmed if they have had their first visit), within the cap of online
+    bookings; a visitor by the details they typed (online_booking_make). The review page
+    books this way at once, and the payment provider's webhook after a deposit."""
+    if patient is not None:
+        return appointment_book(
+            patient=patient,
+            service=service,
+            location=location,
+            start=start,
+            practitioner=practitioner,
+            source=AppointmentSource.ONLINE,
+            now=now,
+            hold_token=hold_token,
+            patient_cap=True,
+            idempotency_key=idempotency_key,
+        )
+    return online_booking_make(
+        details=details,
+        service=service,
+        location=location,
+        practitioner=practitioner,
+        start=start,
+        now=now,
+        hold_token=hold_token,
+        idempotency_key=idempotency_key,
+    )

@@ -35,7 +35,6 @@ from billing.views.online import allowing_checkout
 from booking.forms.public import ANY
 from booking.models import (
     Appointment,
-    AppointmentSource,
     AppointmentStatus,
     Practitioner,
     Service,
@@ -43,7 +42,7 @@ from booking.models import (
 )
 from booking.scheduling.availability import format_start, parse_start
 from booking.selectors.catalogue import bookable_services
-from booking.services.booking import appointment_book, online_booking_make
+from booking.services.booking import online_book
 from booking.services.holds import SESSION_KEY as HOLD_KEY
 from booking.services.holds import hold_token_for
 from booking.services.placement import BookingError
@@ -228,32 +227,17 @@ def _book(
     the voucher's payment are one transaction (a refusal books nothing); without, the
     booking commits on its own as before."""
     with transaction.atomic() if voucher_code else nullcontext():
-        if patient is not None and pending["portal"]:
-            # A signed-in patient is known: their own record, and a follow-up is
-            # confirmed if they have had their first visit (the service checks).
-            appointment = appointment_book(
-                patient=patient,
-                service=pending["service"],
-                location=pending["location"],
-                start=pending["start"],
-                practitioner=pending["practitioner"],
-                source=AppointmentSource.ONLINE,
-                now=now,
-                hold_token=hold_token,
-                patient_cap=True,
-                idempotency_key=pending["key"],
-            )
-        else:
-            appointment = online_booking_make(
-                details=pending["patient"],
-                service=pending["service"],
-                location=pending["location"],
-                practitioner=pending["practitioner"],
-                start=pending["start"],
-                now=now,
-                hold_token=hold_token,
-                idempotency_key=pending["key"],
-            )
+        appointment = online_book(
+            patient=patient if pending["portal"] else None,
+            details=pending["patient"],
+            service=pending["service"],
+            location=pending["location"],
+            practitioner=pending["practitioner"],
+            start=pending["start"],
+            now=now,
+            hold_token=hold_token,
+            idempotency_key=pending["key"],
+        )
         voucher_apply_at_booking(appointment=appointment, code=voucher_code, now=now)
     return appointment
 

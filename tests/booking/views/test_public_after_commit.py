@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from booking.models import Appointment
 from booking.services import booking as booking_service
-from booking.views import review
 from tests.factories import NOW
 
 DETAILS = {
@@ -58,7 +57,7 @@ def test_it_confirms_a_booking_even_if_the_database_goes_away_right_after_the_co
         dropped[0].__enter__()
         return appointment
 
-    monkeypatch.setattr(review, "online_booking_make", commit_then_lose_the_connection)
+    monkeypatch.setattr(booking_service, "online_booking_make", commit_then_lose_the_connection)
     try:
         answer = visitor.post(reverse("booking:review"))
     finally:
@@ -99,7 +98,7 @@ def test_a_retry_after_an_error_page_finds_the_committed_booking(visitor, clinic
         real_make(**kwargs)
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(review, "online_booking_make", commit_then_fail)
+    monkeypatch.setattr(booking_service, "online_booking_make", commit_then_fail)
     failed = visitor.post(reverse("booking:review"))
     assert failed.status_code == 503
     assert "Please try again in a moment" in failed.text
