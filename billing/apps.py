@@ -16,6 +16,10 @@ class BillingConfig(AppConfig):
         appointment_status_changed.connect(
             receivers.give_deposit_back, dispatch_uid="billing-deposit-give-back"
         )
+        # A cancellation in time puts a voucher spent at booking back on it (decision 0106).
+        appointment_status_changed.connect(
+            receivers.give_voucher_back, dispatch_uid="billing-voucher-give-back"
+        )
         # A completed session draws a package credit (decision 0105).
         appointment_status_changed.connect(
             receivers.draw_package_credit, dispatch_uid="billing-package-credit"

@@ -2,12 +2,16 @@
 receiver is one call of a service: the rules live there."""
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from billing.services import deposits
 from billing.services.fees import fee_propose
 from billing.services.packages import package_credit_draw
+from billing.services.voucher_returns import voucher_give_back
 from booking.models import Appointment, AppointmentStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User as StaffUser
 
 
 def propose_fee(*, appointment: Appointment, now: dt.datetime, **_kwargs: Any) -> None:
@@ -18,6 +22,19 @@ def propose_fee(*, appointment: Appointment, now: dt.datetime, **_kwargs: Any) -
 def give_deposit_back(*, appointment: Appointment, **_kwargs: Any) -> None:
     """A cancellation in time gives back what was paid at online booking (decision 0103)."""
     deposits.appointment_status_changed(appointment=appointment)
+
+
+def give_voucher_back(
+    *,
+    appointment: Appointment,
+    now: dt.datetime,
+    by: "StaffUser | None" = None,
+    **_kwargs: Any,
+) -> None:
+    """A cancellation in time puts a voucher spent at online booking back on the voucher
+    (decision 0106)."""
+    if appointment.status == AppointmentStatus.CANCELLED:
+        voucher_give_back(appointment=appointment, now=now, by=by)
 
 
 def draw_package_credit(

@@ -108,6 +108,10 @@ class RefundMethod(models.TextChoices):
     CASH = "cash", "Cash"
     # Back to the card through the payment provider.
     ONLINE = "online", "Online"
+    # What was left of a gift voucher spent towards an appointment cancelled in time, put
+    # back on that voucher (billing.services.voucher_returns): no money leaves the clinic,
+    # so takings never count it as a refund.
+    VOUCHER = "voucher", "Back on the gift voucher"
 
 
 class Refund(models.Model):
@@ -122,7 +126,7 @@ class Refund(models.Model):
     )
     method = models.CharField(max_length=20, choices=RefundMethod.choices)
     # The online payment an online refund went back to (a card can only take back what
-    # it paid).
+    # it paid), or the voucher payment a voucher refund puts back on its voucher.
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
     )
@@ -145,8 +149,16 @@ class Refund(models.Model):
                 name="refund_provider_reference_online_only",
             ),
             models.CheckConstraint(
-                condition=Q(payment__isnull=True) | Q(method=RefundMethod.ONLINE),
-                name="refund_payment_online_only",
+                condition=Q(payment__isnull=True)
+                | Q(method__in=[RefundMethod.ONLINE, RefundMethod.VOUCHER]),
+                name="refund_payment_online_or_voucher_only",
+            ),
+            # Back on a voucher means back on the voucher its payment spent: the refund
+            # names that payment, and gives back credit, not part of a credit note.
+            models.CheckConstraint(
+                condition=~Q(method=RefundMethod.VOUCHER)
+                | Q(payment__isnull=False, credit_note__isnull=True),
+                name="refund_voucher_names_its_payment",
             ),
         ]
 

@@ -178,7 +178,8 @@ def patient_credit(patient_id: int) -> Decimal:
 
 
 def payments_with_unallocated(patient_id: int) -> QuerySet[Payment]:
-    """The patient's payments with `unallocated` annotated, oldest first."""
+    """The patient's payments with `allocated` and `refunded` (given back from this very
+    payment: to the card, or back on a gift voucher) annotated, oldest first."""
     return (
         Payment.objects.filter(patient_id=patient_id)
         .annotate(
@@ -186,7 +187,12 @@ def payments_with_unallocated(patient_id: int) -> QuerySet[Payment]:
                 PaymentAllocation.objects.filter(payment=OuterRef("pk")),
                 group="payment",
                 field="amount",
-            )
+            ),
+            refunded=_sum_of(
+                Refund.objects.filter(payment=OuterRef("pk"), credit_note__isnull=True),
+                group="payment",
+                field="amount",
+            ),
         )
         .order_by("received_at", "pk")
     )

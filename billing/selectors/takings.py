@@ -22,6 +22,7 @@ from billing.models import (
     PaymentAllocation,
     PaymentMethod,
     Refund,
+    RefundMethod,
 )
 from billing.selectors import day_bounds
 from booking.models import Practitioner
@@ -29,6 +30,9 @@ from booking.models import Practitioner
 # Spending a gift voucher is no money coming in: it came in when the voucher was sold
 # (decision 0106). Takings, practitioners' shares and revenue leave it out.
 NOT_TAKINGS = [PaymentMethod.VOUCHER]
+# Nor is giving a voucher's spend back on the voucher (a session cancelled in time) money
+# going out: the refunds on the report leave it out.
+NOT_MONEY_OUT = [RefundMethod.VOUCHER]
 
 
 def _received(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Received]:
@@ -124,6 +128,7 @@ def _credit_held(as_of_end: dt.datetime) -> Decimal:
 def _refunded(start: dt.datetime, end: dt.datetime, zone: dt.tzinfo) -> list[takings.Refunded]:
     rows = (
         Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end)
+        .exclude(method__in=NOT_MONEY_OUT)
         .annotate(day=TruncDate("refunded_at", tzinfo=zone))
         .values("day", "method")
         .annotate(total=Sum("amount"))

@@ -1,5 +1,6 @@
-"""Reads of gift vouchers: the balance (always derived from the redemptions), whether the
-sale was paid, the staff list, and what the clinic owes on vouchers (decision 0106)."""
+"""Reads of gift vouchers: the balance (always derived from the redemptions and what came
+back on the voucher from sessions cancelled in time), whether the sale was paid, the
+staff list, and what the clinic owes on vouchers (decision 0106)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from billing.models import (
     InvoiceStatus,
     PaymentAllocation,
     Refund,
+    RefundMethod,
     VoucherRedemption,
     VoucherStatus,
 )
@@ -24,9 +26,10 @@ from billing.selectors import InvoiceBalance, MoneyState, _sum_of
 def with_voucher_figures(
     vouchers: QuerySet[GiftVoucher], *, at: dt.datetime | None = None
 ) -> QuerySet[GiftVoucher]:
-    """Vouchers with `redeemed` and their sale invoice's `sale_credited`, `sale_paid` and
-    `sale_refunded` annotated (as recorded until `at`, if given): read them with
-    VoucherFigures.of. One query, whatever the number of vouchers."""
+    """Vouchers with `redeemed`, `returned` (refunds back on the voucher) and their sale
+    invoice's `sale_credited`, `sale_paid` and `sale_refunded` annotated (as recorded
+    until `at`, if given): read them with VoucherFigures.of. One query, whatever the
+    number of vouchers."""
     until = Q() if at is None else Q(at__lte=at)
     allocated = Q() if at is None else Q(allocated_at__lte=at)
     credited = Q() if at is None else Q(issued_at__lte=at)
@@ -35,6 +38,15 @@ def with_voucher_figures(
         redeemed=_sum_of(
             VoucherRedemption.objects.filter(until, voucher=OuterRef("pk")),
             group="voucher",
+            field="amount",
+        ),
+        returned=_sum_of(
+            Refund.objects.filter(
+                refunded,
+                method=RefundMethod.VOUCHER,
+                payment__voucher_redemption__voucher=OuterRef("pk"),
+            ),
+            group="payment__voucher_redemption__voucher",
             field="amount",
         ),
         sale_credited=_sum_of(
@@ -57,10 +69,12 @@ def with_voucher_figures(
 
 @dataclass(frozen=True)
 class VoucherFigures:
-    """A voucher's money: what is left on it, and whether its sale was paid."""
+    """A voucher's money: what is left on it, and whether its sale was paid. `returned` is
+    what came back on it from sessions cancelled in time (billing.services.voucher_returns)."""
 
     amount: Decimal
     redeemed: Decimal
+    returned: Decimal
     sale: InvoiceBalance
     expires_on: dt.date
     expired_status: bool
@@ -71,6 +85,7 @@ class VoucherFigures:
         return cls(
             amount=voucher.amount,
             redeemed=voucher.redeemed,  # type: ignore[attr-defined]
+            returned=voucher.returned,  # type: ignore[attr-defined]
             sale=InvoiceBalance(
                 issued=invoice.status == InvoiceStatus.ISSUED,
                 total=invoice.total if invoice.total is not None else ZERO,
@@ -85,8 +100,9 @@ class VoucherFigures:
     @property
     def balance(self) -> Decimal:
         """Never below zero: every redemption is checked against it under the voucher's
-        lock (billing.services.vouchers)."""
-        return max(ZERO, self.amount - self.redeemed)
+        lock (billing.services.vouchers), and what comes back is at most what a redemption
+        took."""
+        return max(ZERO, self.amount - self.redeemed + self.returned)
 
     @property
     def paid(self) -> bool:

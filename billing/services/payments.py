@@ -186,7 +186,9 @@ def credit_apply(
     rows = []
     left = amount
     for payment in payments_with_unallocated(patient.pk):
-        free = payment.amount - payment.allocated  # type: ignore[attr-defined]
+        # A payment given back (a deposit to the card, a voucher's spend back on the
+        # voucher) has that much less to put against an invoice.
+        free = payment.amount - payment.allocated - payment.refunded  # type: ignore[attr-defined]
         if free <= 0:
             continue
         take = min(free, left)

@@ -48,7 +48,7 @@ def account(request: HttpRequest, pk: int) -> HttpResponse:
         "invoices": patient_invoices(patient.pk),
         "payments": Payment.objects.filter(patient=patient)
         .select_related("taken_by")
-        .prefetch_related("allocations__invoice"),
+        .prefetch_related("allocations__invoice", "refunds"),
         "refunds": Refund.objects.filter(patient=patient).select_related("credit_note"),
         "credit": patient_credit(patient.pk),
         "card": card_in_use(patient.pk),

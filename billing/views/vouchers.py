@@ -128,7 +128,9 @@ def _voucher(pk: int) -> GiftVoucher:
 @require_GET
 def voucher_detail(request: HttpRequest, pk: int) -> HttpResponse:
     voucher = _voucher(pk)
-    redemptions = list(voucher.redemptions.select_related("payment__patient"))
+    redemptions = list(
+        voucher.redemptions.select_related("payment__patient").prefetch_related("payment__refunds")
+    )
     # The buyer's purchase and what each patient who spent it paid with it: both logged.
     readers = {voucher.buyer.pk: voucher.buyer}
     readers |= {r.payment.patient_id: r.payment.patient for r in redemptions}
