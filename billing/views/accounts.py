@@ -1,6 +1,8 @@
 """A patient's account: invoices with what each owes, payments, refunds, credit and
 packages (with the desk's forms to sell one and to pay a session by a credit)."""
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,13 +45,25 @@ def _packages(request: HttpRequest, patient: Patient) -> dict[str, object]:
 def account(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_patient(pk)
     log_view(request, patient, "invoices and payments")
+    payments = list(
+        Payment.objects.filter(patient=patient)
+        .select_related("taken_by")
+        .prefetch_related("allocations__invoice")
+    )
+    refunds = list(Refund.objects.filter(patient=patient).select_related("credit_note"))
+    # What was given back from each payment (to the card, or back on a gift voucher), from
+    # the refunds the page lists anyway: a refund is always the payment's patient's.
+    given_back: dict[int, list[Refund]] = defaultdict(list)
+    for refund in refunds:
+        if refund.payment_id is not None:
+            given_back[refund.payment_id].append(refund)
+    for payment in payments:
+        payment.given_back = given_back[payment.pk]  # type: ignore[attr-defined]
     context = {
         "patient": patient,
         "invoices": patient_invoices(patient.pk),
-        "payments": Payment.objects.filter(patient=patient)
-        .select_related("taken_by")
-        .prefetch_related("allocations__invoice", "refunds"),
-        "refunds": Refund.objects.filter(patient=patient).select_related("credit_note"),
+        "payments": payments,
+        "refunds": refunds,
         "credit": patient_credit(patient.pk),
         "card": card_in_use(patient.pk),
         "fees": patient_fees(patient.pk),
