@@ -35,3 +35,8 @@ def fees_decided() -> list[FeeProposal]:
 def patient_fees(patient_id: int) -> list[FeeProposal]:
     """One patient's fees, newest first (one query)."""
     return list(_with_card(FeeProposal.objects.filter(patient_id=patient_id)))
+
+
+def appointment_fee(appointment_id: int) -> FeeProposal | None:
+    """The fee proposed for one missed or late-cancelled appointment, if any (one query)."""
+    return _with_card(FeeProposal.objects.filter(appointment_id=appointment_id)).first()

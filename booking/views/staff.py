@@ -8,6 +8,7 @@ services, so the never-double-book guarantee holds here as it does online; a ref
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from billing.models import INVOICEABLE_STATUSES, InvoiceLine
 from billing.selectors import MoneyState, appointment_money_states
+from billing.selectors.fees import appointment_fee
 from booking.forms.staff import (
     CancelForm,
     RescheduleForm,
@@ -202,14 +204,21 @@ def appointment(request: HttpRequest, reference: str) -> HttpResponse:
 
 def _billing_of(request: HttpRequest, booked: Appointment) -> dict:
     """The appointment's invoice and its money state, or whether it can be invoiced, for
-    staff who see invoices (one query)."""
+    staff who see invoices (one query), and a missed session's fee (one more)."""
     if not request.user.has_perm("billing.view_invoice"):
         return {}
     line = InvoiceLine.objects.filter(appointment=booked).select_related("invoice").first()
+    fee = None
+    if booked.status in INVOICEABLE_STATUSES and request.user.has_perm("billing.view_feeproposal"):
+        # A missed session's fee is decided here as on the fees page: charged to the
+        # saved card, invoiced for a pay link, or waived with a reason.
+        fee = appointment_fee(booked.pk)
     return {
         "invoice": line.invoice if line else None,
         "money_state": appointment_money_states([booked.pk]).get(booked.pk) if line else None,
         "invoiceable": booked.status in INVOICEABLE_STATUSES,
+        "fee": fee,
+        "online": settings.CLINIC_ONLINE_PAYMENTS,
     }
 
 

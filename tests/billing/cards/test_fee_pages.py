@@ -83,3 +83,32 @@ def test_a_next_elsewhere_goes_back_to_the_fees_page(desk, clinic, patient):
         {"reason": "Flu", "next": "https://evil.example/"},
     )
     assert answer["Location"] == FEES
+
+
+def test_the_appointment_page_offers_the_fee_instead_of_a_full_invoice(desk, clinic, patient):
+    """Marked a no-show on the calendar, the appointment's page says what the fee is and
+    decides it there: a waiver comes back to the same page."""
+    appointment = no_show(clinic, patient)
+    page = reverse("staff:appointment", args=[appointment.reference])
+    shown = desk.get(page)
+    assert "Invoice for a pay link" in shown.text
+    assert "Invoice this appointment" not in shown.text
+    fee = FeeProposal.objects.get(appointment=appointment)
+    answer = desk.post(
+        reverse("billing_staff:fee_waive", args=[fee.pk]), {"reason": "Flu", "next": page}
+    )
+    assert answer.url == page
+    after = desk.get(page)
+    assert "Waived" in after.text
+    assert "Flu" in after.text
+    assert "Invoice this appointment" in after.text  # a waived fee leaves the choice
+
+
+def test_a_practitioner_sees_no_fee_on_the_appointment_page(client, clinic, patient):
+    from clinic.roles import PRACTITIONER
+
+    appointment = no_show(clinic, patient)
+    factories.signed_in(client, factories.in_role(clinic.alice.user, PRACTITIONER))
+    shown = client.get(reverse("staff:appointment", args=[appointment.reference]))
+    assert shown.status_code == 200
+    assert "Invoice for a pay link" not in shown.text
