@@ -5,9 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
 from billing.forms import amount_field, new_idempotency_key
+from billing.models import VoucherTerms
 from booking.forms.public import PatientDetailsForm
 from clinic.forms import CleanTextMixin
 from clinic.money import format_money
@@ -33,6 +33,10 @@ class RecipientFields(CleanTextMixin, forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
 
+def bounds_text(terms: VoucherTerms) -> str:
+    return f"From {format_money(terms.min_amount)} to {format_money(terms.max_amount)}."
+
+
 class DeskVoucherForm(RecipientFields):
     amount = amount_field(label="Amount")
 
@@ -41,6 +45,8 @@ class DeskVoucherForm(RecipientFields):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"idempotency_key": new_idempotency_key()})
         super().__init__(*args, **kwargs)
+        # The manager's terms (the sale checks them again, as they stand then).
+        self.fields["amount"].help_text = bounds_text(VoucherTerms.load())
 
 
 class DeskBuyerVoucherForm(DeskVoucherForm, PatientDetailsForm):
@@ -94,16 +100,14 @@ class PublicVoucherForm(RecipientFields, PatientDetailsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        amounts = settings.CLINIC_VOUCHER_AMOUNTS
+        # The manager's terms; the sale checks the amount against them again.
+        terms = VoucherTerms.load()
         choice = self.fields["choice"]
         assert isinstance(choice, forms.ChoiceField)
-        choice.choices = [(str(a), format_money(Decimal(a))) for a in amounts] + [
+        choice.choices = [(str(a), format_money(a)) for a in terms.amounts_offered] + [
             (OTHER, "Another amount")
         ]
-        low, high = settings.CLINIC_VOUCHER_MIN, settings.CLINIC_VOUCHER_MAX
-        self.fields[
-            "other_amount"
-        ].help_text = f"From {format_money(Decimal(low))} to {format_money(Decimal(high))}."
+        self.fields["other_amount"].help_text = bounds_text(terms)
         self.fields["email"].label = "Your email"
         self.fields["email"].help_text = "Your receipt and a copy of the voucher go here."
         self.fields["first_name"].label = "Your first name"

@@ -204,6 +204,11 @@ GIFT_VOUCHERS = Capability(
         "billing.view_voucherredemption",
     ),
 )
+VOUCHER_TERMS = Capability(
+    "The gift voucher terms: how long a voucher is valid, the amounts offered online, the "
+    "lowest and highest amount",
+    ("billing.view_voucherterms", "billing.change_voucherterms"),
+)
 
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
@@ -225,6 +230,7 @@ CAPABILITIES: dict[str, Capability] = {
     "packages": PACKAGES,
     "package types and refunds": PACKAGE_TYPES,
     "gift vouchers": GIFT_VOUCHERS,
+    "gift voucher terms": VOUCHER_TERMS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -266,6 +272,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "packages",
         "package types and refunds",
         "gift vouchers",
+        "gift voucher terms",
     ),
 }
 

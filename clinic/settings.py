@@ -277,16 +277,9 @@ CLINIC_LOCALE = env_locale("CLINIC_LOCALE", "en_GB")
 CLINIC_INVOICE_PREFIX = env_str("CLINIC_INVOICE_PREFIX", "INV-")
 CLINIC_CREDIT_NOTE_PREFIX = env_str("CLINIC_CREDIT_NOTE_PREFIX", "CN-")
 CLINIC_INVOICE_DUE_DAYS = env_int("CLINIC_INVOICE_DUE_DAYS", 14, minimum=0, maximum=365)
-# Gift vouchers (decision 0106): how long one is valid from its sale (UK clinics commonly
-# give 12 to 24 months; the law sets no minimum for a voucher bought outright), the amounts
-# the public page offers and the range of a free amount (whole units of the currency), and
-# how many codes one address (or one code's first characters) may try in an hour.
-CLINIC_VOUCHER_VALID_MONTHS = env_int("CLINIC_VOUCHER_VALID_MONTHS", 24, minimum=1, maximum=120)
-CLINIC_VOUCHER_AMOUNTS = [
-    int(amount) for amount in env_str("CLINIC_VOUCHER_AMOUNTS", "30,50,100").split(",") if amount
-]
-CLINIC_VOUCHER_MIN = env_int("CLINIC_VOUCHER_MIN", 10, minimum=1)
-CLINIC_VOUCHER_MAX = env_int("CLINIC_VOUCHER_MAX", 500, minimum=1)
+# Gift vouchers (decision 0106): how many codes one address (or one code's first
+# characters) may try in an hour. Validity and amounts are the manager's, in the admin
+# (billing.VoucherTerms), not the server's.
 CLINIC_VOUCHER_TRIES_PER_IP = env_int("CLINIC_VOUCHER_TRIES_PER_IP", 10, minimum=1)
 # Printed on invoices, receipts and credit notes: the business's legal name (the trading
 # name when unset), its company or charity registration and its VAT number (both optional:

@@ -41,7 +41,7 @@ from billing.models.payments import (
 )
 from billing.models.policies import PaymentPolicy, PolicyKind, PolicyPatients
 from billing.models.sequences import DocumentKind, DocumentSequence
-from billing.models.vouchers import GiftVoucher, VoucherRedemption, VoucherStatus
+from billing.models.vouchers import GiftVoucher, VoucherRedemption, VoucherStatus, VoucherTerms
 
 __all__ = [
     "DESK_METHODS",
@@ -90,5 +90,6 @@ __all__ = [
     "VatStatus",
     "VoucherRedemption",
     "VoucherStatus",
+    "VoucherTerms",
     "credit_value",
 ]

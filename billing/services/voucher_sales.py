@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models import GiftVoucher, VatStatus
+from billing.models import GiftVoucher, VatStatus, VoucherTerms
 from billing.services.amounts import checked_amount
 from billing.services.errors import BillingError
 from billing.services.invoices import LineInput, invoice_draft, invoice_issue
@@ -35,17 +35,18 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def expiry_of(now: dt.datetime) -> dt.date:
-    """CLINIC_VOUCHER_VALID_MONTHS from the day of sale, in the clinic's zone."""
-    return add_months(timezone.localdate(now), settings.CLINIC_VOUCHER_VALID_MONTHS)
+def expiry_of(now: dt.datetime, *, terms: VoucherTerms) -> dt.date:
+    """The terms' months from the day of sale, in the clinic's zone. The voucher keeps
+    this date: the manager changing the terms later never moves it."""
+    return add_months(timezone.localdate(now), terms.valid_months)
 
 
-def checked_voucher_amount(amount: Decimal) -> Decimal:
+def checked_voucher_amount(amount: Decimal, *, terms: VoucherTerms) -> Decimal:
     amount = checked_amount(amount)
-    low, high = settings.CLINIC_VOUCHER_MIN, settings.CLINIC_VOUCHER_MAX
+    low, high = terms.min_amount, terms.max_amount
     if not low <= amount <= high:
         raise BillingError(
-            f"A gift voucher is for {format_money(Decimal(low))} to {format_money(Decimal(high))}.",
+            f"A gift voucher is for {format_money(low)} to {format_money(high)}.",
             code="voucher_amount",
         )
     return amount
@@ -67,7 +68,8 @@ def voucher_sell(
     double click) answers the first voucher. `sold_by` is None for a sale online. Nothing
     is scheduled for its expiry: a nightly job marks vouchers past their date
     (billing.periodic.expire_vouchers), and one past its date is refused before that."""
-    amount = checked_voucher_amount(amount)
+    terms = VoucherTerms.load()
+    amount = checked_voucher_amount(amount, terms=terms)
     if idempotency_key:
         earlier = GiftVoucher.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -96,7 +98,7 @@ def voucher_sell(
                 message=message.strip(),
                 sale_invoice=invoice,
                 issued_at=now,
-                expires_on=expiry_of(now),
+                expires_on=expiry_of(now, terms=terms),
                 idempotency_key=idempotency_key or None,
             )
             voucher.full_clean(exclude=["buyer", "sale_invoice"])

@@ -84,7 +84,7 @@ def test_the_desk_sells_a_voucher_as_an_issued_invoice_outside_the_scope_of_vat(
     line = InvoiceLine.objects.get(invoice=invoice)
     assert line.vat_status == VatStatus.OUTSIDE_SCOPE
     assert line.tax == Decimal("0.00")
-    assert voucher.expires_on == dt.date(2029, 1, 4)  # 24 months (CLINIC_VOUCHER_VALID_MONTHS)
+    assert voucher.expires_on == dt.date(2029, 1, 4)  # 24 months (the terms by default)
     assert voucher.code_hash is None
     # Unpaid: no code can be given out.
     with pytest.raises(BillingError) as refused:
