@@ -6,6 +6,7 @@ and its last four characters (for the desk to tell vouchers apart), so a read of
 database gives nobody a usable code. The balance is derived from the redemptions every
 time, never kept as a running figure that could drift."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ def parse_amounts(text: str) -> list[Decimal]:
         if not part:
             continue
         try:
+            if not re.fullmatch(r"-?\d+(\.\d+)?", part):  # "1E+2", "NaN", "Infinity"
+                raise InvalidOperation
             amount = Decimal(part)
         except InvalidOperation:
             raise ValidationError(

@@ -86,6 +86,7 @@ def test_the_desk_sees_no_terms_and_cannot_change_them(desk, db):
         ({"amounts": "30, fifty"}, "amounts", "“fifty” is not an amount"),
         ({"amounts": "30, -5"}, "amounts", "“-5” is not an amount of money"),
         ({"amounts": "30.001"}, "amounts", "at most two decimal places"),
+        ({"amounts": "1E+2"}, "amounts", "“1E+2” is not an amount"),
         ({"amounts": " , "}, "amounts", "Offer at least one amount"),
         ({"amounts": "5, 50, 600"}, "amounts", "5, 600: outside the lowest and highest amount"),
     ],
