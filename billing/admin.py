@@ -5,12 +5,9 @@ services write them, and the database refuses changes once issued)."""
 from typing import Any, override
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 
 from billing.models import (
@@ -41,7 +38,7 @@ from billing.models import (
     VoucherTerms,
 )
 from billing.services.cards import cancellation_terms_publish
-from clinic.admin_mixins import ReadOnlyAdmin
+from clinic.admin_mixins import ReadOnlyAdmin, SingletonAdmin
 from patients.admin import AccessLoggedAdmin
 
 
@@ -498,26 +495,8 @@ class GiftVoucherAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
 
 
 @admin.register(VoucherTerms)
-class VoucherTermsAdmin(admin.ModelAdmin):
+class VoucherTermsAdmin(SingletonAdmin):
     """The manager's gift voucher terms (decision 0106): validity, the amounts offered
-    online and the range of any sale. load() creates the one row on first visit, so
-    there is never one to add or delete."""
+    online and the range of any sale."""
 
     fields = ["valid_months", "amounts", "min_amount", "max_amount"]
-
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @override
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        terms = VoucherTerms.load()
-        return redirect(reverse("admin:billing_voucherterms_change", args=[terms.pk]))

@@ -2,9 +2,12 @@
 
 from typing import Any, override
 
-from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.options import BaseModelAdmin, ModelAdmin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
 
 class ReadOnlyAdmin(BaseModelAdmin[Any]):
@@ -33,3 +36,27 @@ class ReadOnlyAdmin(BaseModelAdmin[Any]):
     @override
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.may_delete and super().has_delete_permission(request, obj)
+
+
+class SingletonAdmin(ModelAdmin[Any]):
+    """A model of one row (the booking policy, the gift voucher terms) whose ``load()``
+    makes it on first use: there is never one to add or delete, and the list page opens
+    that row. Put it first among the bases."""
+
+    @override
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @override
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @override
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = self.model.load()
+        meta = self.model._meta
+        return redirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[row.pk]))

@@ -180,21 +180,23 @@ def patient_credit(patient_id: int) -> Decimal:
 def payments_with_unallocated(patient_id: int) -> QuerySet[Payment]:
     """The patient's payments with `allocated` and `refunded` (given back from this very
     payment: to the card, or back on a gift voucher) annotated, oldest first."""
-    return (
-        Payment.objects.filter(patient_id=patient_id)
-        .annotate(
-            allocated=_sum_of(
-                PaymentAllocation.objects.filter(payment=OuterRef("pk")),
-                group="payment",
-                field="amount",
-            ),
-            refunded=_sum_of(
-                Refund.objects.filter(payment=OuterRef("pk"), credit_note__isnull=True),
-                group="payment",
-                field="amount",
-            ),
-        )
-        .order_by("received_at", "pk")
+    return _with_spent(Payment.objects.filter(patient_id=patient_id)).order_by("received_at", "pk")
+
+
+def _with_spent(payments: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Payments with `allocated` (put against invoices) and `refunded` (given back from
+    this very payment, not out of a credit note) annotated."""
+    return payments.annotate(
+        allocated=_sum_of(
+            PaymentAllocation.objects.filter(payment=OuterRef("pk")),
+            group="payment",
+            field="amount",
+        ),
+        refunded=_sum_of(
+            Refund.objects.filter(payment=OuterRef("pk"), credit_note__isnull=True),
+            group="payment",
+            field="amount",
+        ),
     )
 
 
@@ -205,23 +207,10 @@ def held_for_appointments(appointment_ids: Iterable[int]) -> list[tuple[Payment,
     ids = list(appointment_ids)
     if not ids:
         return []
-    payments = (
-        Payment.objects.filter(appointment_id__in=ids)
-        .annotate(
-            allocated=_sum_of(
-                PaymentAllocation.objects.filter(payment=OuterRef("pk")),
-                group="payment",
-                field="amount",
-            ),
-            refunded=_sum_of(
-                Refund.objects.filter(payment=OuterRef("pk"), credit_note__isnull=True),
-                group="payment",
-                field="amount",
-            ),
-        )
-        .order_by("received_at", "pk")
+    payments = _with_spent(Payment.objects.filter(appointment_id__in=ids)).order_by(
+        "received_at", "pk"
     )
-    held = [(p, p.amount - p.allocated - p.refunded) for p in payments]
+    held = [(p, p.amount - p.allocated - p.refunded) for p in payments]  # type: ignore[attr-defined]
     return [(payment, left) for payment, left in held if left > 0]
 
 

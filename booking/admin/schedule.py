@@ -4,15 +4,13 @@ from typing import Any, override
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.urls import reverse
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from booking.admin.practitioners import PractitionerListFilter, own_practitioner, runs_clinic
 from booking.models import BookingPolicy, ClinicClosure, Practitioner, TimeOff
+from clinic.admin_mixins import SingletonAdmin
 from clinic.forms import CleanTextModelForm
 from clinic.models import Location
 
@@ -73,21 +71,5 @@ class ClinicClosureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BookingPolicy)
-class BookingPolicyAdmin(SimpleHistoryAdmin):
-    # load() creates the single row on first visit, so there is never one to add.
-    @override
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @override
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    @override
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        policy = BookingPolicy.load()
-        return redirect(reverse("admin:booking_bookingpolicy_change", args=[policy.pk]))
+class BookingPolicyAdmin(SingletonAdmin, SimpleHistoryAdmin):
+    """The booking policy: one row, its changes kept in its history."""
