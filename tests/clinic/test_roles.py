@@ -512,6 +512,11 @@ SPOT_CHECKS = [
     ("practitioner", "billing_staff:voucher_apply", "forbidden"),
     ("receptionist", "billing_staff:voucher_new_buyer", "allowed"),
     ("practitioner", "billing_staff:voucher_new_buyer", "forbidden"),
+    # The report of money held and owed (deposits, fees, packages, vouchers): the manager's,
+    # as the takings are.
+    ("manager", "billing_staff:money_held", "allowed"),
+    ("receptionist", "billing_staff:money_held", "forbidden"),
+    ("practitioner", "billing_staff:money_held", "forbidden"),
 ]
 
 
