@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "patients",
     "booking",
     "billing",
+    "messaging",
 ]
 
 MIDDLEWARE = [

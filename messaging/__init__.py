@@ -1,0 +1,5 @@
+"""Messages to patients by text (SMS): the channel, its log, consent, and patients' replies.
+
+Emails stay with the app whose event they tell of (booking.notify, billing.notify); this
+app holds what is shared by every message and the text channel itself (decision 0107).
+"""
