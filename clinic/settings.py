@@ -393,6 +393,48 @@ if CLINIC_ONLINE_PAYMENTS or STRIPE_API_BASE:
     if STRIPE_API_BASE and "_live_" in STRIPE_SECRET_KEY:
         raise ImproperlyConfigured("A live Stripe key never goes to STRIPE_API_BASE's stand-in.")
 
+# Texts (SMS) to patients (messaging/, decisions 0107-0108): a channel shaped like
+# MAILERS. Console in development, local memory in tests, Twilio in production once its
+# keys are set ("off" sends none). TWILIO_API_BASE points the real client at a local
+# stand-in (bin/sms_standin.py): for development and tests only.
+TEXTER = env_str("TEXTER", "console" if DEBUG else "off")
+_TEXTER_BACKENDS = {
+    "console": "messaging.backends.console.TextBackend",
+    "locmem": "messaging.backends.locmem.TextBackend",
+    "twilio": "messaging.backends.twilio.TextBackend",
+}
+if TEXTER != "off" and TEXTER not in _TEXTER_BACKENDS:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"TEXTER={TEXTER!r} must be one of {', '.join(_TEXTER_BACKENDS)} or off."
+    )
+TEXTERS: dict[str, dict[str, object]] = (
+    {} if TEXTER == "off" else {"default": {"BACKEND": _TEXTER_BACKENDS[TEXTER]}}
+)
+TWILIO_ACCOUNT_SID = env_key("TWILIO_ACCOUNT_SID", prefixes=("AC",))
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+# The clinic's sending number (E.164) or a Twilio messaging service (MG...).
+TWILIO_FROM = env_str("TWILIO_FROM", "")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "").rstrip("/")
+if TEXTER == "twilio":
+    from django.core.exceptions import ImproperlyConfigured
+
+    for _name, _value in (
+        ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
+        ("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
+        ("TWILIO_FROM", TWILIO_FROM),
+    ):
+        if not _value:
+            raise ImproperlyConfigured(
+                f"TEXTER=twilio: the environment variable {_name} must be set (Twilio's "
+                "console, Account info and Phone numbers)."
+            )
+    if TWILIO_API_BASE and not DEBUG:
+        raise ImproperlyConfigured(
+            "TWILIO_API_BASE sends texts to a local stand-in: for development and tests only."
+        )
+
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
 # made (any logger, any handler), and the filter guards the handlers besides.
 LOGGING = {
