@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from booking.models import Appointment, AppointmentStatus
 from messaging.models import InboundText, ReplyAction, TextConsent, TextMessage, TextState
@@ -116,7 +116,7 @@ def replies_for_desk() -> QuerySet[InboundText]:
     return (
         InboundText.objects.filter(action__in=FOR_DESK)
         .select_related("patient", "handled_by")
-        .order_by("handled_at", "-received_at", "-pk")
+        .order_by(F("handled_at").asc(nulls_first=True), "-received_at", "-pk")
     )
 
 
