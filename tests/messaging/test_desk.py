@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from booking.services.changes import appointment_reschedule
 from messaging.models import InboundText, ReplyAction, TextConsent
 from messaging.selectors import PANEL_LIMIT, failing_number, opted_out
 from patients.models import PatientAccessLog
@@ -182,3 +183,37 @@ def test_a_consent_post_without_an_answer_records_nothing(desk, patient):
     response = desk.post(url, {"given": "maybe"}, follow=True)
     assert "Choose whether the patient agrees to texts." in response.text
     assert not TextConsent.objects.exists()
+
+
+# --- "Confirmed by patient" ------------------------------------------------------------------
+
+
+def test_the_calendar_and_the_appointment_page_show_a_patients_confirmation(desk, clinic, patient):
+    appointment = factories.book(clinic, patient, factories.at(10))
+    day = reverse("staff:day", args=[clinic.location.slug]) + "?date=2027-01-11"
+    page = reverse("staff:appointment", args=[appointment.reference])
+    assert "confirmed by patient" not in desk.get(day).text
+    assert "confirmed by patient" not in desk.get(page).text
+    appointment.patient_confirmed_at = NOW
+    appointment.save()
+    assert "confirmed by patient" in desk.get(day).text
+    assert "by text, Mon 4 Jan, 09:00 GMT" in desk.get(page).text
+
+
+def test_moving_the_appointment_to_another_time_clears_the_confirmation(clinic, patient):
+    appointment = factories.book(clinic, patient, factories.at(10))
+    appointment.patient_confirmed_at = NOW
+    appointment.save()
+    moved = appointment_reschedule(
+        appointment=appointment,
+        start=factories.at(10),
+        practitioner=clinic.bob,
+        now=NOW,
+        source="front_desk",
+    )
+    assert moved.patient_confirmed_at == NOW  # same time, another practitioner
+    moved = appointment_reschedule(
+        appointment=moved, start=factories.at(14), now=NOW, source="front_desk"
+    )
+    moved.refresh_from_db()
+    assert moved.patient_confirmed_at is None
