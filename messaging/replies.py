@@ -103,8 +103,9 @@ def _act(inbound: InboundText, *, word: Keyword, number: str | None, now: dt.dat
         inbound.action = ReplyAction.STOP if word is Keyword.STOP else ReplyAction.START
         # The provider answers these itself, and refuses any text to a number that stopped.
         return ""
-    if number and not ratelimit.allow(
-        {ratelimit.key("text-reply", number): REPLIES_PER_HOUR},
+    # Per sender, not per address on the internet: every reply comes from Twilio's.
+    if not ratelimit.allow(
+        {ratelimit.key("text-reply", inbound.from_number): REPLIES_PER_HOUR},
         now=now,
         window=ratelimit.PUBLIC_WINDOW,
     ):
