@@ -319,3 +319,21 @@ def test_two_deliveries_at_once_act_once(clinic, patient):
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert TextConsent.objects.count() == 0
+
+
+def test_no_answer_carries_a_clinical_word(client, clinic, patient, settings):
+    from tests.patients.views.test_intake import CLINICAL_WORDS
+
+    later = book(clinic, patient, at(10))
+    today = book(clinic, patient, at(14, day=NOW.date()))
+    sent_text(patient, appointment=later)
+    answers = [post(client, sid="SM1", sender=CHARLIE, body="C").content]
+    answers.append(post(client, sid="SM2", sender=CHARLIE, body="X").content)
+    sent_text(patient, appointment=today)
+    answers.append(post(client, sid="SM3", sender=CHARLIE, body="X").content)
+    answers.append(post(client, sid="SM4", sender=CHARLIE, body="my neck hurts").content)
+    assert all(b"<Message>" in answer for answer in answers)
+    for answer in answers:
+        # The clinic's own name says what it does, and says nothing about the patient.
+        text = answer.replace(settings.CLINIC_NAME.encode(), b"").lower()
+        assert not [word for word in CLINICAL_WORDS if word.encode() in text], answer
