@@ -337,3 +337,17 @@ def test_no_answer_carries_a_clinical_word(client, clinic, patient, settings):
         # The clinic's own name says what it does, and says nothing about the patient.
         text = answer.replace(settings.CLINIC_NAME.encode(), b"").lower()
         assert not [word for word in CLINICAL_WORDS if word.encode() in text], answer
+
+
+@pytest.mark.parametrize("texts", [1, 30])
+def test_a_reply_for_the_desk_costs_a_fixed_number_of_queries(
+    client, reminded, patient, django_assert_num_queries, texts
+):
+    for _ in range(texts - 1):
+        sent_text(patient, appointment=reminded)
+    # The patients on the number; the transaction's savepoint (the test's own transaction
+    # makes it one), the insert's savepoint, the insert, its release; the rate limit's
+    # lock and its count-and-record; the action saved; the release.
+    with django_assert_num_queries(9):
+        response = post(client, sid="SM1", sender=CHARLIE, body="Running late")
+    assert response.status_code == 200
