@@ -351,3 +351,13 @@ def test_a_reply_for_the_desk_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = post(client, sid="SM1", sender=CHARLIE, body="Running late")
     assert response.status_code == 200
+
+
+def test_a_cancellation_by_text_is_followed_as_one_by_the_manage_link(
+    client, reminded, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, sid="SM1", sender=CHARLIE, body="X")
+    [email] = mailoutbox
+    assert "cancelled" in email.subject.lower()
+    assert email.to == [reminded.patient.email]
