@@ -210,6 +210,18 @@ VOUCHER_TERMS = Capability(
     ("billing.view_voucherterms", "billing.change_voucherterms"),
 )
 
+TEXTS = Capability(
+    "Texts: the inbox of patients' replies (mark handled), each patient's texts and "
+    "replies, their consent to texts (record it given or withdrawn)",
+    (
+        "messaging.view_inboundtext",
+        "messaging.change_inboundtext",
+        "messaging.view_textmessage",
+        "messaging.view_textconsent",
+        "messaging.add_textconsent",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -231,6 +243,7 @@ CAPABILITIES: dict[str, Capability] = {
     "package types and refunds": PACKAGE_TYPES,
     "gift vouchers": GIFT_VOUCHERS,
     "gift voucher terms": VOUCHER_TERMS,
+    "texts": TEXTS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -243,6 +256,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "card fees",
         "packages",
         "gift vouchers",
+        "texts",
     ),
     PRACTITIONER: (
         "front desk",
@@ -251,6 +265,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "own schedule",
         "clinical records",
         "own takings",
+        "texts",
     ),
     MANAGER: (
         "front desk",
@@ -273,6 +288,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "package types and refunds",
         "gift vouchers",
         "gift voucher terms",
+        "texts",
     ),
 }
 

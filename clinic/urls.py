@@ -71,6 +71,7 @@ urlpatterns = [
     path("intake/", include("patients.urls")),
     path("visit/", include("patients.visit_urls")),
     path("", include("billing.urls")),
+    path("messaging/", include("messaging.reply_urls")),
     path("staff/login/", signin.StaffLoginView.as_view(), name="login"),
     path("staff/two-factor/", include(two_factor)),
     path("staff/two-factor/passkey/", include(passkey_ceremonies)),
@@ -79,6 +80,7 @@ urlpatterns = [
     path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),
     path("staff/billing/", include("billing.staff_urls")),
+    path("staff/", include("messaging.staff_urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]

@@ -35,6 +35,7 @@ from billing.models import (
     SavedCard,
     VoucherRedemption,
 )
+from messaging.models import InboundText, TextConsent, TextMessage
 from patients.models import (
     AdverseEvent,
     CheckIn,
@@ -78,7 +79,7 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Everything held about `patient`, in 29 queries whatever its size (one per kind of
+    """Everything held about `patient`, in 32 queries whatever its size (one per kind of
     record; consent text, instruments, needling points, the terms of saved cards and the
     types of packages come joined to their rows)."""
     appointments = patient.appointments.select_related(
@@ -148,6 +149,7 @@ def patient_record(patient: Patient) -> PatientRecord:
         "access_log": [_fields(e) for e in access_log],
         **_money(patient),
         **_cards_and_sales(patient),
+        **_texts(patient),
     }
     return record
 
@@ -208,6 +210,20 @@ def _cards_and_sales(patient: Patient) -> dict[str, list[Row]]:
         "voucher_redemptions": [
             _fields(r)
             for r in VoucherRedemption.objects.filter(payment__patient=patient).order_by("pk")
+        ],
+    }
+
+
+def _texts(patient: Patient) -> dict[str, list[Row]]:
+    """Texts sent with their state, replies received, consent to texts given and
+    withdrawn (three queries)."""
+    return {
+        "texts": [_fields(t) for t in TextMessage.objects.filter(patient=patient).order_by("pk")],
+        "text_replies": [
+            _fields(r) for r in InboundText.objects.filter(patient=patient).order_by("pk")
+        ],
+        "text_consent": [
+            _fields(c) for c in TextConsent.objects.filter(patient=patient).order_by("pk")
         ],
     }
 

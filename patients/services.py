@@ -9,6 +9,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from clinic.headers import header_text, ip_or_none
+from messaging.consent import preferred_contact_consent
+from messaging.models import ConsentSource
 from patients import tasks
 from patients.models import (
     AccessVia,
@@ -138,14 +140,19 @@ def _lock_draft(intake: Intake) -> Intake:
 
 
 def intake_save_details(*, intake: Intake, fields: dict, now: datetime.datetime) -> Intake:
-    """Contact details for the patient record (address, emergency contact, GP...)."""
+    """Contact details for the patient record (address, emergency contact, GP...).
+    Choosing texts as the way to be contacted records consent to texts (decision 0109)."""
     with transaction.atomic():
         locked = _lock_draft(intake)
         patient = Patient.objects.select_for_update().get(pk=locked.patient_id)
+        previous = patient.preferred_contact
         for name, value in fields.items():
             setattr(patient, name, value)
         patient.full_clean()
         patient.save()
+        preferred_contact_consent(
+            patient=patient, previous=previous, source=ConsentSource.INTAKE, now=now
+        )
         locked.details_saved_at = now
         locked.save(update_fields=["details_saved_at", "updated_at"])
     return locked

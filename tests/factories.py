@@ -47,6 +47,7 @@ from booking.services.photos import photo_clean, practitioner_photo_set
 from clinic.middleware import SEEN_KEY, SIGNED_IN_KEY
 from clinic.models import Location, Room
 from clinic.roles import ROLES
+from messaging.models import TextMessage
 from patients import services as patient_services
 from patients.clinical import episodes, notes, scores, visits
 from patients.models import (
@@ -620,3 +621,26 @@ def session_invoice(
     ]
     draft = invoice_draft(patient=patient, lines=lines, created_by=by)
     return invoice_issue(invoice=draft, issued_by=by, now=now)
+
+
+def sent_text(
+    patient: Patient,
+    /,
+    *,
+    appointment: Appointment | None = None,
+    to: str | None = None,
+    kind: str = "reminder",
+    state: str = "sent",
+    body: str = "Riverside: see you Mon 11 Jan, 10:00. Reply C to confirm, X to cancel.",
+) -> TextMessage:
+    """A text as the channel leaves it once sent, to the patient's number unless told."""
+    return TextMessage.objects.create(
+        patient=patient,
+        appointment=appointment,
+        kind=kind,
+        to=to or str(patient.phone),
+        body=body,
+        state=state,
+        send_after=timezone.now(),
+        provider_id=f"SM{secrets.token_hex(16)}",
+    )

@@ -134,6 +134,9 @@ class Appointment(models.Model):
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When the patient confirmed it by replying to a text (messaging.replies): the desk
+    # sees who has said they are coming.
+    patient_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancellation_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -116,6 +116,8 @@ def appointment_reschedule(
         freed = FreedTime.of(locked)
         if slot.practitioner_id != locked.practitioner_id:
             appointment.booked_by = by
+        if slot.start != locked.start:
+            appointment.patient_confirmed_at = None  # they confirmed the old time
         appointment.practitioner = practitioners[slot.practitioner_id]
         appointment.room_id = slot.room_id
         appointment.start = slot.start

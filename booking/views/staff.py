@@ -46,6 +46,7 @@ from booking.services.waitlist import SETTABLE_STATUSES, waitlist_add, waitlist_
 from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or
+from messaging.selectors import unhandled_replies
 from patients.forms import PatientSearchForm
 from patients.models import Patient
 from patients.selectors import intake_statuses
@@ -128,6 +129,9 @@ def day(request: HttpRequest, location_slug: str) -> HttpResponse:
         "previous": shown - dt.timedelta(days=1),
         "next": shown + dt.timedelta(days=1),
         "here": request.get_full_path(),
+        "replies_waiting": unhandled_replies()
+        if request.user.has_perm("messaging.view_inboundtext")
+        else None,
     }
     return render(request, "staff/booking/day.html", context)
 

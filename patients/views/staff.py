@@ -19,6 +19,7 @@ from clinic.access import staff_required, staff_user
 from clinic.models import Location
 from clinic.navigation import next_or, with_params
 from clinic.spreadsheets import csv_response
+from messaging.selectors import texts_panel
 from patients.clinical.reads import patient_episodes
 from patients.export import patient_record, record_zip
 from patients.forms import PatientForm, PatientSearchForm
@@ -107,6 +108,10 @@ def patient(request: HttpRequest, pk: int) -> HttpResponse:
         "locations": Location.objects.filter(is_active=True),
         "episodes": _episodes_for_user(request, person),
         "break_glass_hours": settings.CLINIC_BREAK_GLASS_HOURS,
+        # The texts panel (four queries), for staff who see texts; part of this logged view.
+        "texts": texts_panel(person)
+        if request.user.has_perm("messaging.view_textmessage")
+        else None,
         **_money_for_user(request, person, appointments),
     }
     return render(request, "patients/staff/patient.html", context)

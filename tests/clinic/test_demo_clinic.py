@@ -337,3 +337,28 @@ def test_it_sells_a_package_and_uses_part_of_it():
     assert 0 < balance.used < 6
     run_demo("--password", PASSWORD)
     assert Package.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_it_has_a_patient_who_prefers_texts_and_has_replied():
+    from messaging.models import InboundText
+    from messaging.selectors import opted_out, text_consent
+
+    output = run_demo("--password", PASSWORD)
+
+    patient = Patient.objects.get(preferred_contact="sms")
+    assert f"{patient.full_name} prefers texts" in output
+    replies = InboundText.objects.order_by("received_at")
+    actions = [(r.action, r.patient) for r in replies]
+    assert actions == [
+        ("confirmed", patient),
+        ("stop", patient),
+        ("start", patient),
+        ("for_desk", patient),
+        ("for_desk", None),
+    ]
+    assert replies[0].appointment.patient_confirmed_at is not None
+    assert [row.source for row in text_consent(patient).history] == ["reply", "reply", "intake"]
+    assert not opted_out(patient)
+    run_demo("--password", PASSWORD)
+    assert InboundText.objects.count() == 5

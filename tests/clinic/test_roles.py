@@ -61,7 +61,7 @@ VISITORS = [
 ROLE_OF = {"receptionist": RECEPTIONIST, "practitioner": PRACTITIONER, "manager": MANAGER}
 
 # Namespaces whose every page is a staff page (a new page there must declare permissions).
-STAFF_NAMESPACES = {"staff", "patients_staff", "account", "billing_staff"}
+STAFF_NAMESPACES = {"staff", "patients_staff", "account", "billing_staff", "messaging_staff"}
 # Pages outside those rules: signing in and out (signing out would also end the session
 # the rest of the matrix runs in), and the passkey ceremonies, JSON steps of the sign-in
 # that answer an error to anyone not at that step (tests/clinic/test_passkeys.py).
@@ -76,6 +76,9 @@ SIGN_IN_PAGES = {
     "otp_webauthn:credential-authentication-begin",
     "otp_webauthn:credential-authentication-complete",
 }
+# Public endpoints only the provider may post to: a post without its signature is refused
+# (403), which says nothing about any patient (tests/messaging/test_inbound.py).
+SIGNED_WEBHOOKS = {"messaging:text_inbound"}
 # Models whose admin shows records of what happened and never changes them.
 READ_ONLY_ADMIN = {
     "patients.intake",
@@ -389,6 +392,8 @@ def test_every_site_page(visitor, clinic, world):
             # Public pages: nobody is asked to sign in, or refused.
             public = not is_staff_page(page)
             expected = "allowed" if public else expected_for_staff_page(visitor, page)
+            if page.name in SIGNED_WEBHOOKS and method == "post":
+                expected = "forbidden"
             if got != expected:
                 wrong.append((page.name, method, expected, got))
     assert not wrong, wrong
@@ -517,6 +522,12 @@ SPOT_CHECKS = [
     ("manager", "billing_staff:money_held", "allowed"),
     ("receptionist", "billing_staff:money_held", "forbidden"),
     ("practitioner", "billing_staff:money_held", "forbidden"),
+    # Patients' text replies: the front desk's inbox, open to whoever may cover the desk.
+    ("receptionist", "messaging_staff:replies", "allowed"),
+    ("practitioner", "messaging_staff:replies", "allowed"),
+    ("manager", "messaging_staff:replies", "allowed"),
+    ("no_role", "messaging_staff:replies", "forbidden"),
+    ("receptionist", "messaging_staff:patient_texts", "allowed"),
 ]
 
 

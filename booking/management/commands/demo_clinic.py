@@ -50,6 +50,7 @@ from booking.services.booking import appointment_book
 from booking.services.placement import BookingError
 from clinic import roles
 from clinic.models import Location
+from messaging.demo_replies import seed_text_replies
 from patients.demo import seed_clinical_records
 from patients.models import Patient
 
@@ -238,6 +239,9 @@ class Command(BaseCommand):
             seed_packages(patients=patients, desk=front_office["reception"], now=now)
             # Gift vouchers, one with a known code to spend online (billing/demo.py).
             seed_vouchers(patients=patients, desk=front_office["reception"], now=now)
+            # Text replies: a confirm, STOP then START, one for the desk, an unknown number
+            # (messaging/demo_replies.py).
+            texter = seed_text_replies(patients=patients, now=now)
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
@@ -250,6 +254,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
         if settings.CLINIC_ONLINE_PAYMENTS and deposits:
             self.stdout.write(f"{deposits} Pay it on the local Stripe with its test cards.")
+        if texter is not None:
+            self.stdout.write(
+                f"{texter.full_name} prefers texts and has replied to a reminder; one reply "
+                "waits for the desk (staff: the calendar's Text replies)."
+            )
         if code := demo_voucher_code():
             self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
 

@@ -239,8 +239,9 @@ def test_it_loads_the_day_calendar_in_fixed_queries(
     busy_day(clinic, per_practitioner)
     money_states(per_practitioner)
 
-    # + the location; + the other active locations, for the switcher.
-    with django_assert_num_queries(SIGNED_IN + 1 + CALENDAR + INTAKE + 1 + MONEY):
+    # + the location; + the other active locations, for the switcher; + the count of
+    # text replies waiting for the desk (messaging.selectors.unhandled_replies).
+    with django_assert_num_queries(SIGNED_IN + 1 + CALENDAR + INTAKE + 1 + MONEY + 1):
         response = desk.get(day_url(clinic))
 
     assert response.status_code == 200

@@ -40,6 +40,7 @@ from billing.services.voucher_sales import voucher_sell
 from billing.services.vouchers import voucher_code_issue, voucher_redeem_on_invoice
 from booking.models import Appointment, AppointmentStatus
 from clinic.roles import MANAGER
+from messaging.models import InboundText, TextConsent, TextMessage
 from patients.clinical.events import adverse_event_record
 from patients.clinical.notes import note_amend
 from patients.export import patient_record
@@ -98,6 +99,9 @@ FILES: dict[str, tuple[type[Model], str]] = {
     "package_uses": (PackageUse, "package__patient"),
     "gift_vouchers_bought": (GiftVoucher, "buyer"),
     "voucher_redemptions": (VoucherRedemption, "payment__patient"),
+    "texts": (TextMessage, "patient"),
+    "text_replies": (InboundText, "patient"),
+    "text_consent": (TextConsent, "patient"),
 }
 
 
@@ -153,6 +157,23 @@ def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: in
         now=AFTER,
     )
     cards_and_sales(clinic, person, marker, week, session=visit.appointment)
+    texts(person, marker, session=visit.appointment)
+
+
+def texts(person: Patient, marker: str, *, session: Appointment) -> None:
+    """A text about `session`, a reply to it, and consent given then withdrawn."""
+    factories.sent_text(person, appointment=session, body=f"See you soon {marker}")
+    InboundText.objects.create(
+        provider_id=f"SM{marker}",
+        from_number=str(person.phone),
+        patient=person,
+        appointment=session,
+        body=f"Reply {marker}",
+        received_at=AFTER,
+        action="for_desk",
+    )
+    TextConsent.objects.create(patient=person, given=True, at=AFTER, source="intake")
+    TextConsent.objects.create(patient=person, given=False, at=AFTER, source="reply")
 
 
 def cards_and_sales(
@@ -360,8 +381,9 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_a
     # points, scores with their instruments, adverse events, the access log; invoices,
     # their lines, credit notes, their lines, payments, allocations, refunds; saved cards
     # with their terms, card set-up pages, fee proposals, booking checkouts, packages with
-    # their types, package uses, vouchers bought, voucher redemptions
-    with django_assert_num_queries(29):
+    # their types, package uses, vouchers bought, voucher redemptions; texts, replies,
+    # consent to texts
+    with django_assert_num_queries(32):
         record = patient_record(charlie)
     assert len(record.files["appointments"]) == 2  # the session and the one missed
     assert all(record.files[name] for name in FILES)
