@@ -23,6 +23,7 @@ from patients.models import (
     AftercareAdvice,
     CheckIn,
     Episode,
+    FollowUpInterval,
     Instrument,
     NeedlingEntry,
     NeedlingPoint,
@@ -63,6 +64,15 @@ class InstrumentAdmin(NoDeleteAdmin):
         "is_active",
     ]
     list_filter = ["is_active"]
+
+
+@admin.register(FollowUpInterval)
+class FollowUpIntervalAdmin(admin.ModelAdmin):
+    """When follow-up surveys go after discharge (decision 0112): an episode discharged
+    from now on gets one survey per active row; those planned already keep their dates."""
+
+    list_display = ["label", "days_after_discharge", "is_active"]
+    list_editable = ["is_active"]
 
 
 @admin.register(NeedlingPoint)
