@@ -24,6 +24,7 @@ from patients.models import (
     CheckIn,
     Episode,
     FollowUpInterval,
+    FollowUpSurvey,
     Instrument,
     NeedlingEntry,
     NeedlingPoint,
@@ -197,6 +198,18 @@ class OutcomeScoreAdmin(ReadOnlyRecordAdmin):
     list_display = ["episode", "instrument", "label", "value", "recorded_at", "source"]
     list_select_related = ["episode", "instrument"]
     access_record = "outcome score"
+    patient_field = "episode__patient"
+
+
+@admin.register(FollowUpSurvey)
+class FollowUpSurveyAdmin(ReadOnlyRecordAdmin):
+    """Planned, sent and answered follow-up surveys (decision 0112); the answers are the
+    episode's outcome scores."""
+
+    list_display = ["episode", "label", "due_at", "state", "sent_at", "answered_at"]
+    list_filter = ["state", "label"]
+    list_select_related = ["episode"]
+    access_record = "follow-up survey"
     patient_field = "episode__patient"
 
 
