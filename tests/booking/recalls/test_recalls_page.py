@@ -49,6 +49,8 @@ def test_the_desk_sees_who_is_due_and_what_was_sent(desk, clinic, due_every_mont
     assert "Declined" in text
     assert f"declined {NOW:%-d %b %Y}" in text
     assert first.full_name in text
+    assert second.full_name in text
+    assert "Queued" in text
 
 
 def test_the_page_shows_due_patients_before_the_nightly_job(desk, clinic, due_every_month):
