@@ -202,6 +202,11 @@ ANCHORS = {
 }
 
 
+def _number(value: Decimal) -> str:
+    """10.0 as "10", 2.5 as "2.5"."""
+    return f"{value:f}".removesuffix(".0")
+
+
 def _anchors(measure: Instrument) -> tuple[str, str]:
     if measure.code in ANCHORS:
         return ANCHORS[measure.code]
@@ -222,7 +227,10 @@ class FollowUpForm(forms.Form):
             low_word, high_word = _anchors(measure)
             low, high = measure.min_value, measure.max_value
             about = f" “{question.label}”" if question.label else ""
-            label = f"{measure.name}{about}: from {low:f} ({low_word}) to {high:f} ({high_word})"
+            label = (
+                f"{measure.name}{about}: from {_number(low)} ({low_word}) "
+                f"to {_number(high)} ({high_word})"
+            )
             if low == low.to_integral() and high == high.to_integral() and high - low <= 10:
                 self.fields[f"q{index}"] = forms.TypedChoiceField(
                     label=label,
