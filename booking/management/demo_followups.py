@@ -75,7 +75,7 @@ def _sessions(
     zone = hours.location.zone
     today = now.astimezone(zone).date()
     last_day = today - dt.timedelta(days=(today.weekday() - hours.weekday) % 7, weeks=weeks_ago)
-    room = Room.objects.filter(location=hours.location).order_by("pk").first()
+    room = Room.objects.filter(location=hours.location).order_by("pk")[0]
     rows = []
     for week, kind in ((2, first), (1, service), (0, service)):
         day = last_day - dt.timedelta(weeks=week)
