@@ -7,6 +7,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
@@ -255,3 +256,22 @@ def test_a_cancelled_booking_after_the_recall_does_not_count(recalled, clinic, p
     assert recalls_settle() == 0
     recall.refresh_from_db()
     assert recall.state == RecallState.SENT
+
+
+def test_the_manager_sets_the_recall_period_on_the_service_page(admin_client, clinic):
+    page = admin_client.get(reverse("admin:booking_service_change", args=[clinic.follow_up.pk]))
+    assert 'name="recall_after_days"' in page.text
+
+
+def test_the_text_versions_are_short_and_flat():
+    context = {
+        "clinic_name": "Riverside Clinic",
+        "link": "https://c.example/b/x?practitioner=1&y=2",
+        "decline_link": "https://c.example/n/y/",
+    }
+    recall = render_to_string("texts/recall.txt", context)
+    follow_up = render_to_string("texts/follow_up.txt", context)
+    assert "practitioner=1&y=2" in recall  # links whole, not escaped
+    assert "https://c.example/n/y/" in recall
+    assert len(follow_up) <= 160
+    assert len(recall) <= 160
