@@ -138,3 +138,22 @@ def claim_from_token(token: str, *, max_age: dt.timedelta) -> dict:
     except (KeyError, TypeError, ValueError) as error:
         raise LinkError("This link is not valid.", code="invalid") from error
     return data
+
+
+# --- Recalls: "I don't need another appointment" (decision 0111) ----------------------------
+
+RECALL_DECLINE_SALT = "booking.recall-decline"
+RECALL_DECLINE_MAX_AGE = dt.timedelta(days=90)
+
+
+def recall_decline_path(recall_id: int) -> str:
+    token = signing.dumps({"r": recall_id}, salt=RECALL_DECLINE_SALT)
+    return reverse("booking:recall_decline", args=[token])
+
+
+def recall_id_from_decline_token(token: str) -> int:
+    data = _load(token, salt=RECALL_DECLINE_SALT, max_age=RECALL_DECLINE_MAX_AGE)
+    value = _id(data, "r")
+    if not isinstance(value, int):
+        raise LinkError("This link is not valid.", code="invalid")
+    return value

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import courses, feeds, reports
+from booking.views import courses, feeds, recalls, reports
 from booking.views import staff as views
 
 app_name = "staff"
@@ -37,5 +37,6 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/export.csv", reports.reports_csv, name="reports_csv"),
     path("waitlist/", views.waitlist_list, name="waitlist"),
+    path("recalls/", recalls.recalls, name="recalls"),
     path("waitlist/<int:pk>/status/", views.waitlist_status, name="waitlist_status"),
 ]

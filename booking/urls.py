@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking.views import feeds, payment, photos, portal, portal_courses, review
+from booking.views import feeds, payment, photos, portal, portal_courses, recalls, review
 from booking.views import public as views
 
 app_name = "booking"
@@ -43,4 +43,5 @@ urlpatterns = [
     path("my/sign-out/", portal.portal_sign_out, name="portal_sign_out"),
     path("calendar/<str:token>.ics", feeds.feed, name="calendar_feed"),
     path("waitlist/claim/<str:token>/", portal.waitlist_claim, name="waitlist_claim"),
+    path("no-more-visits/<str:token>/", recalls.decline, name="recall_decline"),
 ]

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 DAILY: list[str] = [
     "billing.periodic.expire_packages",
     "billing.periodic.expire_vouchers",
+    "booking.periodic.send_recalls",
+    "booking.periodic.send_follow_up_surveys",
 ]
 RUN_AT = dt.time(3, 0)
 

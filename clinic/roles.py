@@ -48,6 +48,11 @@ FRONT_DESK = Capability(
         "clinic.view_room",
     ),
 )
+RECALLS = Capability(
+    "Who is due a recall (an open episode, no next appointment) and the recalls sent, "
+    "declined or booked",
+    ("booking.view_recall",),
+)
 CONTACT = Capability(
     "Patients' contact details; intake status only",
     ("patients.view_patient", "patients.add_patient", "patients.change_patient"),
@@ -226,6 +231,7 @@ CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
     "waitlist": WAITLIST,
+    "recalls": RECALLS,
     "own schedule": OWN_SCHEDULE,
     "clinical records": CLINICAL,
     "all clinical records": ALL_CLINICAL,
@@ -251,6 +257,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "front desk",
         "contact details",
         "waitlist",
+        "recalls",
         "take payments",
         "cash-up",
         "card fees",
@@ -262,6 +269,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "front desk",
         "contact details",
         "waitlist",
+        "recalls",
         "own schedule",
         "clinical records",
         "own takings",
@@ -271,6 +279,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "front desk",
         "contact details",
         "waitlist",
+        "recalls",
         "own schedule",
         "clinical records",
         "all clinical records",

@@ -14,6 +14,7 @@ LEFT = 48  # room for the value labels
 RIGHT = 16
 TOP = 16
 BOTTOM = 40  # room for the date labels
+SQUARE = 10  # side of a follow-up point's square
 MAX_LABELS = 8  # date labels under the axis; more would overlap (the table has them all)
 
 
@@ -24,6 +25,12 @@ class Point:
     value: Decimal
     label: str
     show_label: bool = True
+    follow_up: bool = False  # from a survey after discharge: drawn as a square
+
+    @property
+    def square(self) -> tuple[float, float]:
+        """Top-left corner of the follow-up square centred on the point."""
+        return round(self.x - SQUARE / 2, 1), round(self.y - SQUARE / 2, 1)
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,11 @@ def chart(
     low: Decimal,
     high: Decimal,
     threshold: Decimal | None = None,
+    follow_ups: frozenset[int] = frozenset(),
 ) -> Chart:
     """`values` are (label, score) in time order; the first is the baseline. Points are
-    evenly spaced: the chart reads visit by visit, and the table gives the dates."""
+    evenly spaced: the chart reads visit by visit, and the table gives the dates. The
+    points at the indexes in `follow_ups` came from follow-up surveys after discharge."""
     inner = WIDTH - LEFT - RIGHT
     gap = inner / (len(values) - 1) if len(values) > 1 else 0
     every = -(-len(values) // MAX_LABELS)  # ceiling division
@@ -79,6 +88,7 @@ def chart(
             value=value,
             label=label,
             show_label=index % every == 0 or index == len(values) - 1,
+            follow_up=index in follow_ups,
         )
         for index, (label, value) in enumerate(values)
     )

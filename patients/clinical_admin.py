@@ -23,6 +23,8 @@ from patients.models import (
     AftercareAdvice,
     CheckIn,
     Episode,
+    FollowUpInterval,
+    FollowUpSurvey,
     Instrument,
     NeedlingEntry,
     NeedlingPoint,
@@ -63,6 +65,15 @@ class InstrumentAdmin(NoDeleteAdmin):
         "is_active",
     ]
     list_filter = ["is_active"]
+
+
+@admin.register(FollowUpInterval)
+class FollowUpIntervalAdmin(admin.ModelAdmin):
+    """When follow-up surveys go after discharge (decision 0112): an episode discharged
+    from now on gets one survey per active row; those planned already keep their dates."""
+
+    list_display = ["label", "days_after_discharge", "is_active"]
+    list_editable = ["is_active"]
 
 
 @admin.register(NeedlingPoint)
@@ -187,6 +198,18 @@ class OutcomeScoreAdmin(ReadOnlyRecordAdmin):
     list_display = ["episode", "instrument", "label", "value", "recorded_at", "source"]
     list_select_related = ["episode", "instrument"]
     access_record = "outcome score"
+    patient_field = "episode__patient"
+
+
+@admin.register(FollowUpSurvey)
+class FollowUpSurveyAdmin(ReadOnlyRecordAdmin):
+    """Planned, sent and answered follow-up surveys (decision 0112); the answers are the
+    episode's outcome scores."""
+
+    list_display = ["episode", "label", "due_at", "state", "sent_at", "answered_at"]
+    list_filter = ["state", "label"]
+    list_select_related = ["episode"]
+    access_record = "follow-up survey"
     patient_field = "episode__patient"
 
 

@@ -1,6 +1,7 @@
 """Forms of the clinical pages: the re-check, the note with its needling log, amendments,
 adverse events, scores, discharge; and the patient's pre-visit and check-in links."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -191,3 +192,59 @@ class BreakGlassForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The clinic manager is told, and the reason shows in the record's access log.",
     )
+
+
+# Words at each end of a scale, for the measures the clinic ships (decision 0112); any
+# other instrument shows its range with "best" and "worst" from its direction.
+ANCHORS = {
+    "nprs": ("no pain", "the worst pain imaginable"),
+    "psfs": ("unable to do it", "able to do it as well as before the problem"),
+}
+
+
+def _number(value: Decimal) -> str:
+    """10.0 as "10", 2.5 as "2.5"."""
+    return f"{value:f}".removesuffix(".0")
+
+
+def _anchors(measure: Instrument) -> tuple[str, str]:
+    if measure.code in ANCHORS:
+        return ANCHORS[measure.code]
+    if measure.direction == "lower_better":
+        return "best", "worst"
+    return "worst", "best"
+
+
+class FollowUpForm(forms.Form):
+    """One field per question of a follow-up survey (patients.clinical.surveys), in the
+    order asked; a 0-to-10 scale as 11 choices, any other range as a number."""
+
+    def __init__(self, *args: Any, questions: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for index, question in enumerate(questions):
+            measure = question.instrument
+            low_word, high_word = _anchors(measure)
+            low, high = measure.min_value, measure.max_value
+            about = f" “{question.label}”" if question.label else ""
+            label = (
+                f"{measure.name}{about}: from {_number(low)} ({low_word}) "
+                f"to {_number(high)} ({high_word})"
+            )
+            if low == low.to_integral() and high == high.to_integral() and high - low <= 10:
+                self.fields[f"q{index}"] = forms.TypedChoiceField(
+                    label=label,
+                    choices=[(str(n), str(n)) for n in range(int(low), int(high) + 1)],
+                    coerce=Decimal,
+                    widget=forms.RadioSelect,
+                )
+            else:
+                self.fields[f"q{index}"] = forms.DecimalField(
+                    label=label, min_value=low, max_value=high, decimal_places=1
+                )
+
+    def answers(self) -> dict[tuple[int, str], Decimal]:
+        return {
+            (question.instrument.pk, question.label): self.cleaned_data[f"q{index}"]
+            for index, question in enumerate(self.questions)
+        }

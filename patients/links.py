@@ -68,3 +68,25 @@ def appointment_id_from_visit_token(token: str, *, salt: str) -> int:
     if not isinstance(data, dict) or not isinstance(data.get("a"), int):
         raise IntakeLinkError("This link is not valid.")
     return data["a"]
+
+
+# --- Follow-up surveys (decision 0112) ------------------------------------------------------
+
+FOLLOW_UP_SALT = "patients.follow-up"
+FOLLOW_UP_MAX_AGE = dt.timedelta(days=14)
+
+
+def follow_up_path(survey_id: int) -> str:
+    """The survey's link, signed now: it expires FOLLOW_UP_MAX_AGE after sending."""
+    token = signing.dumps({"s": survey_id}, salt=FOLLOW_UP_SALT, compress=False)
+    return reverse("visit_links:follow_up", args=[token])
+
+
+def survey_id_from_token(token: str) -> int:
+    try:
+        data = signing.loads(token, salt=FOLLOW_UP_SALT, max_age=FOLLOW_UP_MAX_AGE)
+    except signing.BadSignature as error:  # expired too: the page says the same either way
+        raise IntakeLinkError("This link is not valid.") from error
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
+        raise IntakeLinkError("This link is not valid.")
+    return data["s"]

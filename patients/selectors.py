@@ -179,13 +179,28 @@ def intakes_awaiting_review(user: "StaffUser | AnonymousUser | None" = None) -> 
 
 
 @dataclass(frozen=True)
+class StillImproved:
+    """At one follow-up interval (decision 0112): discharged episodes with a follow-up
+    score then, and how many were still at least the MCID better than the baseline."""
+
+    interval: str
+    episodes: int
+    still: int
+
+    @property
+    def share(self) -> float | None:
+        return self.still / self.episodes if self.episodes else None
+
+
+@dataclass(frozen=True)
 class McidShare:
     """For one instrument: discharged episodes with a baseline and a last score, and how
-    many of them reached its MCID."""
+    many of them reached its MCID; and, per follow-up interval, how many still had."""
 
     instrument: str
     episodes: int
     reached: int
+    follow_ups: tuple[StillImproved, ...] = ()
 
     @property
     def share(self) -> float | None:
@@ -195,9 +210,11 @@ class McidShare:
 def mcid_shares(*, location_id: int, first_day: dt.date, last_day: dt.date) -> list[McidShare]:
     """Per instrument with an MCID, the episodes discharged between the two days (inclusive)
     that had a session at the location: those with a baseline (first score) and a later
-    last score, and how many reached the MCID (patients.outcomes). An instrument scored by
-    item (PSFS activities) counts an episode once, as reached only when every item with
-    two scores reached it. One query."""
+    last score before the follow-up surveys, and how many reached the MCID
+    (patients.outcomes). An instrument scored by item (PSFS activities) counts an episode
+    once, as reached only when every item with two scores reached it. Follow-up survey
+    scores are counted apart, per interval, against the same baseline: "still improved".
+    One query."""
     discharged = Episode.objects.filter(
         status=EpisodeStatus.DISCHARGED,
         discharged_on__range=(first_day, last_day),
@@ -205,7 +222,7 @@ def mcid_shares(*, location_id: int, first_day: dt.date, last_day: dt.date) -> l
     ).values("pk")
     scores = (
         OutcomeScore.objects.filter(episode__in=Subquery(discharged))
-        .select_related("instrument")
+        .select_related("instrument", "survey")
         .order_by("episode_id", "instrument_id", "label", "recorded_at", "pk")
     )
     series: dict[tuple[int, int, str], list[OutcomeScore]] = defaultdict(list)
@@ -213,21 +230,46 @@ def mcid_shares(*, location_id: int, first_day: dt.date, last_day: dt.date) -> l
         series[(score.episode_id, score.instrument_id, score.label)].append(score)
     # (episode, instrument) -> whether every item reached the MCID
     verdicts: dict[tuple[int, Instrument], bool] = {}
+    # (episode, instrument, days after discharge, interval) -> every item still improved
+    lasting: dict[tuple[int, Instrument, int, str], bool] = {}
     for (episode_id, _, _), taken in series.items():
         measure = taken[0].instrument
         mcid = outcomes.Mcid(points=measure.mcid_points, percent=measure.mcid_percent)
-        if len(taken) < 2 or not mcid.defined:
+        course = [s for s in taken if s.survey is None]
+        if not course or not mcid.defined:
             continue
         direction = outcomes.Direction(measure.direction)
-        change = outcomes.change(taken[0].value, taken[-1].value, direction=direction, mcid=mcid)
-        key = (episode_id, measure)
-        verdicts[key] = verdicts.get(key, True) and bool(change.meaningful)
+        baseline = course[0].value
+        if len(course) > 1:
+            change = outcomes.change(baseline, course[-1].value, direction=direction, mcid=mcid)
+            key = (episode_id, measure)
+            verdicts[key] = verdicts.get(key, True) and bool(change.meaningful)
+        for later in taken:
+            if later.survey is None:
+                continue
+            change = outcomes.change(baseline, later.value, direction=direction, mcid=mcid)
+            at = (episode_id, measure, later.survey.days_after_discharge, later.survey.label)
+            lasting[at] = lasting.get(at, True) and bool(change.meaningful)
     counts: dict[Instrument, list[int]] = {}
     for (_, measure), reached in verdicts.items():
         total = counts.setdefault(measure, [0, 0])
         total[0] += 1
         total[1] += reached
+    later_counts: dict[Instrument, dict[tuple[int, str], list[int]]] = defaultdict(dict)
+    for (_, measure, days, interval), still in lasting.items():
+        counts.setdefault(measure, [0, 0])
+        total = later_counts[measure].setdefault((days, interval), [0, 0])
+        total[0] += 1
+        total[1] += still
     return [
-        McidShare(measure.name, episodes, reached)
+        McidShare(
+            measure.name,
+            episodes,
+            reached,
+            tuple(
+                StillImproved(interval, *totals)
+                for (_, interval), totals in sorted(later_counts[measure].items())
+            ),
+        )
         for measure, (episodes, reached) in sorted(counts.items(), key=lambda i: i[0].name)
     ]

@@ -6,6 +6,7 @@ from booking.admin import (  # noqa: F401  (imported for their registrations)
     connections,
     courses,
     practitioners,
+    recalls,
     schedule,
     waitlist,
 )

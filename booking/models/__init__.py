@@ -16,6 +16,7 @@ from booking.models.courses import Course
 from booking.models.feeds import CalendarFeed, feed_token_hash
 from booking.models.photos import PhotoType, PractitionerPhoto
 from booking.models.practitioners import Practitioner, PractitionerQuerySet, Service
+from booking.models.recalls import Recall, RecallState
 from booking.models.schedule import (
     BookingPolicy,
     ClinicClosure,
@@ -60,6 +61,8 @@ __all__ = [
     "Practitioner",
     "PractitionerPhoto",
     "PractitionerQuerySet",
+    "Recall",
+    "RecallState",
     "ScheduleVersion",
     "Service",
     "SlotHold",

@@ -29,6 +29,15 @@ class Service(models.Model):
     is_online_bookable = models.BooleanField(default=True)
     is_active = models.BooleanField(default=True)
     display_order = models.PositiveSmallIntegerField(default=0)
+    recall_after_days = models.PositiveSmallIntegerField(
+        "recall after (days)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+        help_text="A patient in an open episode whose last session was this service, with "
+        "nothing booked this many days later, is invited once to book again. Empty: no "
+        "recall.",
+    )
 
     class Meta:
         ordering = ["display_order", "name"]

@@ -29,6 +29,8 @@ SUBJECTS = {
     "check_in": "How are you since your visit?",
     "course_booked": "Your course of appointments is booked",
     "course_cancelled": "Your remaining appointments are cancelled",
+    "recall": "Time to book your next visit?",
+    "follow_up": "How are you getting on?",
 }
 
 
@@ -127,3 +129,33 @@ def check_in_email(appointment: Appointment, *, check_in_path: str) -> EmailMult
         to=appointment.patient.email,
         context={"patient": appointment.patient, "check_in_url": links.absolute(check_in_path)},
     )
+
+
+def _flat(patient: Patient) -> dict[str, object]:
+    """The placeholders every patient message shares (flat strings, issue 22)."""
+    return {
+        "first_name": patient.first_name,
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+    }
+
+
+def recall_email(
+    patient: Patient, *, service: str, practitioner: str, place: str, link: str, decline_link: str
+) -> EmailMultiAlternatives:
+    """An invitation to book again (decision 0111): the service's name, and who and where
+    the link offers, never why the patient came."""
+    context = _flat(patient) | {
+        "service": service,
+        "practitioner": practitioner,
+        "place": place,
+        "link": link,
+        "decline_link": decline_link,
+    }
+    return _message("recall", to=patient.email, context=context)
+
+
+def follow_up_email(patient: Patient, *, link: str, days: int) -> EmailMultiAlternatives:
+    """A few questions on how the patient is since their course ended (decision 0112)."""
+    context = _flat(patient) | {"link": link, "days": days}
+    return _message("follow_up", to=patient.email, context=context)

@@ -97,6 +97,11 @@ def _csv_rows(report: Report) -> Iterator[list[Cell]]:
         yield ["outcome", f"{share.instrument}: discharged episodes", share.episodes, "", ""]
         yield ["outcome", f"{share.instrument}: reached the MCID", share.reached, "", ""]
         yield ["outcome", f"{share.instrument}: reached the MCID %", _percent(share.share), "", ""]
+        for later in share.follow_ups:
+            name = f"{share.instrument} at {later.interval}"
+            yield ["follow-up", f"{name}: answered", later.episodes, "", ""]
+            yield ["follow-up", f"{name}: still improved", later.still, "", ""]
+            yield ["follow-up", f"{name}: still improved %", _percent(later.share), "", ""]
 
 
 @staff_required(REPORTS)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from patients.clinical.errors import ClinicalError
 from patients.clinical.scores import link_intake_scores
+from patients.clinical.surveys import surveys_plan
 from patients.models import Episode, EpisodeStatus, Intake, Patient, Visit
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ def visit_open(*, appointment: "Appointment", now: dt.datetime) -> Visit:
 
 
 def episode_discharge(*, episode: Episode, advice: str, now: dt.datetime) -> Episode:
+    """Close the episode and plan its follow-up surveys (the nightly job sends them)."""
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
         if locked.status == EpisodeStatus.DISCHARGED:
@@ -90,4 +92,5 @@ def episode_discharge(*, episode: Episode, advice: str, now: dt.datetime) -> Epi
         locked.discharge_advice = advice.strip()
         locked.full_clean()
         locked.save()
+        surveys_plan(episode=locked, now=now)
     return locked

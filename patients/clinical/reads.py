@@ -41,6 +41,10 @@ class Series:
     def title(self) -> str:
         return f"{self.instrument.name}: {self.label}" if self.label else self.instrument.name
 
+    @property
+    def follow_ups(self) -> bool:
+        return any(score.survey_id for score in self.scores)
+
 
 def _mcid(instrument: Instrument) -> outcomes.Mcid:
     return outcomes.Mcid(points=instrument.mcid_points, percent=instrument.mcid_percent)
@@ -75,6 +79,7 @@ def progress(scores: Iterable[OutcomeScore]) -> list[Series]:
             low=measure.min_value,
             high=measure.max_value,
             threshold=series.threshold,
+            follow_ups=frozenset(i for i, s in enumerate(series.scores) if s.survey_id),
         )
     return list(grouped.values())
 
@@ -82,7 +87,7 @@ def progress(scores: Iterable[OutcomeScore]) -> list[Series]:
 def _scores(**filters: object) -> list[OutcomeScore]:
     return list(
         OutcomeScore.objects.filter(**filters)
-        .select_related("instrument")
+        .select_related("instrument", "survey")
         .order_by("recorded_at", "pk")
     )
 

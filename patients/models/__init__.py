@@ -43,9 +43,17 @@ from patients.models.records import (
     ReviewOutcome,
     ScreeningResult,
 )
-from patients.models.scores import Direction, Instrument, OutcomeScore, ScoreSource
+from patients.models.scores import (
+    PATIENT_REPORTED,
+    Direction,
+    Instrument,
+    OutcomeScore,
+    ScoreSource,
+)
+from patients.models.surveys import FollowUpInterval, FollowUpSurvey, SurveyState
 
 __all__ = [
+    "PATIENT_REPORTED",
     "SCORE_FIELDS",
     "AccessLogAppendOnly",
     "AccessVia",
@@ -63,6 +71,8 @@ __all__ = [
     "EventSeverity",
     "EventSource",
     "EventType",
+    "FollowUpInterval",
+    "FollowUpSurvey",
     "Instrument",
     "Intake",
     "IntakeReview",
@@ -80,6 +90,7 @@ __all__ = [
     "ScoreSource",
     "ScreeningResult",
     "Soreness",
+    "SurveyState",
     "Technique",
     "TreatmentNote",
     "Visit",

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from patients.models.episodes import Episode, Visit
 from patients.models.records import Intake
+from patients.models.surveys import FollowUpSurvey
 
 
 class Direction(models.TextChoices):
@@ -60,6 +61,17 @@ class ScoreSource(models.TextChoices):
     DESK = "desk", "At the clinic"
     CHECK_IN = "check_in", "Check-in after a session"
     DISCHARGE = "discharge", "At discharge"
+    FOLLOW_UP = "follow_up", "Follow-up survey"
+
+
+# Sources where the patient gave the score themselves: a follow-up survey asks again the
+# measures whose baseline came from one of these (decision 0112).
+PATIENT_REPORTED = (
+    ScoreSource.INTAKE,
+    ScoreSource.PRE_VISIT,
+    ScoreSource.CHECK_IN,
+    ScoreSource.FOLLOW_UP,
+)
 
 
 class OutcomeScore(models.Model):
@@ -81,6 +93,9 @@ class OutcomeScore(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    survey = models.ForeignKey(
+        FollowUpSurvey, on_delete=models.PROTECT, null=True, blank=True, related_name="scores"
+    )
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -91,6 +106,12 @@ class OutcomeScore(models.Model):
                 fields=["intake", "instrument", "label"],
                 condition=Q(intake__isnull=False),
                 name="score_one_per_intake_item",
+            ),
+            # The database's answer to a survey link submitted twice at once.
+            models.UniqueConstraint(
+                fields=["survey", "instrument", "label"],
+                condition=Q(survey__isnull=False),
+                name="score_one_per_survey_item",
             ),
         ]
 

@@ -1,5 +1,6 @@
 """The patient's per-appointment links: questions before a session (the safety re-check
-and today's pain score) and the check-in a day after it. Each link names one
+and today's pain score) and the check-in a day after it; and the follow-up surveys
+after discharge. Each link names one
 appointment, signed; the pages show no one's details, only the questions."""
 
 from django.http import HttpRequest, HttpResponse
@@ -8,17 +9,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from booking.models import Appointment, AppointmentStatus
-from patients.clinical import checkins
+from clinic import ratelimit
+from clinic.headers import client_ip
+from patients.clinical import checkins, surveys
 from patients.clinical.errors import ClinicalError
-from patients.clinical_forms import CheckInForm, PreVisitForm
+from patients.clinical_forms import CheckInForm, FollowUpForm, PreVisitForm
 from patients.links import (
     CHECK_IN_SALT,
     PRE_VISIT_SALT,
     IntakeLinkError,
     IntakeLinkExpired,
     appointment_id_from_visit_token,
+    survey_id_from_token,
 )
-from patients.models import CheckIn, Visit
+from patients.models import CheckIn, FollowUpSurvey, Visit
 
 BEFORE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 
@@ -90,3 +94,50 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "patients/visit_link.html", {"form": form, "kind": "after"}, status=status
     )
+
+
+# Survey answers accepted per visitor's address per hour: far above one household's.
+SURVEY_POSTS_PER_IP = 20
+
+
+@require_http_methods(["GET", "POST"])
+def follow_up(request: HttpRequest, token: str) -> HttpResponse:
+    """A follow-up survey (decision 0112). Unknown, answered, expired or never-sent links
+    all get the same closed page: the page never tells whether someone is a patient."""
+    try:
+        survey_id = survey_id_from_token(token)
+    except IntakeLinkError:
+        return _survey_closed(request)
+    survey = (
+        FollowUpSurvey.objects.select_related("episode")
+        .filter(
+            pk=survey_id,
+            answered_at__isnull=True,
+            sent_at__isnull=False,
+            episode__patient__is_archived=False,
+        )
+        .first()
+    )
+    if survey is None:
+        return _survey_closed(request)
+    questions = surveys.survey_questions(survey.episode)
+    form = FollowUpForm(request.POST or None, questions=questions)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.public_write_allowed(
+            "follow-up", ip=client_ip(request), per_ip=SURVEY_POSTS_PER_IP, now=timezone.now()
+        ):
+            return render(request, "booking/rate_limited.html", {"what": "answers"}, status=429)
+        try:
+            surveys.survey_answer(survey_id=survey.pk, answers=form.answers(), now=timezone.now())
+        except surveys.SurveyClosed:
+            return _survey_closed(request)
+        except ClinicalError as error:
+            form.add_error(None, str(error))
+        else:
+            return render(request, "patients/visit_link_done.html", {"kind": "follow_up"})
+    status = 400 if form.errors else 200
+    return render(request, "patients/follow_up.html", {"form": form}, status=status)
+
+
+def _survey_closed(request: HttpRequest) -> HttpResponse:
+    return render(request, "patients/follow_up_closed.html", status=410)

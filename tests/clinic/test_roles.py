@@ -93,6 +93,8 @@ READ_ONLY_ADMIN = {
     "patients.adverseevent",
     "patients.outcomescore",
     "patients.checkin",
+    "patients.followupsurvey",
+    "booking.recall",
     # Second factors: listed, never added, changed or removed there (only by the reset).
     "otp_totp.totpdevice",
     "clinic.recoverycodes",

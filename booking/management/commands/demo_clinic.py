@@ -24,6 +24,7 @@ from billing.demo import (
     seed_vouchers,
     unpaid_pay_url,
 )
+from booking.management.demo_followups import seed_recalls_and_follow_ups
 from booking.management.demo_photo import add_demo_photo
 from booking.management.demo_setup import (
     FRONT_OFFICE,
@@ -223,6 +224,10 @@ class Command(BaseCommand):
                 )
             # Episodes, signed notes and scores for a few patients (patients/demo.py).
             seed_clinical_records(patients=patients, now=now)
+            # A patient due a recall, one recalled, one declined; two discharged episodes
+            # with follow-up answers at 6 weeks and 3 months (booking/management/
+            # demo_followups.py).
+            seed_recalls_and_follow_ups(practitioner=team[0], now=now)
             # Invoices in every state, payments and a credit (billing/demo.py).
             seed_billing(
                 patients=patients,

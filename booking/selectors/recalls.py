@@ -1,0 +1,76 @@
+"""Who is due a recall, and the recalls the desk has seen go out (decision 0111).
+
+The rule, in the database: an open episode of a patient not archived, never recalled;
+the patient's last completed session is of a service with a recall period, falls inside
+the episode, and ended longer ago than that period; and the patient has nothing booked.
+A patient with two open episodes is recalled for the newer one only."""
+
+import datetime as dt
+
+from django.db.models import (
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+
+from booking.models import Appointment, AppointmentStatus, Recall
+from patients.models import Episode, EpisodeStatus
+
+# A checked-in session is under way: the patient is not lost to follow-up.
+BOOKED = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
+DAY = dt.timedelta(days=1)
+
+
+def _last_completed(field: str) -> Subquery:
+    sessions = Appointment.objects.filter(
+        patient=OuterRef("patient"), status=AppointmentStatus.COMPLETED
+    ).order_by("-start", "-pk")
+    return Subquery(sessions.values(field)[:1])
+
+
+def due_recalls(*, now: dt.datetime) -> QuerySet[Episode]:
+    """Episodes due a recall now, oldest due first, with `last_visit_id`, `last_start`,
+    `recall_service_id`, `recall_service` (its name) and `due_at` annotated, and the
+    patient loaded: one query."""
+    booked = Appointment.objects.filter(patient=OuterRef("patient"), status__in=BOOKED, end__gt=now)
+    newer = Episode.objects.filter(patient=OuterRef("patient"), status=EpisodeStatus.ACTIVE).filter(
+        Q(started_on__gt=OuterRef("started_on"))
+        | Q(started_on=OuterRef("started_on"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        Episode.objects.filter(
+            status=EpisodeStatus.ACTIVE, patient__is_archived=False, recall__isnull=True
+        )
+        .annotate(
+            last_visit_id=_last_completed("pk"),
+            last_start=_last_completed("start"),
+            recall_days=_last_completed("service__recall_after_days"),
+            recall_service_id=_last_completed("service_id"),
+            recall_service=_last_completed("service__name"),
+        )
+        .filter(recall_days__isnull=False, last_start__date__gte=F("started_on"))
+        .annotate(
+            due_at=ExpressionWrapper(
+                F("last_start") + F("recall_days") * DAY, output_field=DateTimeField()
+            )
+        )
+        .filter(due_at__lte=now)
+        .exclude(Exists(booked))
+        .exclude(Exists(newer))
+        .select_related("patient")
+        .order_by("due_at", "pk")
+    )
+
+
+def recent_recalls(*, now: dt.datetime, days: int = 90) -> QuerySet[Recall]:
+    """Recalls queued in the last `days` days, newest first, with what the page shows."""
+    return (
+        Recall.objects.filter(created_at__gte=now - dt.timedelta(days=days))
+        .select_related("patient", "service", "last_visit", "booked")
+        .order_by("-created_at", "-pk")
+    )
