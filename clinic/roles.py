@@ -210,6 +210,12 @@ VOUCHER_TERMS = Capability(
     ("billing.view_voucherterms", "billing.change_voucherterms"),
 )
 
+TEXT_SETTINGS = Capability(
+    "Text message settings: texts to every patient as a second channel, quiet hours, the "
+    "daily limit per patient",
+    ("messaging.view_messagingsettings", "messaging.change_messagingsettings"),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -231,6 +237,7 @@ CAPABILITIES: dict[str, Capability] = {
     "package types and refunds": PACKAGE_TYPES,
     "gift vouchers": GIFT_VOUCHERS,
     "gift voucher terms": VOUCHER_TERMS,
+    "text settings": TEXT_SETTINGS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -273,6 +280,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "package types and refunds",
         "gift vouchers",
         "gift voucher terms",
+        "text settings",
     ),
 }
 
