@@ -20,9 +20,9 @@ Test numbers (the "To"), besides Twilio's own test numbers:
   +15005550001  400, code 21211: not a valid phone number
   +15005550009  400, code 21614: not a mobile number (so is any landline, by phonenumbers)
   +15005550004  400, code 21610: the recipient replied STOP
-  +447700900003 taken, then "undelivered", ErrorCode 30003 (handset unreachable)
-  +447700900005 taken, then "failed", ErrorCode 30005 (unknown handset)
-  +447700900500 500: Twilio is having a bad moment
+  +447400000003 taken, then "undelivered", ErrorCode 30003 (handset unreachable)
+  +447400000005 taken, then "failed", ErrorCode 30005 (unknown handset)
+  +447400000500 500: Twilio is having a bad moment
 Any other valid mobile number: taken, then "sent" and "delivered".
 
 With --port 0 it takes a free port. Once it serves, it prints one line,
@@ -62,10 +62,10 @@ REFUSED = {
     "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
 }
 UNDELIVERED = {
-    "+447700900003": ("undelivered", "30003"),
-    "+447700900005": ("failed", "30005"),
+    "+447400000003": ("undelivered", "30003"),
+    "+447400000005": ("failed", "30005"),
 }
-SERVER_ERROR = "+447700900500"
+SERVER_ERROR = "+447400000500"
 
 GSM7 = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from clinic import ratelimit
 from clinic.headers import client_ip
+from messaging.links import ALPHABET, CODE_LENGTH
 from messaging.models import ShortLink
 from messaging.services.receipts import receipt_record
 
@@ -68,7 +69,9 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
         "short-link", ip=client_ip(request), per_ip=SHORT_LINKS_PER_IP_PER_HOUR, now=now
     ):
         return render(request, "booking/rate_limited.html", {"what": "requests"}, status=429)
-    link = ShortLink.objects.filter(code=code, expires_at__gt=now).first()
+    link = None
+    if len(code) == CODE_LENGTH and set(code) <= set(ALPHABET):
+        link = ShortLink.objects.filter(code=code, expires_at__gt=now).first()
     if link is None:
         return render(request, "messaging/link_gone.html", status=404)
     return HttpResponseRedirect(link.target)

@@ -18,7 +18,7 @@ import messaging
 STANDIN = Path(__file__).resolve().parent.parent / "bin" / "sms_standin.py"
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "clinic-tests-twilio-token"
-FROM = "+447700900100"
+FROM = "+447400000100"
 
 
 @dataclass
