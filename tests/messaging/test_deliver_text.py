@@ -9,7 +9,6 @@ from django.tasks import task_backends
 
 import messaging
 from booking.models import AppointmentStatus
-from messaging.backends.base import BaseTextBackend, ProviderUnreachable, TextRefused
 from messaging.models import TextConsent, TextMessage, TextState
 from messaging.tasks import deliver_text, text_deliver
 from tests import factories
@@ -17,18 +16,6 @@ from tests.factories import at
 
 MOBILE = "+447400123456"
 DAYTIME = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
-
-
-class RefusingBackend(BaseTextBackend):
-    """A provider that refuses every text (as Twilio refuses a blocked number)."""
-
-    def send(self, text):
-        raise TextRefused("Attempt to send to unsubscribed recipient", code="21610")
-
-
-class SilentBackend(BaseTextBackend):
-    def send(self, text):
-        raise ProviderUnreachable("connection refused")
 
 
 @pytest.fixture
@@ -89,9 +76,7 @@ def test_a_stop_since_queueing_is_honoured(mo):
 
 
 def test_a_cancelled_appointment_is_not_texted_about(clinic, mo):
-    appointment = factories.appointment(
-        clinic, mo, at(9), status=AppointmentStatus.CANCELLED
-    )
+    appointment = factories.appointment(clinic, mo, at(9), status=AppointmentStatus.CANCELLED)
     message = queued(mo, appointment=appointment, kind="reminder")
     text_deliver(message_id=message.pk, now=DAYTIME)
     message.refresh_from_db()
@@ -100,9 +85,7 @@ def test_a_cancelled_appointment_is_not_texted_about(clinic, mo):
 
 
 def test_a_cancellation_text_still_goes(clinic, mo):
-    appointment = factories.appointment(
-        clinic, mo, at(9), status=AppointmentStatus.CANCELLED
-    )
+    appointment = factories.appointment(clinic, mo, at(9), status=AppointmentStatus.CANCELLED)
     message = queued(mo, appointment=appointment, kind="cancelled")
     assert text_deliver(message_id=message.pk, now=DAYTIME) == "sent"
 
@@ -130,24 +113,6 @@ def test_woken_at_night_it_waits_for_the_morning(mo, deferred, django_capture_on
     [result] = deferred.results
     assert (result.task.run_after, result.kwargs) == (morning, {"message_id": message.pk})
     assert messaging.outbox == []
-
-
-def test_a_refusal_is_failed_with_the_code(mo, settings):
-    settings.TEXTERS = {"default": {"BACKEND": f"{__name__}.RefusingBackend"}}
-    message = queued(mo)
-    assert text_deliver(message_id=message.pk, now=DAYTIME) == "failed"
-    message.refresh_from_db()
-    assert (message.state, message.error_code) == (TextState.FAILED, "21610")
-    assert message.reason == "refused by the provider: Attempt to send to unsubscribed recipient"
-
-
-def test_an_unreachable_provider_is_failed_not_retried(mo, settings):
-    settings.TEXTERS = {"default": {"BACKEND": f"{__name__}.SilentBackend"}}
-    message = queued(mo)
-    assert text_deliver(message_id=message.pk, now=DAYTIME) == "failed"
-    message.refresh_from_db()
-    assert (message.state, message.reason) == (TextState.FAILED, "provider unreachable")
-    assert text_deliver(message_id=message.pk, now=DAYTIME) == "skipped: failed"
 
 
 def test_texts_turned_off_since(mo, settings):
