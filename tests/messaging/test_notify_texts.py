@@ -1,9 +1,8 @@
 """Texts beside the emails: a patient who chose texts gets the email and a text with a
 short link; everyone else the email alone. Nothing clinical in a text."""
 
-import re
-
 import datetime as dt
+import re
 
 import pytest
 import time_machine
