@@ -50,6 +50,7 @@ from booking.services.booking import appointment_book
 from booking.services.placement import BookingError
 from clinic import roles
 from clinic.models import Location
+from messaging.demo import seed_texts
 from patients.demo import seed_clinical_records
 from patients.models import Patient
 
@@ -238,6 +239,10 @@ class Command(BaseCommand):
             seed_packages(patients=patients, desk=front_office["reception"], now=now)
             # Gift vouchers, one with a known code to spend online (billing/demo.py).
             seed_vouchers(patients=patients, desk=front_office["reception"], now=now)
+            # Niamh prefers texts: her texts in each state; Oliver chose texts but gave a
+            # landline (messaging/demo.py).
+            by_name = {p.first_name: p for p in patients}
+            seed_texts(texter=by_name["Niamh"], landline=by_name["Oliver"], now=now)
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
@@ -250,6 +255,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Pay a demo invoice online (local Stripe, test cards): {pay_url}")
         if settings.CLINIC_ONLINE_PAYMENTS and deposits:
             self.stdout.write(f"{deposits} Pay it on the local Stripe with its test cards.")
+        self.stdout.write(
+            "Niamh Byrne prefers texts: new texts print on this console (TEXTER=console)."
+        )
         if code := demo_voucher_code():
             self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
 
