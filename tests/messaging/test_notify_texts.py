@@ -65,7 +65,7 @@ def test_a_booking_is_emailed_and_texted(
     assert [m.subject.split(" · ")[0] for m in mailoutbox][:1] == ["Your appointment is booked"]
     [text] = messaging.outbox
     assert text.to == MOBILE
-    assert "Mo, you are booked for Mon 11 Jan, 09:00 at Riverside with Alice" in text.body
+    assert "Mo, booked: Mon 11 Jan, 09:00 at Riverside with Alice" in text.body
     assert_fit_for_a_text(text.body)
     assert followed(client, text.body).startswith("/appointment/")
     message = TextMessage.objects.get()
@@ -110,7 +110,7 @@ def test_a_move_and_a_cancellation_are_texted(
     kinds = list(TextMessage.objects.order_by("pk").values_list("kind", "state"))
     assert kinds == [("booked", "sent"), ("rescheduled", "sent"), ("cancelled", "sent")]
     moved, cancelled = messaging.outbox[1:]
-    assert "has moved to Mon 11 Jan, 10:00" in moved.body
+    assert "new time: Mon 11 Jan, 10:00" in moved.body
     assert "Mon 11 Jan, 10:00 at Riverside is cancelled" in cancelled.body
     for text in messaging.outbox:
         assert_fit_for_a_text(text.body)
