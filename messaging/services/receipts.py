@@ -3,6 +3,7 @@ forward (queued, sent, then delivered or failed), so receipts arriving out of or
 twice, change nothing they should not."""
 
 import datetime as dt
+import re
 
 from django.db import transaction
 
@@ -17,6 +18,9 @@ PROVIDER_STATES = {
     "undelivered": TextState.FAILED,
     "failed": TextState.FAILED,
 }
+# A provider's message id, and our reference: anything else names no text of ours.
+PROVIDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REFERENCE = re.compile(r"[0-9]{1,18}")
 RANK = {TextState.QUEUED: 0, TextState.SENT: 1, TextState.DELIVERED: 2, TextState.FAILED: 2}
 
 
@@ -29,10 +33,12 @@ def receipt_record(
     state = PROVIDER_STATES.get(status)
     if state is None:
         return "ignored"
+    if not PROVIDER_ID.fullmatch(provider_id):
+        return "unknown"
     with transaction.atomic():
         rows = TextMessage.objects.select_for_update()
         message = None
-        if reference.isdigit():
+        if REFERENCE.fullmatch(reference):
             message = rows.filter(pk=int(reference)).first()
             if message is not None and message.provider_id != provider_id:
                 message = None
@@ -46,8 +52,9 @@ def receipt_record(
         if state == TextState.DELIVERED:
             message.delivered_at = now
         if state == TextState.FAILED:
-            message.error_code = error_code[:20]
-            message.reason = f"not delivered (provider error {error_code or 'unknown'})"
+            code = re.sub(r"[^0-9A-Za-z]", "", error_code)[:20]
+            message.error_code = code
+            message.reason = f"not delivered (provider error {code or 'unknown'})"
         message.sent_at = message.sent_at or now
         message.save()
         return str(state)

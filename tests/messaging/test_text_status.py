@@ -2,6 +2,7 @@
 ignored, never a 500."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -146,3 +147,28 @@ def test_too_many_from_one_address_are_refused(client, twilio_settings, sent, mo
     assert post(client, receipt("delivered")).status_code == 429
     sent.refresh_from_db()
     assert sent.state == TextState.SENT
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("MessageSid", "SM\x00abc"),
+        ("MessageSid", "x" * 500),
+        ("ErrorCode", "30003\x00<script>"),
+    ],
+)
+def test_odd_values_get_a_clear_answer(client, twilio_settings, sent, field, value):
+    form = receipt("failed", error_code="30003") | {field: value}
+    response = post(client, form)
+    assert response.status_code == 200
+    sent.refresh_from_db()
+    if field == "ErrorCode":
+        assert (sent.state, sent.error_code) == (TextState.FAILED, "30003script")
+    else:
+        assert (response.content, sent.state) == (b"unknown", TextState.SENT)
+
+
+@pytest.mark.parametrize("reference", ["²", "9" * 40, "-1", "1 OR 1=1"])
+def test_odd_references_are_ignored(client, twilio_settings, sent, reference):
+    response = post(client, receipt("delivered"), query="?" + urlencode({"m": reference}))
+    assert (response.status_code, response.content) == (200, b"delivered")
