@@ -7,15 +7,19 @@ import time
 
 import pytest
 import requests
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
+from booking.notify.tasks import send_reminder
 from messaging.backends.base import ProviderUnreachable, Text, TextRefused
 from messaging.backends.twilio import TextBackend
 from messaging.models import TextMessage, TextState
 from messaging.services.texts import queue_text
 from messaging.tasks import text_deliver
+from patients.models import ContactMethod
 from tests import factories
+from tests.factories import at
 from tests.sms_fixtures import ACCOUNT_SID, AUTH_TOKEN, FROM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -162,3 +166,18 @@ def test_the_stand_ins_inbound_posts_are_signed_as_twilios(twilio_texts, live_se
     assert (answer.status_code, answer.text) == (200, "ignored")
     unsigned = requests.post(url, data={"From": MOBILE, "Body": "C"}, timeout=10)
     assert unsigned.status_code == 403
+
+
+def test_a_reminder_reaches_the_patient_who_prefers_texts(twilio_texts, clinic):
+    patient = factories.patient(first_name="Mo", phone=MOBILE)
+    patient.preferred_contact = ContactMethod.SMS
+    patient.save()
+    appointment = factories.appointment(clinic, patient, at(9), status="confirmed")
+    reminder_time = at(9) - dt.timedelta(hours=24)
+    with time_machine.travel(reminder_time, tick=False):
+        assert send_reminder.call(appointment_id=appointment.pk, start=at(9).isoformat()) == "sent"
+    message = TextMessage.objects.get(kind="reminder")
+    taken = twilio_texts.message(message.provider_id)
+    assert taken["to"] == MOBILE
+    assert taken["body"].endswith("Reply C to confirm, X to cancel.")
+    wait_for_state(message, TextState.DELIVERED)
