@@ -227,6 +227,12 @@ TEXTS = Capability(
     ),
 )
 
+TEXT_SETTINGS = Capability(
+    "Text message settings: texts to every patient as a second channel, quiet hours, the "
+    "daily limit per patient",
+    ("messaging.view_messagingsettings", "messaging.change_messagingsettings"),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -250,6 +256,7 @@ CAPABILITIES: dict[str, Capability] = {
     "gift vouchers": GIFT_VOUCHERS,
     "gift voucher terms": VOUCHER_TERMS,
     "texts": TEXTS,
+    "text settings": TEXT_SETTINGS,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -298,6 +305,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "gift vouchers",
         "gift voucher terms",
         "texts",
+        "text settings",
     ),
 }
 

@@ -71,7 +71,7 @@ urlpatterns = [
     path("intake/", include("patients.urls")),
     path("visit/", include("patients.visit_urls")),
     path("", include("billing.urls")),
-    path("messaging/", include("messaging.reply_urls")),
+    path("", include("messaging.urls")),
     path("staff/login/", signin.StaffLoginView.as_view(), name="login"),
     path("staff/two-factor/", include(two_factor)),
     path("staff/two-factor/passkey/", include(passkey_ceremonies)),

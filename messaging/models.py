@@ -4,7 +4,10 @@ A text's content is kept as sent (the desk and the patient's record export show 
 names a time, a place and a link, never anything clinical.
 """
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -136,3 +139,59 @@ class InboundText(models.Model):
 
     def __str__(self) -> str:
         return f"From {self.from_number} at {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class MessagingSettings(models.Model):
+    """The manager's rules for texts: one row, edited in the admin."""
+
+    texts_to_everyone = models.BooleanField(
+        default=False,
+        help_text="Text every patient with a mobile number as well as emailing them, not "
+        "only those who chose texts. Patients who replied STOP get none.",
+    )
+    quiet_hours_start = models.TimeField(
+        default=dt.time(21, 0),
+        help_text="No text is sent from this time in the evening (the patient's local time)…",
+    )
+    quiet_hours_end = models.TimeField(
+        default=dt.time(8, 0),
+        help_text="…until this time next morning; texts due at night wait until then.",
+    )
+    daily_limit = models.PositiveSmallIntegerField(
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="At most this many texts to one patient in a day; any more are not sent.",
+    )
+
+    class Meta:
+        verbose_name = "text settings"
+        verbose_name_plural = "text settings"
+
+    def __str__(self) -> str:
+        return "Text settings"
+
+    @classmethod
+    def load(cls) -> "MessagingSettings":
+        row, _ = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class ShortLink(models.Model):
+    """A short address for a long link in a text (/t/<code>): it redirects to a path of
+    this site until it expires. The code is random, so it says nothing of whom it is for."""
+
+    code = models.CharField(max_length=16, unique=True)
+    target = models.CharField(max_length=1000)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target__startswith="/") & ~Q(target__startswith="//"),
+                name="shortlink_target_is_a_path",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/t/{self.code}"

@@ -2,6 +2,7 @@
 fixed number of queries."""
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 import phonenumbers
@@ -9,8 +10,15 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 
 from booking.models import Appointment, AppointmentStatus
-from messaging.models import InboundText, ReplyAction, TextConsent, TextMessage, TextState
-from patients.models import Patient
+from messaging.models import (
+    InboundText,
+    MessagingSettings,
+    ReplyAction,
+    TextConsent,
+    TextMessage,
+    TextState,
+)
+from patients.models import ContactMethod, Patient
 
 # What a reply may still confirm or cancel (booking.services.placement.UPCOMING).
 UPCOMING = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
@@ -60,15 +68,45 @@ def opted_out(patient: Patient) -> bool:
 
 
 def failing_number(patient: Patient) -> bool:
-    """Whether the last FAILING_AFTER texts to the patient's current number all failed:
-    the desk should check the number. One query."""
-    number = str(patient.phone)
+    """Whether the last FAILING_AFTER texts that left for the patient's current number all
+    failed: the desk should check the number. Texts never sent (opted out, a limit) do not
+    count either way. One query."""
+    if not patient.phone:
+        return False
     states = list(
-        TextMessage.objects.filter(patient=patient, to=number).values_list("state", flat=True)[
-            :FAILING_AFTER
-        ]
+        TextMessage.objects.filter(patient=patient, to=str(patient.phone))
+        .exclude(state__in=[TextState.NOT_SENT, TextState.QUEUED])
+        .order_by("-created_at", "-pk")
+        .values_list("state", flat=True)[:FAILING_AFTER]
     )
     return len(states) == FAILING_AFTER and all(s == TextState.FAILED for s in states)
+
+
+def wants_texts(patient: Patient, *, rules: MessagingSettings | None = None) -> bool:
+    """Texts as well as emails: the patient chose texts, or the manager texts everyone as a
+    second channel. Opt-outs, landlines and the other rules are queue_text's to apply, so
+    a text blocked by one is still recorded (as not sent, with the reason)."""
+    if not patient.phone:
+        return False
+    if patient.preferred_contact == ContactMethod.SMS:
+        return True
+    return (rules or MessagingSettings.load()).texts_to_everyone
+
+
+def patient_zone(patient: Patient, appointment: Appointment | None = None) -> zoneinfo.ZoneInfo:
+    """The time zone the patient's night is in: the appointment's location's, else that of
+    the patient's most recent appointment, else the clinic's."""
+    if appointment is not None:
+        return appointment.location.zone
+    latest = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("location")
+        .order_by("-start", "-pk")
+        .first()
+    )
+    if latest is not None:
+        return latest.location.zone
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def patient_for_number(number: str) -> Patient | None:

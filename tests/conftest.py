@@ -7,9 +7,17 @@ from clinic.roles import RECEPTIONIST
 from patients.models import Patient
 from tests import factories
 from tests.receivers import HttpReceiver, RawReceiver
+from tests.sms_fixtures import sms_standin, text_outbox, twilio_texts
 from tests.stripe_fixtures import online_payments, stripe_standin, stripe_webhooks
 
-__all__ = ["online_payments", "stripe_standin", "stripe_webhooks"]  # fixtures for every test
+__all__ = [  # fixtures for every test
+    "online_payments",
+    "sms_standin",
+    "stripe_standin",
+    "stripe_webhooks",
+    "text_outbox",
+    "twilio_texts",
+]
 
 DATABASE_FIXTURES = {
     "db",

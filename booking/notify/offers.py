@@ -19,6 +19,7 @@ from booking.models import (
 from booking.notify import emails
 from booking.selectors.waitlist import FreedTime, entries_matching
 from clinic.models import Location
+from messaging import notify as texts
 
 
 def offer_freed_time(freed: FreedTime) -> int:
@@ -55,8 +56,17 @@ def offer_freed_time(freed: FreedTime) -> int:
             start=freed.start,
             practitioner_id=freed.practitioner_id,
         )
-        claim_url = links.absolute(reverse("booking:waitlist_claim", args=[token]))
+        claim_path = reverse("booking:waitlist_claim", args=[token])
+        claim_url = links.absolute(claim_path)
         emails.waitlist_offer_email(patient=entry.patient, offer=offer, claim_url=claim_url).send()
+        texts.text_waitlist_offer(
+            entry.patient,
+            start=freed.start,
+            location=location,
+            service=service,
+            practitioner=practitioner,
+            claim_path=claim_path,
+        )
     WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
         status=WaitlistStatus.OFFERED, updated_at=timezone.now()
     )

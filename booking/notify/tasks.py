@@ -1,5 +1,8 @@
 """Background tasks (Django's tasks framework; `manage.py db_worker` runs them).
 
+Every patient gets the email (it carries the calendar file); those who want texts get a
+text too, queued after it (messaging.notify, decision 0108).
+
 Tasks take ids, never model instances, and look again at the database when they run: an
 appointment may have moved or been cancelled since. The ``after_*`` helpers enqueue once
 the surrounding transaction commits, so no email goes out for a booking that rolled back.
@@ -15,9 +18,11 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
+from booking import links
 from booking.models import Appointment, AppointmentStatus, Course, WebhookEvent
 from booking.notify import emails, offers, webhooks
 from booking.selectors.waitlist import FreedTime
+from messaging import notify as texts
 from patients.links import CHECK_IN_SALT, intake_url, visit_token
 from patients.models import AftercareAdvice, CheckIn, Patient
 from patients.selectors import needs_intake
@@ -41,6 +46,7 @@ def send_appointment_email(*, appointment_id: int, kind: str) -> str:
     if appointment is None:
         return "missing"
     emails.appointment_email(appointment, kind).send()
+    texts.text_appointment(appointment, kind)
     return "sent"
 
 
@@ -69,6 +75,7 @@ def send_reminder(*, appointment_id: int, start: str) -> str:
     if appointment.start <= timezone.now():
         return "skipped: started"
     emails.appointment_email(appointment, "reminder").send()
+    texts.text_appointment(appointment, "reminder")
     return "sent"
 
 
@@ -90,6 +97,10 @@ def send_sign_in_link(*, patient_ids: list[int]) -> int:
     sent = 0
     for patient in patients:
         emails.sign_in_email(patient).send()
+        texts.text_sign_in(
+            patient,
+            sign_in_path=reverse("booking:portal_enter", args=[links.sign_in_token(patient)]),
+        )
         sent += 1
     return sent
 

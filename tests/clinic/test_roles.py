@@ -76,9 +76,9 @@ SIGN_IN_PAGES = {
     "otp_webauthn:credential-authentication-begin",
     "otp_webauthn:credential-authentication-complete",
 }
-# Public endpoints only the provider may post to: a post without its signature is refused
-# (403), which says nothing about any patient (tests/messaging/test_inbound.py).
-SIGNED_WEBHOOKS = {"messaging:text_inbound"}
+# Public webhooks only the provider may post to: a post without its signature is refused
+# (403), the same for every visitor, saying nothing about any patient.
+SIGNED_WEBHOOKS = {"messaging:text_inbound", "messaging:text_status"}
 # Models whose admin shows records of what happened and never changes them.
 READ_ONLY_ADMIN = {
     "patients.intake",

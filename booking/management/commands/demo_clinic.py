@@ -51,6 +51,7 @@ from booking.services.booking import appointment_book
 from booking.services.placement import BookingError
 from clinic import roles
 from clinic.models import Location
+from messaging.demo import seed_texts
 from messaging.demo_replies import seed_text_replies
 from patients.demo import seed_clinical_records
 from patients.models import Patient
@@ -244,9 +245,15 @@ class Command(BaseCommand):
             seed_packages(patients=patients, desk=front_office["reception"], now=now)
             # Gift vouchers, one with a known code to spend online (billing/demo.py).
             seed_vouchers(patients=patients, desk=front_office["reception"], now=now)
-            # Text replies: a confirm, STOP then START, one for the desk, an unknown number
-            # (messaging/demo_replies.py).
-            texter = seed_text_replies(patients=patients, now=now)
+            # Niamh prefers texts: her texts in each state; Oliver chose texts but gave a
+            # landline (messaging/demo.py).
+            by_name = {p.first_name: p for p in patients}
+            niamh, oliver = by_name["Niamh"], by_name["Oliver"]
+            seed_texts(texter=niamh, landline=oliver, now=now)
+            # Another patient's replies: a confirm, STOP then START, one for the desk; and
+            # an unknown number (messaging/demo_replies.py).
+            others = [p for p in patients if p not in (niamh, oliver)]
+            texter = seed_text_replies(patients=others, now=now)
         self.report(booked=booked, created=created, password=password)
         if fee is not None:
             card = "on their saved card" if fee.patient.saved_cards.exists() else "by pay link"
@@ -264,6 +271,9 @@ class Command(BaseCommand):
                 f"{texter.full_name} prefers texts and has replied to a reminder; one reply "
                 "waits for the desk (staff: the calendar's Text replies)."
             )
+        self.stdout.write(
+            "Niamh Byrne prefers texts: new texts print on this console (TEXTER=console)."
+        )
         if code := demo_voucher_code():
             self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
 
