@@ -353,7 +353,8 @@ def test_it_has_a_patient_who_prefers_texts_and_has_replied():
 
     output = run_demo("--password", PASSWORD)
 
-    patient = Patient.objects.get(preferred_contact="sms")
+    patient = Patient.objects.get(inbound_texts__action="confirmed")
+    assert patient.preferred_contact == "sms"
     assert f"{patient.full_name} prefers texts" in output
     replies = InboundText.objects.order_by("received_at")
     actions = [(r.action, r.patient) for r in replies]
