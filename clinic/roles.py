@@ -210,6 +210,17 @@ VOUCHER_TERMS = Capability(
     ("billing.view_voucherterms", "billing.change_voucherterms"),
 )
 
+MESSAGE_WORDING = Capability(
+    "The wording of patients' emails and texts: edit each message with its placeholders, "
+    "preview it with the demo patient, reset it to the default",
+    (
+        "messaging.view_messagetemplate",
+        "messaging.add_messagetemplate",
+        "messaging.change_messagetemplate",
+        "messaging.delete_messagetemplate",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -231,6 +242,7 @@ CAPABILITIES: dict[str, Capability] = {
     "package types and refunds": PACKAGE_TYPES,
     "gift vouchers": GIFT_VOUCHERS,
     "gift voucher terms": VOUCHER_TERMS,
+    "message wording": MESSAGE_WORDING,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -273,6 +285,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "package types and refunds",
         "gift vouchers",
         "gift voucher terms",
+        "message wording",
     ),
 }
 

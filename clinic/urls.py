@@ -79,6 +79,7 @@ urlpatterns = [
     path("staff/", include("patients.staff_urls")),
     path("staff/", include("booking.staff_urls")),
     path("staff/billing/", include("billing.staff_urls")),
+    path("staff/messages/", include("messaging.staff_template_urls")),
     path("api/v1/", api_urls()),
     path("admin/", admin.site.urls),
 ]
