@@ -2,6 +2,8 @@
 channel ("edited" or "default"), the edit form with its placeholders, a preview with the
 demo patient and a sample appointment (nothing written), and reset to default."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,12 +33,12 @@ VIEW, CHANGE, DELETE = (
 )
 # The preview is the email's own HTML: inline styles and the clinic's logo, nothing else,
 # in a sandbox (no script, no form, an origin of its own), framed by the edit page only.
-PREVIEW_CSP: dict[str, list[str]] = {
+PREVIEW_CSP: dict[str, Any] = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.UNSAFE_INLINE],
     "img-src": [CSP.SELF, "data:"],
     "frame-ancestors": [CSP.SELF],
-    "sandbox": [],
+    "sandbox": True,  # the directive alone (Django writes True so; the stubs want strings)
 }
 
 
@@ -109,7 +111,10 @@ def template_edit(request: HttpRequest, channel: str, kind: str) -> HttpResponse
         "email": email,
         "form": form,
         "saved": saved,
-        "placeholders": [(name, catalogue.SAMPLE.get(name, "")) for name in found.placeholders],
+        "placeholders": [
+            (name, "{{ " + name + " }}", catalogue.SAMPLE.get(name, ""))
+            for name in found.placeholders
+        ],
     }
     return render(request, "staff/messaging/template_edit.html", context, status=status)
 

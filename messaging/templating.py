@@ -51,7 +51,7 @@ def check(source: str, placeholders: tuple[str, ...]) -> None:
     """Refuse anything but text and known placeholders, naming the first problem, its
     line, and the placeholders this message may use."""
     for token in Lexer(source).tokenize():
-        line = token.lineno
+        line = token.lineno or 1
         if token.token_type == TokenType.VAR:
             problem = _variable_problem(token.contents, placeholders)
         elif token.token_type == TokenType.BLOCK:
@@ -65,6 +65,8 @@ def check(source: str, placeholders: tuple[str, ...]) -> None:
                 if stray
                 else ""
             )
+            if stray:
+                line += token.contents[: token.contents.index(stray)].count("\n")
         if problem:
             raise TemplateRefused(
                 f"Line {line}: {problem} This message may use: {_allowed(placeholders)}."
