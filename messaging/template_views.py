@@ -4,18 +4,19 @@ demo patient and a sample appointment (nothing written), and reset to default.""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
 from django.utils.html import escape
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.access import staff_required, staff_user
 from messaging import catalogue, templating
 from messaging.email_layout import Action, Card
+from messaging.rendering import base_context as rendering_base_context
 from messaging.rendering import render_wording
 from messaging.template_forms import WordingForm
 from messaging.wording import (
@@ -31,15 +32,21 @@ VIEW, CHANGE, DELETE = (
     "messaging.change_messagetemplate",
     "messaging.delete_messagetemplate",
 )
+
+
 # The preview is the email's own HTML: inline styles and the clinic's logo, nothing else,
 # in a sandbox (no script, no form, an origin of its own), framed by the edit page only.
-PREVIEW_CSP: dict[str, Any] = {
-    "default-src": [CSP.NONE],
-    "style-src": [CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
-    "frame-ancestors": [CSP.SELF],
-    "sandbox": True,  # the directive alone (Django writes True so; the stubs want strings)
-}
+def _sandboxed(response: HttpResponse) -> HttpResponse:
+    """The preview's own policy: the logo from the address emails link to (SITE_URL)."""
+    policy: dict[str, Any] = {
+        "default-src": [CSP.NONE],
+        "style-src": [CSP.UNSAFE_INLINE],
+        "img-src": [CSP.SELF, "data:", settings.SITE_URL],
+        "frame-ancestors": [CSP.SELF],
+        "sandbox": True,  # the directive alone
+    }
+    response._csp_config = policy  # type: ignore[attr-defined]  # what csp_override sets
+    return response
 
 
 def _kind(channel: str, name: str) -> catalogue.Kind:
@@ -51,7 +58,12 @@ def _kind(channel: str, name: str) -> catalogue.Kind:
 
 def _sample(kind: catalogue.Kind) -> dict:
     """The demo patient, a sample appointment and the kind's sample values."""
-    context = {name: catalogue.SAMPLE.get(name, f"[{name}]") for name in kind.placeholders}
+    clinic = rendering_base_context()
+    context = {
+        name: catalogue.SAMPLE.get(name, f"[{name}]")
+        for name in kind.placeholders
+        if name not in clinic
+    }
     card = Card(
         service=catalogue.SAMPLE["service"],
         practitioner=catalogue.SAMPLE["practitioner"],
@@ -122,7 +134,6 @@ def template_edit(request: HttpRequest, channel: str, kind: str) -> HttpResponse
 @staff_required(VIEW, CHANGE)
 @require_http_methods(["GET", "POST"])
 @xframe_options_sameorigin
-@csp_override(PREVIEW_CSP)
 def template_preview(request: HttpRequest, channel: str, kind: str) -> HttpResponse:
     """The message as the demo patient would get it: the saved wording (GET) or what the
     manager typed (POST, from the edit form's Preview button into the frame). Nothing is
@@ -137,13 +148,13 @@ def template_preview(request: HttpRequest, channel: str, kind: str) -> HttpRespo
     try:
         check_wording(found, channel, subject=subject, body=body)
     except templating.TemplateRefused as error:
-        return render(
-            request, "staff/messaging/preview_refused.html", {"error": error.message}, status=200
+        return _sandboxed(
+            render(request, "staff/messaging/preview_refused.html", {"error": error.message})
         )
     rendered = render_wording(found, channel, subject=subject, body=body, **sample)
     if channel == catalogue.EMAIL:
-        return HttpResponse(_with_text_part(rendered.html, rendered.text))
-    return render(request, "staff/messaging/preview_text.html", {"text": rendered.text})
+        return _sandboxed(HttpResponse(_with_text_part(rendered.html, rendered.text)))
+    return _sandboxed(render(request, "staff/messaging/preview_text.html", {"text": rendered.text}))
 
 
 def _with_text_part(html: str, text: str) -> str:

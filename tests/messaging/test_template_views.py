@@ -98,7 +98,7 @@ def test_a_bad_subject_is_refused_too(manager):
 
 
 def test_the_preview_renders_the_demo_patient_and_writes_nothing(
-    manager, django_assert_num_queries
+    manager, django_assert_num_queries, settings
 ):
     preview = url("template_preview", "email", "reminder")
     manager.get(preview)
@@ -106,6 +106,7 @@ def test_the_preview_renders_the_demo_patient_and_writes_nothing(
         # session, user, device, the user's and the group's permissions, the wording
         page = manager.get(preview)
     assert "Hello Dana," in page.text
+    assert f"Questions? Call us on {settings.CLINIC_PHONE}." in page.text
     assert "Tuesday 8 December 2026, 14:30" in page.text
     assert "Plain-text part" in page.text
     csp = page.headers["Content-Security-Policy"]
