@@ -79,7 +79,7 @@ SAMPLE: dict[str, str] = {
     "first_name": "Dana",
     "when": "Tue 8 Dec, 14:30",
     "place": "Riverside Clinic",
-    "practitioner": "Alice Jones",
+    "practitioner": "Amira Patel",
     "service": "Follow-up dry needling",
     "link": "https://clinic.example/appointment/sample-link/",
     "pre_visit_link": "https://clinic.example/visit/sample-link/before/",

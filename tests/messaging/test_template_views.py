@@ -132,3 +132,22 @@ def test_reset_asks_first_then_goes_back_to_the_default(manager):
     assert "is back to the default wording" in done.text
     assert not MessageTemplate.objects.exists()
     assert 'border">default<' in done.text
+
+
+def test_a_text_kind_is_edited_without_a_subject_and_previewed_as_text(
+    manager, kinds, settings, tmp_path
+):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "test_nudge.txt").write_text("{{ first_name }}, book: {{ link }}\n")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    kinds.text("test_nudge", "Nudge (test)", (*kinds.PATIENT, "link"))
+    edit = url("template_edit", "text", "test_nudge")
+    page = manager.get(edit)
+    assert 'name="subject"' not in page.text
+    assert "{{ first_name }}, book: {{ link }}" in page.text
+    preview = manager.get(url("template_preview", "text", "test_nudge")).text
+    assert "Dana, book: https://clinic.example/appointment/sample-link/" in preview
+    assert manager.post(edit, {"body": "Hi {{ first_name }}"}).status_code == 302
+    assert MessageTemplate.objects.get(channel="text").subject == ""
