@@ -60,3 +60,13 @@ def test_a_text_kind_is_one_line(kinds):
     assert booked.channels == {kinds.EMAIL, kinds.TEXT}
     assert booked.placeholders == kinds.APPOINTMENT
     assert booked.subject == "Your appointment is booked"
+
+
+CLINICAL = ["screening", "pregnan", "anticoagul", "diagnos", "epilep", "needl", "pain", "injur"]
+
+
+@pytest.mark.parametrize("kind", catalogue.by_channel(catalogue.EMAIL), ids=lambda k: k.name)
+def test_no_default_wording_says_anything_clinical(kind):
+    subject, body = default_wording(kind, catalogue.EMAIL)
+    words = (subject + body).lower()
+    assert [word for word in CLINICAL if word in words] == []
