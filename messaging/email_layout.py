@@ -128,10 +128,13 @@ def _linked(line: str) -> SafeString:
 
 
 def preheader(body: str) -> str:
-    """The line inbox lists show after the subject: the body's start, links left out."""
-    words = " ".join(
-        LINK.sub("", " ".join(line for para in paragraphs(body) for line in para)).split()
-    )
+    """The line inbox lists show after the subject: the body's start, the greeting and
+    links left out."""
+    found = paragraphs(body)
+    if found and len(found) > 1 and found[0][-1].endswith(",") and len(found[0][-1]) <= 40:
+        found = found[1:]
+    joined = LINK.sub("", " ".join(line for para in found for line in para))
+    words = " ".join(joined.split())
     return words if len(words) <= 110 else words[:109].rsplit(" ", 1)[0] + "…"
 
 
