@@ -7,6 +7,7 @@ the manager's wording when they saved one (one query), else the default file.
 ``email_message`` wraps an email's Rendered into Django's EmailMultiAlternatives.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
@@ -20,11 +21,18 @@ from messaging.models import MessageTemplate
 __all__ = ["Action", "Card", "Rendered", "email_message", "render_message", "wording"]
 
 
+# A default file may wrap itself in {% autoescape off %} (the texts do, for Django's own
+# renderer); the wording engine never escapes, so the wrapper is left out of the wording.
+_UNESCAPED = re.compile(r"^\s*\{%\s*autoescape off\s*%\}(.*)\{%\s*endautoescape\s*%\}\s*$", re.S)
+
+
 def default_wording(kind: catalogue.Kind, channel: str) -> tuple[str, str]:
     """(subject, body) of the default: the file's source, read once per process by the
     template loader's cache in production."""
     template = get_template(kind.default_path(channel))
     source = template.template.source  # type: ignore[attr-defined]
+    if unwrapped := _UNESCAPED.match(source):
+        source = unwrapped.group(1)
     return (kind.subject if channel == catalogue.EMAIL else ""), source
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from messaging import catalogue
 from messaging.models import MessageTemplate
-from messaging.rendering import Action, render_message
+from messaging.rendering import Action, default_wording, render_message
 
 CONTEXT = {"first_name": "Dana", "link": "https://clinic.example/my/invoices/"}
 
@@ -61,3 +61,21 @@ def test_an_unknown_kind_or_channel_is_refused(db):
         render_message("nothing_like_it", "email", {})
     with pytest.raises(KeyError):
         render_message("invoice_ready", catalogue.TEXT, {})
+
+
+def test_a_default_wrapped_in_autoescape_off_is_the_wording_inside(db, kinds, settings, tmp_path):
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "test_nudge.txt").write_text(
+        "{% autoescape off %}{{ clinic_name }}: {{ first_name }} & co, {{ link }}"
+        "{% endautoescape %}\n"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    kind = kinds.text("test_nudge", "Nudge (test)", (*kinds.PATIENT, "link"))
+    _subject, body = default_wording(kind, kinds.TEXT)
+    assert body == "{{ clinic_name }}: {{ first_name }} & co, {{ link }}"
+    rendered = render_message(
+        "test_nudge", "text", {"first_name": "Dana", "link": "https://c.example/"}
+    )
+    assert rendered.text == f"{settings.CLINIC_NAME}: Dana & co, https://c.example/"
