@@ -233,6 +233,17 @@ TEXT_SETTINGS = Capability(
     ("messaging.view_messagingsettings", "messaging.change_messagingsettings"),
 )
 
+MESSAGE_WORDING = Capability(
+    "The wording of patients' emails and texts: edit each message with its placeholders, "
+    "preview it with the demo patient, reset it to the default",
+    (
+        "messaging.view_messagetemplate",
+        "messaging.add_messagetemplate",
+        "messaging.change_messagetemplate",
+        "messaging.delete_messagetemplate",
+    ),
+)
+
 CAPABILITIES: dict[str, Capability] = {
     "front desk": FRONT_DESK,
     "contact details": CONTACT,
@@ -257,6 +268,7 @@ CAPABILITIES: dict[str, Capability] = {
     "gift voucher terms": VOUCHER_TERMS,
     "texts": TEXTS,
     "text settings": TEXT_SETTINGS,
+    "message wording": MESSAGE_WORDING,
 }
 
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -306,6 +318,7 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
         "gift voucher terms",
         "texts",
         "text settings",
+        "message wording",
     ),
 }
 

@@ -157,7 +157,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Email: console in development, SMTP when MAILER=smtp. Django 6.1's MAILERS setting.
 MAILER = env_str("MAILER", "console" if DEBUG else "smtp")
 _MAILER_BACKENDS = {
-    "console": "django.core.mail.backends.console.EmailBackend",
+    "console": "messaging.console_mail.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }

@@ -195,3 +195,35 @@ class ShortLink(models.Model):
 
     def __str__(self) -> str:
         return f"/t/{self.code}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    TEXT = "text", "Text message"
+
+
+class MessageTemplate(models.Model):
+    """The manager's own wording of one kind of message on one channel, used instead of
+    the default file (messaging.catalogue). Deleting it is "reset to default". The body
+    holds only text and the kind's placeholders (messaging.templating checks it)."""
+
+    kind = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    subject = models.CharField(max_length=150, blank=True)  # emails only
+    body = models.TextField(max_length=5000)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "channel"], name="message_template_once"),
+            models.CheckConstraint(
+                condition=Q(channel__in=["email", "text"]), name="message_template_channel"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.get_channel_display()})"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from booking import links as booking_links
+from booking.links import RECALL_DECLINE_MAX_AGE
 from booking.models import Appointment, Practitioner, Service
 from clinic.models import Location
 from messaging.links import short_url
@@ -68,3 +69,25 @@ def text_sign_in(patient: Patient, *, sign_in_path: str) -> TextMessage | None:
     link = short_url(sign_in_path, expires_at=timezone.now() + dt.timedelta(minutes=minutes))
     placeholders = patient_placeholders(patient, link=link) | {"minutes": str(minutes)}
     return queue_text(patient, kind="sign_in", body=render_text("sign_in", placeholders))
+
+
+def text_recall(patient: Patient, *, book_path: str, decline_path: str) -> TextMessage | None:
+    """The invitation to book again (decision 0111), with short links to the booking page
+    and to "not needed", each for as long as the decline link works."""
+    if not wants_texts(patient):
+        return None
+    expires_at = timezone.now() + RECALL_DECLINE_MAX_AGE
+    placeholders = patient_placeholders(
+        patient, link=short_url(book_path, expires_at=expires_at)
+    ) | {"decline_link": short_url(decline_path, expires_at=expires_at)}
+    return queue_text(patient, kind="recall", body=render_text("recall", placeholders))
+
+
+def text_follow_up(
+    patient: Patient, *, survey_path: str, expires_at: dt.datetime
+) -> TextMessage | None:
+    """The follow-up survey's link (decision 0112), short, expiring with the survey."""
+    if not wants_texts(patient):
+        return None
+    placeholders = patient_placeholders(patient, link=short_url(survey_path, expires_at=expires_at))
+    return queue_text(patient, kind="follow_up", body=render_text("follow_up", placeholders))

@@ -7,20 +7,11 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from booking.models import Appointment
+from messaging.catalogue import TEXT
+from messaging.rendering import render_message
 from patients.models import Patient
-
-KINDS = (
-    "booked",
-    "requested",
-    "rescheduled",
-    "cancelled",
-    "reminder",
-    "waitlist_offer",
-    "sign_in",
-)
 
 
 def when(start: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -48,5 +39,6 @@ def appointment_placeholders(appointment: Appointment, *, link: str) -> dict[str
 
 
 def render_text(kind: str, placeholders: dict[str, str]) -> str:
-    """templates/texts/<kind>.txt with these placeholders, as one line of plain text."""
-    return " ".join(render_to_string(f"texts/{kind}.txt", placeholders).split())
+    """The kind's text in the manager's wording (else templates/texts/<kind>.txt) with
+    these placeholders, as one line of plain text."""
+    return " ".join(render_message(kind, TEXT, placeholders).text.split())

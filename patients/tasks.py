@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.tasks import task
 from django.urls import reverse
 
+from messaging.rendering import Action, email_message
 from patients.links import intake_token
 from patients.models import ConsentSignature, Intake
 
@@ -37,12 +38,10 @@ def send_consent_copy(*, signature_id: int) -> str:
         return "skipped: missing"
     patient = signature.patient
     copy_url = settings.SITE_URL + reverse("patients:intake_copy", args=[intake_token(patient)])
-    send_mail(
-        "Your copy of the form you signed",
-        "Thank you for completing your pre-visit forms.\n\n"
-        f"You can read and download a copy of the form you signed here:\n{copy_url}\n\n"
-        "The link works for 30 days. Please keep it private.\n",
-        settings.DEFAULT_FROM_EMAIL,
-        [patient.email],
-    )
+    email_message(
+        "consent_copy",
+        to=patient.email,
+        context={"first_name": patient.first_name, "link": copy_url},
+        action=Action("Read your copy", copy_url),
+    ).send()
     return "sent"

@@ -6,15 +6,17 @@ clinical: a time, an amount and a link to book again."""
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import dateformat
 
 from billing.models import BookingCheckout, BookingCheckoutStatus, CheckoutKind
 from booking import links
+from clinic.money import format_money
+from messaging.rendering import Action, email_message
+
+DATE = "l j F Y, H:i"
 
 
 @task
@@ -33,27 +35,28 @@ def send_booking_refunded(*, checkout_id: int) -> str:
     if not to:
         return "skipped: no address"
     zone = checkout.location.zone
+    nearby = [
+        "- " + dateformat.format(dt.datetime.fromisoformat(s).astimezone(zone), DATE)
+        for s in checkout.alternatives
+    ]
+    card = checkout.kind == CheckoutKind.CARD
+    book_url = links.absolute(reverse("booking:book"))
     context = {
-        "CLINIC_NAME": settings.CLINIC_NAME,
-        "CLINIC_PHONE": settings.CLINIC_PHONE,
         "first_name": checkout.details.get("first_name", ""),
-        "checkout": checkout,
-        "start": checkout.start.astimezone(zone),
-        "alternatives": [
-            dt.datetime.fromisoformat(s).astimezone(zone) for s in checkout.alternatives
-        ],
-        "book_url": links.absolute(reverse("booking:book")),
+        "time_chosen": dateformat.format(checkout.start.astimezone(zone), DATE),
+        "reason": checkout.message,
+        "amount": format_money(checkout.amount, checkout.currency) if checkout.amount else "",
+        "nearby_times": "\n".join(["Free times near the one you chose:", *nearby])
+        if nearby
+        else "",
+        "link": book_url,
     }
-    outcome = "nothing charged" if checkout.kind == CheckoutKind.CARD else "payment refunded"
-    message = EmailMultiAlternatives(
-        subject=f"Your booking was not made: {outcome} · {settings.CLINIC_NAME}",
-        body=render_to_string("emails/booking_refunded.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(
-        render_to_string("emails/booking_refunded.html", context), "text/html"
-    )
-    message.send()
+    email_message(
+        "booking_not_made" if card else "booking_refunded",
+        to=to,
+        context=context,
+        action=Action("Book again", book_url),
+    ).send()
     return "sent"
 
 

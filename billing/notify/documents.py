@@ -6,36 +6,25 @@ name, nothing an inbox shared with others should show. Tasks take ids and read t
 database when they run; the link is built then, on the address the clinic runs at.
 """
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from billing.models import Invoice, InvoiceStatus, Payment
 from booking import links
-
-SUBJECTS = {
-    "invoice_ready": "Your invoice is ready",
-    "receipt_ready": "Your receipt is ready",
-}
+from messaging.rendering import Action, email_message
 
 
 def document_email(*, kind: str, patient_first_name: str, to: str) -> EmailMultiAlternatives:
-    context = {
-        "CLINIC_NAME": settings.CLINIC_NAME,
-        "CLINIC_PHONE": settings.CLINIC_PHONE,
-        "first_name": patient_first_name,
-        "documents_url": links.absolute(reverse("billing_portal:documents")),
-    }
-    message = EmailMultiAlternatives(
-        subject=f"{SUBJECTS[kind]} · {settings.CLINIC_NAME}",
-        body=render_to_string(f"emails/{kind}.txt", context),
-        to=[to],
+    """invoice_ready or receipt_ready."""
+    url = links.absolute(reverse("billing_portal:documents"))
+    return email_message(
+        kind,
+        to=to,
+        context={"first_name": patient_first_name, "link": url},
+        action=Action("Your invoices and receipts", url),
     )
-    message.attach_alternative(render_to_string(f"emails/{kind}.html", context), "text/html")
-    return message
 
 
 @task

@@ -1,23 +1,20 @@
 """Billing's emails, sent by the task worker. Tasks take ids and build the link when they
 run (decision 0079): no address, token or link waits in the queue."""
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
+from django.utils import dateformat
 
 from billing.links import pay_path
 from billing.models import Invoice, InvoiceStatus
 from billing.selectors import invoice_balance
 from booking.links import absolute
+from clinic.money import format_money
+from messaging.rendering import Action, email_message
 
 # What each kind of pay link says: the desk's "email a payment link", and a late
 # cancellation or no-show fee left to pay (the saved card declined, or none to charge).
-PAY_LINK_EMAILS = {
-    "invoice": ("Invoice {number}", "emails/pay_link"),
-    "fee": ("Invoice {number} to pay", "emails/fee_pay_link"),
-}
+PAY_LINK_EMAILS = {"invoice": "pay_link", "fee": "fee_pay_link"}
 
 
 @task
@@ -40,23 +37,21 @@ def send_pay_link(*, invoice_id: int, kind: str = "invoice", card_failed: bool =
     balance = invoice_balance(invoice)
     if balance.outstanding <= 0:
         return "skipped: paid"
-    subject, template = PAY_LINK_EMAILS[kind]
+    email_kind = "fee_card_declined" if kind == "fee" and card_failed else PAY_LINK_EMAILS[kind]
+    pay_url = absolute(pay_path(invoice))
     context = {
-        "CLINIC_NAME": settings.CLINIC_NAME,
-        "CLINIC_PHONE": settings.CLINIC_PHONE,
-        "patient": invoice.patient,
-        "invoice": invoice,
-        "due": balance.outstanding,
-        "card_failed": card_failed,
-        "pay_url": absolute(pay_path(invoice)),
+        "first_name": invoice.patient.first_name,
+        "invoice_number": invoice.number or "",
+        "issued_on": dateformat.format(invoice.issued_at, "j F Y") if invoice.issued_at else "",
+        "amount": format_money(balance.outstanding, invoice.currency),
+        "link": pay_url,
     }
-    message = EmailMultiAlternatives(
-        subject=f"{subject.format(number=invoice.number)} · {settings.CLINIC_NAME}",
-        body=render_to_string(f"{template}.txt", context),
-        to=[invoice.patient.email],
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    message.send()
+    email_message(
+        email_kind,
+        to=invoice.patient.email,
+        context=context,
+        action=Action(f"Pay invoice {invoice.number}", pay_url),
+    ).send()
     return "sent"
 
 

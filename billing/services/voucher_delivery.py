@@ -5,39 +5,42 @@ The code is made inside the task that emails it (billing.services.vouchers store
 hash), so no code ever waits in the task queue: the task takes the voucher's id. The
 email says the amount, the code, the expiry and the buyer's message: nothing clinical."""
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from billing.models import GiftVoucher
 from billing.selectors.vouchers import voucher_figures
 from billing.services.errors import BillingError
 from billing.services.vouchers import _lock_voucher, voucher_code_issue
 from booking.links import absolute
+from clinic.money import format_money
+from messaging.rendering import Action, email_message
 
 
 def voucher_email(
     *, voucher: GiftVoucher, code: str, to: str, copy: bool
 ) -> EmailMultiAlternatives:
+    book_url = absolute(reverse("booking:book"))
     context = {
-        "CLINIC_NAME": settings.CLINIC_NAME,
-        "CLINIC_PHONE": settings.CLINIC_PHONE,
-        "voucher": voucher,
+        "first_name": voucher.buyer.first_name if copy else voucher.recipient_name,
+        "buyer_name": voucher.buyer.first_name,
+        "recipient_name": voucher.recipient_name,
+        "amount": format_money(voucher.amount, voucher.currency),
         "code": code,
-        "copy": copy,
-        "book_url": absolute(reverse("booking:book")),
-        "balance_url": absolute(reverse("billing:voucher_balance")),
+        "valid_until": dateformat.format(voucher.expires_on, "j F Y"),
+        "gift_message": f"Their message: {voucher.message}" if voucher.message else "",
+        "link": book_url,
+        "balance_link": absolute(reverse("billing:voucher_balance")),
     }
-    subject = f"A gift voucher for {voucher.recipient_name} · {settings.CLINIC_NAME}"
-    message = EmailMultiAlternatives(
-        subject=subject, body=render_to_string("emails/gift_voucher.txt", context), to=[to]
+    return email_message(
+        "gift_voucher_copy" if copy else "gift_voucher",
+        to=to,
+        context=context,
+        action=Action("Book online", book_url),
     )
-    message.attach_alternative(render_to_string("emails/gift_voucher.html", context), "text/html")
-    return message
 
 
 @task

@@ -43,12 +43,6 @@ def offer_freed_time(freed: FreedTime) -> int:
             end=freed.end,
         ).exclude(patient_id=freed.patient_id)[: settings.CLINIC_WAITLIST_OFFERS]
     )
-    offer = {
-        "service": service,
-        "location": location,
-        "practitioner": practitioner,
-        "start": freed.start,
-    }
     for entry in entries:
         token = links.claim_token(
             entry_id=entry.pk,
@@ -57,8 +51,14 @@ def offer_freed_time(freed: FreedTime) -> int:
             practitioner_id=freed.practitioner_id,
         )
         claim_path = reverse("booking:waitlist_claim", args=[token])
-        claim_url = links.absolute(claim_path)
-        emails.waitlist_offer_email(patient=entry.patient, offer=offer, claim_url=claim_url).send()
+        emails.waitlist_offer_email(
+            patient=entry.patient,
+            service=service,
+            location=location,
+            practitioner=practitioner,
+            start=freed.start,
+            claim_url=links.absolute(claim_path),
+        ).send()
         texts.text_waitlist_offer(
             entry.patient,
             start=freed.start,

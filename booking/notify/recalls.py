@@ -2,8 +2,8 @@
 per message, queued after the nightly job's transaction commits. Each task takes an id,
 looks again at the database, and sends at most once (the row is locked while sending).
 
-Each message is built and sent by one small function (`_send_recall`, `_send_survey`),
-the place a second channel joins."""
+Each message is built and sent by one small function (`_send_recall`, `_send_survey`):
+the email, and the text for patients who want texts."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -18,28 +18,29 @@ from booking.models import Appointment, Recall, RecallState
 from booking.notify import emails
 from booking.selectors.catalogue import bookable_offer
 from booking.selectors.recalls import BOOKED
+from messaging import notify as texts
 from patients.clinical.surveys import survey_mark
-from patients.links import follow_up_path
+from patients.links import FOLLOW_UP_MAX_AGE, follow_up_path
 from patients.models import EpisodeStatus, FollowUpSurvey, SurveyState
 
 
 def book_again(recall: Recall) -> tuple[str, str, str]:
     """The booking page for the recalled service at the last visit's location, with the
     last visit's practitioner chosen when they still offer it there; else the service's
-    choice of places, else the list of services. (link, practitioner, place)"""
+    choice of places, else the list of services. (path, practitioner, place)"""
     last = recall.last_visit
     offer = bookable_offer(service_slug=recall.service.slug, location_slug=last.location.slug)
     if offer is None:
         if recall.service.is_active and recall.service.is_online_bookable:
-            return links.absolute(reverse("booking:where", args=[recall.service.slug])), "", ""
-        return links.absolute(reverse("booking:book")), "", ""
+            return reverse("booking:where", args=[recall.service.slug]), "", ""
+        return reverse("booking:book"), "", ""
     path = reverse("booking:times", args=[offer.service.slug, offer.location.slug])
     team = {p.pk: p for p in offer.team}
     chosen = team.get(last.practitioner_id)
     if chosen is None:
-        return links.absolute(path), "", offer.location.name
+        return path, "", offer.location.name
     query = urlencode({"practitioner": chosen.pk})
-    return links.absolute(f"{path}?{query}"), chosen.name, offer.location.name
+    return f"{path}?{query}", chosen.name, offer.location.name
 
 
 def recall_skip_reason(recall: Recall, *, now: dt.datetime) -> str:
@@ -65,15 +66,17 @@ def recall_mark(*, recall: Recall, sent: bool, reason: str = "", now: dt.datetim
 
 
 def _send_recall(recall: Recall) -> None:
-    link, practitioner, place = book_again(recall)
+    path, practitioner, place = book_again(recall)
+    decline_path = links.recall_decline_path(recall.pk)
     emails.recall_email(
         recall.patient,
         service=recall.service.name,
         practitioner=practitioner,
         place=place,
-        link=link,
-        decline_link=links.absolute(links.recall_decline_path(recall.pk)),
+        link=links.absolute(path),
+        decline_link=links.absolute(decline_path),
     ).send()
+    texts.text_recall(recall.patient, book_path=path, decline_path=decline_path)
 
 
 @task
@@ -107,11 +110,9 @@ def after_recalls_queued(recalls: list[Recall]) -> None:
 
 
 def _send_survey(survey: FollowUpSurvey) -> None:
-    emails.follow_up_email(
-        survey.episode.patient,
-        link=links.absolute(follow_up_path(survey.pk)),
-        days=survey.days_after_discharge,
-    ).send()
+    path, patient = follow_up_path(survey.pk), survey.episode.patient
+    emails.follow_up_email(patient, link=links.absolute(path)).send()
+    texts.text_follow_up(patient, survey_path=path, expires_at=timezone.now() + FOLLOW_UP_MAX_AGE)
 
 
 @task

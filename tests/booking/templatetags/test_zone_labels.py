@@ -106,9 +106,8 @@ def test_it_shows_nothing_for_a_missing_time():
 
 @pytest.mark.django_db
 def test_the_email_and_the_appointment_card_label_both_ends(clinic, patient):
-    from django.template.loader import render_to_string
-
     from booking.models import Appointment
+    from booking.notify.emails import appointment_email
 
     start = dt.datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # 01:30 BST, an hour before 01:30 GMT
     appointment = Appointment.objects.create(
@@ -123,6 +122,6 @@ def test_the_email_and_the_appointment_card_label_both_ends(clinic, patient):
         source="front_desk",
     )
 
-    for name in ("emails/_appointment.txt", "emails/_appointment.html"):
-        text = render_to_string(name, {"appointment": appointment})
-        assert "Sunday 31 October 2027, 01:30 BST–01:30 GMT" in text, name
+    message = appointment_email(appointment, "booked")
+    for text in (message.body, message.alternatives[0].content):
+        assert "Sunday 31 October 2027, 01:30 BST–01:30 GMT" in text

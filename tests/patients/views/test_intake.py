@@ -90,8 +90,9 @@ def test_it_walks_a_new_patient_through_every_step(
     ("yes", "status"), [(["diabetes"], "needs_review"), (["needle_phobia", "diabetes"], "hold")]
 )
 def test_it_tells_patient_and_clinic_to_talk(
-    client, patient, django_capture_on_commit_callbacks, yes, status
+    client, patient, django_capture_on_commit_callbacks, yes, status, settings
 ):
+    settings.CLINIC_NAME = "Riverside Clinic"  # every email's footer names the clinic
     document = fill_in(client, patient, *yes)
     with django_capture_on_commit_callbacks(execute=True):
         sign(client, patient, document)
