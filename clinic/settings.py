@@ -456,6 +456,8 @@ LOGGING = {
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
         # WeasyPrint logs every step of every PDF at INFO; its warnings still show.
         "weasyprint": {"level": "WARNING"},
+        # Twilio's client logs each request's headers and form (numbers, words) at INFO.
+        "twilio.http_client": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

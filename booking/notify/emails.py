@@ -211,9 +211,8 @@ def recall_email(
         "link": link,
         "decline_link": decline_link,
     }
-    return email_message(
-        "recall", to=patient.email, context=context, action=Action("Choose a time", link)
-    )
+    label = f"Choose a time with {practitioner}" if practitioner else "Choose a time"
+    return email_message("recall", to=patient.email, context=context, action=Action(label, link))
 
 
 def follow_up_email(patient: Patient, *, link: str) -> EmailMultiAlternatives:

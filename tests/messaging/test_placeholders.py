@@ -25,6 +25,7 @@ TYPICAL = {
 }
 
 
+@pytest.mark.django_db  # the manager's wording is looked up
 @pytest.mark.parametrize("kind", [k.name for k in catalogue.by_channel(catalogue.TEXT)])
 def test_each_text_fits_one_part(kind):
     body = render_text(kind, TYPICAL)
@@ -33,10 +34,12 @@ def test_each_text_fits_one_part(kind):
     assert "{" not in body
 
 
+@pytest.mark.django_db
 def test_the_reminder_asks_for_a_reply():
     assert render_text("reminder", TYPICAL).endswith("Reply C to confirm, X to cancel.")
 
 
+@pytest.mark.django_db
 def test_nothing_is_escaped():
     body = render_text("booked", TYPICAL | {"first_name": "O'Neil & <Co>"})
     assert "O'Neil & <Co>" in body

@@ -1,6 +1,8 @@
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 
 from patients.clinical import episodes
 from patients.models import Episode, Patient
@@ -34,3 +36,16 @@ def discharged_course(clinic, patient: Patient, n: int = 0) -> Episode:
 @pytest.fixture
 def discharged(clinic, patient) -> Episode:
     return discharged_course(clinic, patient)
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """What the migrations seed (the consent text, the instruments, the follow-up
+    intervals): a transactional
+    test starts after other tests' flushes, so it is seeded again, as the migrations do."""
+    for module, seed in (
+        ("patients.migrations.0003_consent_text_and_roles", "seed_consent"),
+        ("patients.migrations.0007_instruments_points_aftercare", "seed"),
+        ("patients.migrations.0011_follow_up_surveys", "add_default_intervals"),
+    ):
+        getattr(importlib.import_module(module), seed)(apps, None)

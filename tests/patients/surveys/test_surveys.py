@@ -203,7 +203,7 @@ def test_unknown_used_expired_and_unsent_links_look_the_same(client, link, disch
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_submissions_at_once_save_one_set_of_answers(clinic):
+def test_two_submissions_at_once_save_one_set_of_answers(migrated_data, clinic):
     patient = factories.patient()
     episode = discharged_course(clinic, patient)
     survey = episode.surveys.get(days_after_discharge=0)
