@@ -6,24 +6,51 @@ the episode, and ended longer ago than that period; and the patient has nothing 
 A patient with two open episodes is recalled for the newer one only."""
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     DateTimeField,
+    DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
+from django.db.models.sql.compiler import SQLCompiler
 
 from booking.models import Appointment, AppointmentStatus, Recall
 from patients.models import Episode, EpisodeStatus
 
 # A checked-in session is under way: the patient is not lost to follow-up.
 BOOKED = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
-DAY = dt.timedelta(days=1)
+
+
+class Days(Func):
+    """A whole number of days as a duration, in each database's own terms: an interval in
+    PostgreSQL, microseconds in SQLite (how Django stores durations there). Django has
+    no portable "integer times timedelta"."""
+
+    output_field = DurationField()
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        return self.as_sql(
+            compiler, connection, template="make_interval(days => %(expressions)s)", **extra
+        )
+
+    def as_sqlite(  # type: ignore[override]  # Func's as_sql, another template
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s * 86400000000)", **extra
+        )
 
 
 def _last_completed(field: str) -> Subquery:
@@ -56,7 +83,7 @@ def due_recalls(*, now: dt.datetime) -> QuerySet[Episode]:
         .filter(recall_days__isnull=False, last_start__date__gte=F("started_on"))
         .annotate(
             due_at=ExpressionWrapper(
-                F("last_start") + F("recall_days") * DAY, output_field=DateTimeField()
+                F("last_start") + Days(F("recall_days")), output_field=DateTimeField()
             )
         )
         .filter(due_at__lte=now)

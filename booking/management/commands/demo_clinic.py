@@ -272,7 +272,8 @@ class Command(BaseCommand):
                 "waits for the desk (staff: the calendar's Text replies)."
             )
         self.stdout.write(
-            "Niamh Byrne prefers texts: new texts print on this console (TEXTER=console)."
+            "Niamh Byrne prefers texts: ask a portal sign-in link for niamh.byrne@example.com "
+            "at /my/sign-in/ and the worker prints her email and her text here (TEXTER=console)."
         )
         if code := demo_voucher_code():
             self.stdout.write(f"A demo gift voucher code to use when booking online: {code}")
