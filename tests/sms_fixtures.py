@@ -2,20 +2,21 @@
 session, and a fixture that points the clinic's texts at it, with a live server for the
 delivery receipts it posts back."""
 
-import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 
 import messaging
+from tests.standins import standin
 
-STANDIN = Path(__file__).resolve().parent.parent / "bin" / "sms_standin.py"
+if TYPE_CHECKING:
+    from messaging.models import TextMessage
+
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "clinic-tests-twilio-token"
 FROM = "+447400000100"
@@ -61,33 +62,12 @@ class SmsStandin:
 @pytest.fixture(scope="session")
 def sms_standin() -> Iterator[SmsStandin]:
     """The stand-in on a free port, for the whole test session."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            str(STANDIN),
-            "--port",
-            "0",
-            "--account-sid",
-            ACCOUNT_SID,
-            "--auth-token",
-            AUTH_TOKEN,
-            "--callback-delay",
-            "0.05",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    ready = re.search(r"ready at (http://\S+)", line)
-    if ready is None:
-        process.kill()
-        pytest.fail(f"The SMS stand-in did not start: {line!r}")
-    yield SmsStandin(url=ready[1], process=process)
-    process.terminate()
-    process.wait(timeout=10)
-    process.stdout.close()
+    arguments = ("--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN)
+    with standin("sms_standin.py", *arguments, "--callback-delay", "0.05", name="SMS") as (
+        url,
+        process,
+    ):
+        yield SmsStandin(url=url, process=process)
 
 
 @pytest.fixture
@@ -109,3 +89,14 @@ def text_outbox() -> Iterator[list]:
     messaging.outbox.clear()
     yield messaging.outbox
     messaging.outbox.clear()
+
+
+def wait_for_state(message: "TextMessage", state: str, *, seconds: float = 10) -> "TextMessage":
+    """The text once the stand-in's receipts have moved it to ``state``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        message.refresh_from_db()
+        if message.state == state:
+            return message
+        time.sleep(0.05)
+    pytest.fail(f"Text {message.pk} is {message.state}, not {state}, after {seconds} s")

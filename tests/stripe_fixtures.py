@@ -2,22 +2,20 @@
 started once per test session, the clinic's Stripe settings pointing at it, and a small
 webhook receiver that verifies what arrives with stripe-python."""
 
-import re
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import requests
 import stripe
 
-STANDIN = Path(__file__).resolve().parent.parent / "bin" / "stripe_standin.py"
+from tests.standins import standin
+
 SECRET_KEY = "sk_test_clinic_tests"
 WEBHOOK_SECRET = "whsec_clinic_tests"
 
@@ -71,22 +69,8 @@ class StripeStandin:
 def stripe_standin() -> Iterator[StripeStandin]:
     """The stand-in on a free port, for the whole test session; stopped (localstripe with
     it) at the end."""
-    process = subprocess.Popen(
-        [sys.executable, str(STANDIN), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    ready = re.search(r"ready at (http://\S+)", line)
-    if ready is None:
-        process.kill()
-        pytest.fail(f"The Stripe stand-in did not start: {line!r}")
-    yield StripeStandin(url=ready[1], process=process)
-    process.terminate()
-    process.wait(timeout=10)
-    process.stdout.close()
+    with standin("stripe_standin.py", name="Stripe") as (url, process):
+        yield StripeStandin(url=url, process=process)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 import pytest
+from django.tasks import task_backends
 
 from messaging import catalogue
 
@@ -10,3 +11,12 @@ def kinds():
     yield catalogue
     catalogue.KINDS.clear()
     catalogue.KINDS.update(before)
+
+
+@pytest.fixture
+def deferred():
+    """The tasks queued for later (a text held for the morning), recorded, not run."""
+    backend = task_backends["deferred"]
+    backend.clear()
+    yield backend
+    backend.clear()

@@ -5,7 +5,6 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.tasks import task_backends
 
 import messaging
 from booking.models import AppointmentStatus
@@ -16,14 +15,6 @@ from tests.factories import at
 
 MOBILE = "+447400123456"
 DAYTIME = dt.datetime(2027, 1, 4, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def deferred():
-    backend = task_backends["deferred"]
-    backend.clear()
-    yield backend
-    backend.clear()
 
 
 def queued(patient, **fields) -> TextMessage:

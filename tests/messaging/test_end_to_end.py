@@ -3,7 +3,6 @@
 the appointment, STOP stops every later text, START lets them through again."""
 
 import datetime as dt
-import time
 
 import pytest
 import time_machine
@@ -18,20 +17,11 @@ from messaging.selectors import opted_out
 from patients.models import ContactMethod
 from tests import factories
 from tests.factories import at
+from tests.sms_fixtures import wait_for_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MOBILE = "+447400123999"
-
-
-def wait_for_state(message: TextMessage, state: str, *, seconds: float = 10) -> TextMessage:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        message.refresh_from_db()
-        if message.state == state:
-            return message
-        time.sleep(0.05)
-    pytest.fail(f"Text {message.pk} is {message.state}, not {state}, after {seconds} s")
 
 
 def sent_to(standin, number: str) -> list[str]:

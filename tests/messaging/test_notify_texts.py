@@ -7,7 +7,6 @@ import re
 import pytest
 import time_machine
 from django.conf import settings
-from django.tasks import task_backends
 
 import messaging
 from booking.notify.tasks import send_reminder, send_sign_in_link
@@ -24,12 +23,9 @@ CLINICAL = ("needl", "pain", "assessment", "complaint", "treatment")
 
 
 @pytest.fixture
-def deferred():
-    backend = task_backends["deferred"]
-    backend.clear()
+def deferred(deferred):
     with time_machine.travel(NOW, tick=False):
-        yield backend
-    backend.clear()
+        yield deferred
 
 
 @pytest.fixture

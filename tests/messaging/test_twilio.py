@@ -3,7 +3,6 @@
 
 import datetime as dt
 import socket
-import time
 
 import pytest
 import requests
@@ -20,23 +19,13 @@ from messaging.tasks import text_deliver
 from patients.models import ContactMethod
 from tests import factories
 from tests.factories import at
-from tests.sms_fixtures import ACCOUNT_SID, AUTH_TOKEN, FROM
+from tests.sms_fixtures import ACCOUNT_SID, AUTH_TOKEN, FROM, wait_for_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 MOBILE = "+447400123456"
 UNREACHABLE_HANDSET = "+447400000003"  # the stand-in: undelivered, 30003
 UNKNOWN_HANDSET = "+447400000005"  # the stand-in: failed, 30005
-
-
-def wait_for_state(message: TextMessage, state: str, *, seconds: float = 10) -> TextMessage:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        message.refresh_from_db()
-        if message.state == state:
-            return message
-        time.sleep(0.05)
-    pytest.fail(f"Text {message.pk} is {message.state}, not {state}, after {seconds} s")
 
 
 def test_a_text_reaches_the_provider_and_its_receipts_come_back(twilio_texts):
