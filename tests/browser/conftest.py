@@ -60,6 +60,7 @@ SEEDS = [
     ("clinic.migrations.0002_public_pages", "create_pages"),
     ("patients.migrations.0003_consent_text_and_roles", "seed_consent"),
     ("patients.migrations.0007_instruments_points_aftercare", "seed"),
+    ("patients.migrations.0011_follow_up_surveys", "add_default_intervals"),
 ]
 
 

@@ -41,8 +41,8 @@ def discharged(clinic, patient) -> Episode:
 @pytest.fixture
 def migrated_data(transactional_db):
     """What the migrations seed (the consent text, the instruments, the follow-up
-    intervals): a transactional
-    test starts after other tests' flushes, so it is seeded again, as the migrations do."""
+    intervals): a transactional test starts after other tests' flushes, so it is seeded
+    again, as the migrations do."""
     for module, seed in (
         ("patients.migrations.0003_consent_text_and_roles", "seed_consent"),
         ("patients.migrations.0007_instruments_points_aftercare", "seed"),
