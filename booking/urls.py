@@ -37,6 +37,7 @@ urlpatterns = [
     path("appointment/<str:token>/reschedule/", portal.manage_reschedule, name="manage_reschedule"),
     path("my/", portal.portal, name="portal"),
     path("my/progress/", portal.portal_progress, name="portal_progress"),
+    path("my/contact/", portal.portal_contact, name="portal_contact"),
     path("my/course/<slug:location_slug>/", portal_courses.portal_course, name="portal_course"),
     path("my/sign-in/", portal.portal_sign_in, name="portal_sign_in"),
     path("my/sign-in/<str:token>/", portal.portal_enter, name="portal_enter"),

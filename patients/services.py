@@ -158,6 +158,22 @@ def intake_save_details(*, intake: Intake, fields: dict, now: datetime.datetime)
     return locked
 
 
+def patient_contact_choose(*, patient: Patient, preferred: str, now: datetime.datetime) -> Patient:
+    """The patient's own choice, from the portal, of how the clinic contacts them:
+    choosing texts agrees to texts (again, after a STOP), moving away withdraws
+    (decision 0109)."""
+    with transaction.atomic():
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        previous = locked.preferred_contact
+        locked.preferred_contact = preferred
+        locked.full_clean()
+        locked.save(update_fields=["preferred_contact", "updated_at"])
+        preferred_contact_consent(
+            patient=locked, previous=previous, source=ConsentSource.PORTAL, now=now
+        )
+    return locked
+
+
 def intake_save_questionnaire(*, intake: Intake, fields: dict, now: datetime.datetime) -> Intake:
     """Save the questionnaire step; posting it again overwrites the same draft."""
     with transaction.atomic():

@@ -9,6 +9,7 @@ from booking.forms.widgets import QuickDateInput, QuickSelect
 from booking.models import Practitioner, TimeOfDay
 from booking.scheduling.availability import parse_start
 from clinic.forms import CleanTextMixin
+from patients.models import ContactMethod
 
 ANY = "any"
 
@@ -191,3 +192,13 @@ class WaitlistRequestForm(PatientDetailsForm):
 
 class SignInForm(CleanTextMixin, forms.Form):
     email = forms.EmailField(max_length=254, help_text="The address you gave when you booked.")
+
+
+class ContactPreferenceForm(forms.Form):
+    preferred_contact = forms.ChoiceField(
+        label="How should we contact you?",
+        choices=ContactMethod.choices,
+        widget=forms.RadioSelect,
+        help_text="Texts go to your mobile number: reminders you can answer, links to "
+        "change a time. You can stop them here at any time, or by replying STOP.",
+    )

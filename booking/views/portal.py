@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from billing.links import pay_path
 from billing.selectors import invoices_to_pay
 from booking import links
-from booking.forms.public import ANY, DayForm, SignInForm, SlotForm
+from booking.forms.public import ANY, ContactPreferenceForm, DayForm, SignInForm, SlotForm
 from booking.models import (
     Appointment,
     AppointmentSource,
@@ -47,7 +47,12 @@ from clinic.models import Location
 from patients.clinical.reads import patient_episodes
 from patients.links import PRE_VISIT_SALT, intake_url, visit_token
 from patients.models import AccessVia, Patient
-from patients.services import SignInLinkUsed, access_log_record, patient_portal_enter
+from patients.services import (
+    SignInLinkUsed,
+    access_log_record,
+    patient_contact_choose,
+    patient_portal_enter,
+)
 
 PORTAL_KEY = "portal_patient"
 RATE_WINDOW = dt.timedelta(hours=1)
@@ -345,6 +350,27 @@ def portal_progress(request: HttpRequest) -> HttpResponse:
         user=None, patient=patient, intake=None, record="progress", via=AccessVia.PORTAL
     )
     return render(request, "booking/portal_progress.html", {"episodes": patient_episodes(patient)})
+
+
+@require_http_methods(["GET", "POST"])
+def portal_contact(request: HttpRequest) -> HttpResponse:
+    """How the signed-in patient wants to hear from the clinic: choosing texts agrees to
+    them, choosing otherwise stops them (the consent history keeps each change)."""
+    patient = portal_patient(request)
+    if patient is None:
+        return redirect("booking:portal_sign_in")
+    form = ContactPreferenceForm(
+        request.POST or None, initial={"preferred_contact": patient.preferred_contact}
+    )
+    if request.method == "POST" and form.is_valid():
+        patient_contact_choose(
+            patient=patient,
+            preferred=form.cleaned_data["preferred_contact"],
+            now=timezone.now(),
+        )
+        messages.success(request, "Thank you: we will contact you that way.")
+        return redirect("booking:portal")
+    return render(request, "booking/portal_contact.html", {"form": form})
 
 
 # --- Waitlist offers -------------------------------------------------------------------
