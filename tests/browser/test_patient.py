@@ -7,6 +7,8 @@ import pytest
 
 from booking import links
 from booking.models import AppointmentStatus
+from messaging.models import ConsentSource
+from messaging.selectors import text_consent
 from patients.links import intake_url
 from patients.models import ConsentSignature, IntakeStatus
 from tests import factories
@@ -74,3 +76,11 @@ def test_manage_move_and_cancel_then_the_portal(make_visitor, booked):
     assert "Thu 14 Jan 2027, 15:00 GMT · Initial assessment and dry needling · Cancelled" in (
         visitor.text()
     )
+
+    # The patient chooses texts: the consent history says so, from the portal.
+    visitor.click("How we contact you", role="link")
+    visitor.shot("portal-contact")
+    visitor.page.get_by_label("Text message").check()
+    visitor.click("Save")
+    assert "we will contact you that way" in visitor.text()
+    assert text_consent(booked.patient).latest.source == ConsentSource.PORTAL
