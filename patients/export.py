@@ -35,12 +35,14 @@ from billing.models import (
     SavedCard,
     VoucherRedemption,
 )
+from booking.models import Recall
 from messaging.models import InboundText, TextConsent, TextMessage
 from patients.models import (
     AdverseEvent,
     CheckIn,
     ConsentSignature,
     Episode,
+    FollowUpSurvey,
     Intake,
     IntakeReview,
     NeedlingEntry,
@@ -79,7 +81,7 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Everything held about `patient`, in 32 queries whatever its size (one per kind of
+    """Everything held about `patient`, in 34 queries whatever its size (one per kind of
     record; consent text, instruments, needling points, the terms of saved cards and the
     types of packages come joined to their rows)."""
     appointments = patient.appointments.select_related(
@@ -149,7 +151,7 @@ def patient_record(patient: Patient) -> PatientRecord:
         "access_log": [_fields(e) for e in access_log],
         **_money(patient),
         **_cards_and_sales(patient),
-        **_texts(patient),
+        **_messages(patient),
     }
     return record
 
@@ -214,10 +216,15 @@ def _cards_and_sales(patient: Patient) -> dict[str, list[Row]]:
     }
 
 
-def _texts(patient: Patient) -> dict[str, list[Row]]:
+def _messages(patient: Patient) -> dict[str, list[Row]]:
     """Texts sent with their state, replies received, consent to texts given and
-    withdrawn (three queries)."""
+    withdrawn, recalls and follow-up surveys (five queries)."""
     return {
+        "recalls": [_fields(r) for r in Recall.objects.filter(patient=patient).order_by("pk")],
+        "follow_up_surveys": [
+            _fields(s)
+            for s in FollowUpSurvey.objects.filter(episode__patient=patient).order_by("pk")
+        ],
         "texts": [_fields(t) for t in TextMessage.objects.filter(patient=patient).order_by("pk")],
         "text_replies": [
             _fields(r) for r in InboundText.objects.filter(patient=patient).order_by("pk")

@@ -38,7 +38,7 @@ from billing.services.fees import fee_propose
 from billing.services.packages import package_credit_use, package_sell
 from billing.services.voucher_sales import voucher_sell
 from billing.services.vouchers import voucher_code_issue, voucher_redeem_on_invoice
-from booking.models import Appointment, AppointmentStatus
+from booking.models import Appointment, AppointmentStatus, Recall, RecallState
 from clinic.roles import MANAGER
 from messaging.models import InboundText, TextConsent, TextMessage
 from patients.clinical.events import adverse_event_record
@@ -49,6 +49,7 @@ from patients.models import (
     CheckIn,
     ConsentSignature,
     Episode,
+    FollowUpSurvey,
     Intake,
     IntakeReview,
     NeedlingEntry,
@@ -102,6 +103,8 @@ FILES: dict[str, tuple[type[Model], str]] = {
     "texts": (TextMessage, "patient"),
     "text_replies": (InboundText, "patient"),
     "text_consent": (TextConsent, "patient"),
+    "recalls": (Recall, "patient"),
+    "follow_up_surveys": (FollowUpSurvey, "episode__patient"),
 }
 
 
@@ -161,7 +164,8 @@ def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: in
 
 
 def texts(person: Patient, marker: str, *, session: Appointment) -> None:
-    """A text about `session`, a reply to it, and consent given then withdrawn."""
+    """A text about `session`, a reply to it, consent given then withdrawn, a recall and
+    a follow-up survey of its episode."""
     factories.sent_text(person, appointment=session, body=f"See you soon {marker}")
     InboundText.objects.create(
         provider_id=f"SM{marker}",
@@ -174,6 +178,19 @@ def texts(person: Patient, marker: str, *, session: Appointment) -> None:
     )
     TextConsent.objects.create(patient=person, given=True, at=AFTER, source="intake")
     TextConsent.objects.create(patient=person, given=False, at=AFTER, source="reply")
+    episode = session.visit.episode
+    Recall.objects.create(
+        patient=person,
+        episode=episode,
+        service=session.service,
+        last_visit=session,
+        state=RecallState.SENT,
+        created_at=AFTER,
+        sent_at=AFTER,
+    )
+    FollowUpSurvey.objects.create(
+        episode=episode, label="6 weeks", days_after_discharge=42, due_at=AFTER
+    )
 
 
 def cards_and_sales(
@@ -382,8 +399,8 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_a
     # their lines, credit notes, their lines, payments, allocations, refunds; saved cards
     # with their terms, card set-up pages, fee proposals, booking checkouts, packages with
     # their types, package uses, vouchers bought, voucher redemptions; texts, replies,
-    # consent to texts
-    with django_assert_num_queries(32):
+    # consent to texts, recalls, follow-up surveys
+    with django_assert_num_queries(34):
         record = patient_record(charlie)
     assert len(record.files["appointments"]) == 2  # the session and the one missed
     assert all(record.files[name] for name in FILES)
