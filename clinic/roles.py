@@ -216,12 +216,13 @@ VOUCHER_TERMS = Capability(
 )
 
 TEXTS = Capability(
-    "Texts: the inbox of patients' replies (mark handled), each patient's texts and "
-    "replies, their consent to texts (record it given or withdrawn)",
+    "Texts: the inbox of patients' replies (mark handled), each patient's texts, replies "
+    "and emails, their consent to texts (record it given or withdrawn)",
     (
         "messaging.view_inboundtext",
         "messaging.change_inboundtext",
         "messaging.view_textmessage",
+        "messaging.view_emailrecord",
         "messaging.view_textconsent",
         "messaging.add_textconsent",
     ),

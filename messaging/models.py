@@ -227,3 +227,31 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} ({self.get_channel_display()})"
+
+
+class EmailState(models.TextChoices):
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class EmailRecord(models.Model):
+    """One email to a patient, written when the worker sent it or failed to: its kind,
+    address, subject and state, for the desk and the patient's record export. Not its
+    body, which holds signed links (the kind's wording says what it said)."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="email_records"
+    )
+    kind = models.CharField(max_length=40)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.SENT)
+    error = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"], name="email_record_patient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to} ({self.get_state_display()})"

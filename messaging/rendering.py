@@ -9,14 +9,17 @@ the manager's wording when they saved one (one query), else the default file.
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any, override
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
+from django.utils import timezone
 
 from messaging import catalogue, templating
 from messaging.email_layout import Action, Card, Rendered, html_part, text_part
-from messaging.models import MessageTemplate
+from messaging.models import EmailRecord, EmailState, MessageTemplate
+from patients.models import Patient
 
 __all__ = ["Action", "Card", "Rendered", "email_message", "render_message", "wording"]
 
@@ -92,17 +95,56 @@ def render_message(
     )
 
 
+class PatientEmail(EmailMultiAlternatives):
+    """An email to a patient that, once the backend has sent it (or failed to), is written
+    down in the patient's messages (EmailRecord), for the desk and the record export."""
+
+    def __init__(self, *args: Any, patient: Patient | None, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient, self.kind = patient, kind
+
+    @override
+    def send(self, fail_silently: bool = False, *, using: str | None = None) -> int:
+        try:
+            sent = super().send(fail_silently=fail_silently, using=using)
+        except Exception as error:
+            self._record(EmailState.FAILED, error=f"{type(error).__name__}: {error}")
+            raise
+        self._record(EmailState.SENT if sent else EmailState.FAILED)
+        return sent
+
+    def _record(self, state: str, *, error: str = "") -> None:
+        if self.patient is None:
+            return  # someone not (yet) a patient: nowhere to show it
+        EmailRecord.objects.create(
+            patient=self.patient,
+            kind=self.kind,
+            to=", ".join(self.to)[:254],
+            subject=self.subject[:300],
+            state=state,
+            error=error[:200],
+            at=timezone.now(),
+        )
+
+
 def email_message(
     kind: str,
     *,
     to: str,
     context: Mapping[str, str],
+    patient: Patient | None,
     action: Action | None = None,
     cards: Sequence[Card] = (),
-) -> EmailMultiAlternatives:
+) -> PatientEmail:
+    """The email of this kind to ``to``; ``patient`` is whose messages it joins when sent
+    (None for someone not a patient, e.g. a booking that could not be made)."""
     rendered = render_message(kind, catalogue.EMAIL, context, action=action, cards=cards)
-    message = EmailMultiAlternatives(
-        subject=f"{rendered.subject} · {settings.CLINIC_NAME}", body=rendered.text, to=[to]
+    message = PatientEmail(
+        subject=f"{rendered.subject} · {settings.CLINIC_NAME}",
+        body=rendered.text,
+        to=[to],
+        patient=patient,
+        kind=kind,
     )
     message.attach_alternative(rendered.html, "text/html")
     return message

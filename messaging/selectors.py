@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet
 
 from booking.models import Appointment, AppointmentStatus
 from messaging.models import (
+    EmailRecord,
     InboundText,
     MessagingSettings,
     ReplyAction,
@@ -165,14 +166,16 @@ def unhandled_replies() -> int:
 
 @dataclass(frozen=True)
 class TextsPanel:
-    """What the patient page shows of texts: consent, the latest texts and replies, and
-    whether there are more than shown."""
+    """What the patient page shows of messages: consent to texts, the latest texts,
+    replies and emails, and whether there are more than shown."""
 
     consent: ConsentAnswer
     texts: list[TextMessage]
     more_texts: bool
     replies: list[InboundText]
     more_replies: bool
+    emails: list[EmailRecord]
+    more_emails: bool
     failing: bool
 
     @property
@@ -181,20 +184,18 @@ class TextsPanel:
 
 
 def texts_panel(patient: Patient, *, limit: int | None = PANEL_LIMIT) -> TextsPanel:
-    """Four queries: consent history, texts, replies, the failing-number check."""
-    texts = list(TextMessage.objects.filter(patient=patient)[: limit + 1 if limit else None])
-    replies = list(
-        InboundText.objects.filter(patient=patient).select_related("handled_by")[
-            : limit + 1 if limit else None
-        ]
-    )
-    more_texts = bool(limit) and len(texts) > (limit or 0)
-    more_replies = bool(limit) and len(replies) > (limit or 0)
+    """Five queries: consent history, texts, replies, emails, the failing-number check."""
+    cut = limit + 1 if limit else None
+    texts = list(TextMessage.objects.filter(patient=patient)[:cut])
+    replies = list(InboundText.objects.filter(patient=patient).select_related("handled_by")[:cut])
+    emails = list(EmailRecord.objects.filter(patient=patient)[:cut])
     return TextsPanel(
         consent=text_consent(patient),
-        texts=texts[:limit] if limit else texts,
-        more_texts=more_texts,
-        replies=replies[:limit] if limit else replies,
-        more_replies=more_replies,
+        texts=texts[:limit],
+        more_texts=len(texts) > len(texts[:limit]),
+        replies=replies[:limit],
+        more_replies=len(replies) > len(replies[:limit]),
+        emails=emails[:limit],
+        more_emails=len(emails) > len(emails[:limit]),
         failing=failing_number(patient),
     )

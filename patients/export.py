@@ -36,7 +36,7 @@ from billing.models import (
     VoucherRedemption,
 )
 from booking.models import Recall
-from messaging.models import InboundText, TextConsent, TextMessage
+from messaging.models import EmailRecord, InboundText, TextConsent, TextMessage
 from patients.models import (
     AdverseEvent,
     CheckIn,
@@ -81,7 +81,7 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Everything held about `patient`, in 34 queries whatever its size (one per kind of
+    """Everything held about `patient`, in 35 queries whatever its size (one per kind of
     record; consent text, instruments, needling points, the terms of saved cards and the
     types of packages come joined to their rows)."""
     appointments = patient.appointments.select_related(
@@ -218,8 +218,9 @@ def _cards_and_sales(patient: Patient) -> dict[str, list[Row]]:
 
 def _messages(patient: Patient) -> dict[str, list[Row]]:
     """Texts sent with their state, replies received, consent to texts given and
-    withdrawn, recalls and follow-up surveys (five queries)."""
+    withdrawn, emails sent, recalls and follow-up surveys (six queries)."""
     return {
+        "emails": [_fields(e) for e in EmailRecord.objects.filter(patient=patient).order_by("pk")],
         "recalls": [_fields(r) for r in Recall.objects.filter(patient=patient).order_by("pk")],
         "follow_up_surveys": [
             _fields(s)

@@ -41,6 +41,7 @@ def send_consent_copy(*, signature_id: int) -> str:
     email_message(
         "consent_copy",
         to=patient.email,
+        patient=patient,
         context={"first_name": patient.first_name, "link": copy_url},
         action=Action("Read your copy", copy_url),
     ).send()

@@ -54,6 +54,7 @@ def send_booking_refunded(*, checkout_id: int) -> str:
     email_message(
         "booking_not_made" if card else "booking_refunded",
         to=to,
+        patient=checkout.patient,
         context=context,
         action=Action("Book again", book_url),
     ).send()

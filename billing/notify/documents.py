@@ -14,15 +14,17 @@ from django.urls import reverse
 from billing.models import Invoice, InvoiceStatus, Payment
 from booking import links
 from messaging.rendering import Action, email_message
+from patients.models import Patient
 
 
-def document_email(*, kind: str, patient_first_name: str, to: str) -> EmailMultiAlternatives:
+def document_email(*, kind: str, patient: Patient) -> EmailMultiAlternatives:
     """invoice_ready or receipt_ready."""
     url = links.absolute(reverse("billing_portal:documents"))
     return email_message(
         kind,
-        to=to,
-        context={"first_name": patient_first_name, "link": url},
+        to=patient.email,
+        patient=patient,
+        context={"first_name": patient.first_name, "link": url},
         action=Action("Your invoices and receipts", url),
     )
 
@@ -36,10 +38,7 @@ def send_invoice_email(*, invoice_id: int) -> str:
     )
     if invoice is None or not invoice.patient.email:
         return "skipped"
-    patient = invoice.patient
-    document_email(
-        kind="invoice_ready", patient_first_name=patient.first_name, to=patient.email
-    ).send()
+    document_email(kind="invoice_ready", patient=invoice.patient).send()
     return "sent"
 
 
@@ -52,10 +51,7 @@ def send_receipt_email(*, payment_id: int) -> str:
     )
     if payment is None or not payment.patient.email:
         return "skipped"
-    patient = payment.patient
-    document_email(
-        kind="receipt_ready", patient_first_name=patient.first_name, to=patient.email
-    ).send()
+    document_email(kind="receipt_ready", patient=payment.patient).send()
     return "sent"
 
 

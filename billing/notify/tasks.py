@@ -49,6 +49,7 @@ def send_pay_link(*, invoice_id: int, kind: str = "invoice", card_failed: bool =
     email_message(
         email_kind,
         to=invoice.patient.email,
+        patient=invoice.patient,
         context=context,
         action=Action(f"Pay invoice {invoice.number}", pay_url),
     ).send()

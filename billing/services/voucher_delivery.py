@@ -38,6 +38,7 @@ def voucher_email(
     return email_message(
         "gift_voucher_copy" if copy else "gift_voucher",
         to=to,
+        patient=voucher.buyer,  # the buyer's record: a recipient may be no patient
         context=context,
         action=Action("Book online", book_url),
     )

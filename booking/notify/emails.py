@@ -77,6 +77,7 @@ def appointment_email(appointment: Appointment, kind: str) -> EmailMultiAlternat
     message = email_message(
         kind,
         to=appointment.patient.email,
+        patient=appointment.patient,
         context=context,
         action=Action(ACTIONS[kind], manage_url),
         cards=[appointment_card(appointment)],
@@ -107,6 +108,7 @@ def course_email(appointments: list[Appointment], kind: str) -> EmailMultiAltern
     message = email_message(
         kind,
         to=patient.email,
+        patient=patient,
         context={"first_name": patient.first_name, "count": str(len(sessions))},
         cards=cards,
     )
@@ -123,6 +125,7 @@ def intake_email(patient: Patient, *, intake_url: str) -> EmailMultiAlternatives
     return email_message(
         "intake",
         to=patient.email,
+        patient=patient,
         context={"first_name": patient.first_name, "link": url},
         action=Action("Complete your pre-visit forms", url),
     )
@@ -133,6 +136,7 @@ def sign_in_email(patient: Patient) -> EmailMultiAlternatives:
     return email_message(
         "sign_in",
         to=patient.email,
+        patient=patient,
         context={
             "first_name": patient.first_name,
             "link": url,
@@ -172,6 +176,7 @@ def waitlist_offer_email(
     return email_message(
         "waitlist_offer",
         to=patient.email,
+        patient=patient,
         context=context,
         action=Action("Claim this time", claim_url),
         cards=[card],
@@ -184,6 +189,7 @@ def aftercare_email(appointment: Appointment, *, advice: str) -> EmailMultiAlter
     return email_message(
         "aftercare",
         to=appointment.patient.email,
+        patient=appointment.patient,
         context={"first_name": appointment.patient.first_name, "advice": advice},
     )
 
@@ -193,6 +199,7 @@ def check_in_email(appointment: Appointment, *, check_in_path: str) -> EmailMult
     return email_message(
         "check_in",
         to=appointment.patient.email,
+        patient=appointment.patient,
         context={"first_name": appointment.patient.first_name, "link": url},
         action=Action("Answer the questions", url),
     )
@@ -212,7 +219,9 @@ def recall_email(
         "decline_link": decline_link,
     }
     label = f"Choose a time with {practitioner}" if practitioner else "Choose a time"
-    return email_message("recall", to=patient.email, context=context, action=Action(label, link))
+    return email_message(
+        "recall", to=patient.email, patient=patient, context=context, action=Action(label, link)
+    )
 
 
 def follow_up_email(patient: Patient, *, link: str) -> EmailMultiAlternatives:
@@ -220,6 +229,7 @@ def follow_up_email(patient: Patient, *, link: str) -> EmailMultiAlternatives:
     return email_message(
         "follow_up",
         to=patient.email,
+        patient=patient,
         context={"first_name": patient.first_name, "link": link},
         action=Action("Answer the questions", link),
     )

@@ -46,8 +46,8 @@ def reply_handled(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required("patients.view_patient", "messaging.view_textmessage")
 @require_GET
 def patient_texts(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every text to the patient and every reply from them (the patient page shows the
-    latest)."""
+    """Every text to the patient, every reply from them and every email to them (the
+    patient page shows the latest)."""
     person = get_object_or_404(Patient, pk=pk)
     access_log_record(user=staff_user(request), patient=person, intake=None, record="texts")
     context = {"patient": person, "texts": texts_panel(person, limit=None)}

@@ -58,7 +58,7 @@ def test_a_reminder_and_an_invoice_email_read_well_at_every_width(
     settings.SITE_URL = live_server.url
     appointment = factories.book(clinic, patient, factories.at(14))
     reminder = appointment_email(appointment, "reminder")
-    invoice = document_email(kind="invoice_ready", patient_first_name="Charlie", to="c@x.example")
+    invoice = document_email(kind="invoice_ready", patient=patient)
     manage = next(
         line
         for line in reminder.body.splitlines()

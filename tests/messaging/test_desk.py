@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from booking.services.changes import appointment_reschedule
-from messaging.models import InboundText, ReplyAction, TextConsent
+from messaging.models import EmailRecord, InboundText, ReplyAction, TextConsent
 from messaging.selectors import PANEL_LIMIT, failing_number, opted_out
 from patients.models import PatientAccessLog
 from tests import factories
@@ -134,20 +134,30 @@ def test_the_texts_panel_shows_the_latest_at_a_fixed_cost(
         sent_text(patient, body=f"Text number {n}.")
         reply(sid=f"SM{n}", patient=patient)
         TextConsent.objects.create(patient=patient, given=bool(n % 2), at=NOW, source="desk")
+        EmailRecord.objects.create(
+            patient=patient,
+            kind="booked",
+            to=patient.email,
+            subject=f"Email {n}",
+            state="sent",
+            at=NOW,
+        )
     url = reverse("patients_staff:patient", args=[patient.pk])
     # The patient; the access-log row; the appointments; the no-show and late-cancel counts;
     # the intake status; the locations; the waitlist entries (the desk reads no clinical
-    # record: no clinical_access query); the texts panel: consent history, texts, replies,
-    # the failing-number check; the money of a desk that sees invoices: packages,
-    # invoices, credit, payments (no appointments: no money states).
-    with django_assert_num_queries(SIGNED_IN + 7 + 4 + 4):
+    # record: no clinical_access query); the messages panel: consent history, texts,
+    # replies, emails, the failing-number check; the money of a desk that sees invoices:
+    # packages, invoices, credit, payments (no appointments: no money states).
+    with django_assert_num_queries(SIGNED_IN + 7 + 5 + 4):
         response = client.get(url)
     panel = response.context["texts"]
     assert len(panel.texts) == min(count, PANEL_LIMIT)
     assert panel.more_texts == (count > PANEL_LIMIT)
-    assert ("All texts and replies" in response.text) == (count > PANEL_LIMIT)
+    assert len(panel.emails) == min(count, PANEL_LIMIT)
+    assert ("All texts, replies and emails" in response.text) == (count > PANEL_LIMIT)
     everything = client.get(reverse("messaging_staff:patient_texts", args=[patient.pk]))
     assert len(everything.context["texts"].texts) == count
+    assert len(everything.context["texts"].emails) == count
 
 
 def test_a_number_whose_last_three_texts_failed_is_flagged(desk, patient):

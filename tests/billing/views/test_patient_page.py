@@ -36,8 +36,8 @@ def test_the_patient_page_reads_money_in_fixed_queries(
         # signed in (5); the patient; log the view; appointments; counts; intake status;
         # waitlist; locations; money states (1); invoices with balances and their lines
         # (2); credit (1); latest payments (1); packages with their credits (1); the texts
-        # panel (consent history, texts, replies, the failing-number check: 4)
-        with django_assert_num_queries(5 + 7 + 6 + 4):
+        # panel (consent history, texts, replies, emails, the failing-number check: 5)
+        with django_assert_num_queries(5 + 7 + 6 + 5):
             response = desk.get(url)
         assert response.status_code == 200
         assert "Part paid" in response.text

@@ -397,9 +397,9 @@ def test_the_patient_page_costs_the_same_with_or_without_care(
     # the patient; the access-log row of the page; the appointments (service, location,
     # practitioner joined); the no-show and late-cancel counts; the intake status;
     # clinical_access (one query, two EXISTS); the locations; the waitlist entries; the
-    # texts panel (consent history, texts, replies, the failing-number check).
+    # messages panel (consent history, texts, replies, emails, the failing-number check).
     # Then, for Alice only: the access-log row of the episodes; the episodes; their scores.
-    with django_assert_num_queries(5 + 8 + 4 + (3 if reader == "alice" else 0)):
+    with django_assert_num_queries(5 + 8 + 5 + (3 if reader == "alice" else 0)):
         response = client.get(url)
 
     assert response.status_code == 200

@@ -40,7 +40,7 @@ from billing.services.voucher_sales import voucher_sell
 from billing.services.vouchers import voucher_code_issue, voucher_redeem_on_invoice
 from booking.models import Appointment, AppointmentStatus, Recall, RecallState
 from clinic.roles import MANAGER
-from messaging.models import InboundText, TextConsent, TextMessage
+from messaging.models import EmailRecord, InboundText, TextConsent, TextMessage
 from patients.clinical.events import adverse_event_record
 from patients.clinical.notes import note_amend
 from patients.export import patient_record
@@ -103,6 +103,7 @@ FILES: dict[str, tuple[type[Model], str]] = {
     "texts": (TextMessage, "patient"),
     "text_replies": (InboundText, "patient"),
     "text_consent": (TextConsent, "patient"),
+    "emails": (EmailRecord, "patient"),
     "recalls": (Recall, "patient"),
     "follow_up_surveys": (FollowUpSurvey, "episode__patient"),
 }
@@ -164,8 +165,8 @@ def full_record(clinic: factories.Clinic, person: Patient, marker: str, week: in
 
 
 def texts(person: Patient, marker: str, *, session: Appointment) -> None:
-    """A text about `session`, a reply to it, consent given then withdrawn, a recall and
-    a follow-up survey of its episode."""
+    """A text about `session`, a reply to it, consent given then withdrawn, an email, a
+    recall and a follow-up survey of its episode."""
     factories.sent_text(person, appointment=session, body=f"See you soon {marker}")
     InboundText.objects.create(
         provider_id=f"SM{marker}",
@@ -178,6 +179,9 @@ def texts(person: Patient, marker: str, *, session: Appointment) -> None:
     )
     TextConsent.objects.create(patient=person, given=True, at=AFTER, source="intake")
     TextConsent.objects.create(patient=person, given=False, at=AFTER, source="reply")
+    EmailRecord.objects.create(
+        patient=person, kind="booked", to=person.email, subject="Booked", state="sent", at=AFTER
+    )
     episode = session.visit.episode
     Recall.objects.create(
         patient=person,
@@ -399,8 +403,8 @@ def test_the_record_is_read_in_a_fixed_number_of_queries(charlie, dana, django_a
     # their lines, credit notes, their lines, payments, allocations, refunds; saved cards
     # with their terms, card set-up pages, fee proposals, booking checkouts, packages with
     # their types, package uses, vouchers bought, voucher redemptions; texts, replies,
-    # consent to texts, recalls, follow-up surveys
-    with django_assert_num_queries(34):
+    # consent to texts, emails, recalls, follow-up surveys
+    with django_assert_num_queries(35):
         record = patient_record(charlie)
     assert len(record.files["appointments"]) == 2  # the session and the one missed
     assert all(record.files[name] for name in FILES)
