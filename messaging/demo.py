@@ -8,7 +8,8 @@ import secrets
 
 from django.conf import settings
 
-from messaging.models import ConsentSource, TextConsent, TextMessage, TextState
+from messaging import catalogue
+from messaging.models import ConsentSource, EmailRecord, TextConsent, TextMessage, TextState
 from messaging.placeholders import render_text
 from patients.models import ContactMethod, Patient
 
@@ -89,4 +90,15 @@ def seed_texts(*, texter: Patient, landline: Patient, now: dt.datetime) -> int:
         )
     )
     TextMessage.objects.bulk_create(made)
+    # The emails that went beside the texts (the desk sees both on the patient page).
+    EmailRecord.objects.bulk_create(
+        EmailRecord(
+            patient=texter,
+            kind=kind,
+            to=texter.email,
+            subject=f"{catalogue.KINDS[kind].subject} · {settings.CLINIC_NAME}",
+            at=now - dt.timedelta(days=days),
+        )
+        for kind, days, *_ in rows
+    )
     return len(made)

@@ -370,3 +370,18 @@ def test_it_has_a_patient_who_prefers_texts_and_has_replied():
     assert not opted_out(patient)
     run_demo("--password", PASSWORD)
     assert InboundText.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_it_has_texts_in_each_state_and_the_emails_beside_them():
+    from messaging.models import EmailRecord, TextMessage
+
+    run_demo("--password", PASSWORD)
+
+    niamh = Patient.objects.get(first_name="Niamh", last_name="Byrne")
+    assert niamh.preferred_contact == "sms"
+    states = set(TextMessage.objects.filter(patient=niamh).values_list("state", flat=True))
+    assert states == {"delivered", "sent", "failed"}
+    assert EmailRecord.objects.filter(patient=niamh).count() == 4
+    landline = TextMessage.objects.get(state="not_sent")
+    assert landline.reason == "landline: texts need a mobile number"
