@@ -1,97 +1,90 @@
 """Who is due a recall, and the recalls the desk has seen go out (decision 0111).
 
-The rule, in the database: an open episode of a patient not archived, never recalled;
-the patient's last completed session is of a service with a recall period, falls inside
-the episode, and ended longer ago than that period; and the patient has nothing booked.
-A patient with two open episodes is recalled for the newer one only."""
+The rule: an open episode of a patient not archived, never recalled (the newest open
+episode of a patient counts); the patient's last completed session is of a service with a
+recall period, falls inside the episode, and started longer ago than that period; and the
+patient has nothing booked."""
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import (
-    DateTimeField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Func,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 
-from booking.models import Appointment, AppointmentStatus, Recall
-from patients.models import Episode, EpisodeStatus
+from booking.models import Appointment, AppointmentStatus, Recall, Service
+from patients.models import Episode, EpisodeStatus, Patient
 
 # A checked-in session is under way: the patient is not lost to follow-up.
 BOOKED = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN)
 
 
-class Days(Func):
-    """A whole number of days as a duration, in each database's own terms: an interval in
-    PostgreSQL, microseconds in SQLite (how Django stores durations there). Django has
-    no portable "integer times timedelta"."""
+@dataclass(frozen=True)
+class DueRecall:
+    """An open episode due a recall, counted from the patient's last completed session."""
 
-    output_field = DurationField()
+    episode: Episode
+    last_visit: Appointment  # its service loaded
+    due_at: dt.datetime
 
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Sequence[Any]]:
-        return self.as_sql(
-            compiler, connection, template="make_interval(days => %(expressions)s)", **extra
-        )
+    @property
+    def patient(self) -> Patient:
+        return self.episode.patient
 
-    def as_sqlite(  # type: ignore[override]  # Func's as_sql, another template
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Sequence[Any]]:
-        return self.as_sql(
-            compiler, connection, template="(%(expressions)s * 86400000000)", **extra
-        )
+    @property
+    def service(self) -> Service:
+        return self.last_visit.service
 
 
-def _last_completed(field: str) -> Subquery:
-    sessions = Appointment.objects.filter(
-        patient=OuterRef("patient"), status=AppointmentStatus.COMPLETED
-    ).order_by("-start", "-pk")
-    return Subquery(sessions.values(field)[:1])
-
-
-def due_recalls(*, now: dt.datetime) -> QuerySet[Episode]:
-    """Episodes due a recall now, oldest due first, with `last_visit_id`, `last_start`,
-    `recall_service_id`, `recall_service` (its name) and `due_at` annotated, and the
-    patient loaded: one query."""
-    booked = Appointment.objects.filter(patient=OuterRef("patient"), status__in=BOOKED, end__gt=now)
-    newer = Episode.objects.filter(patient=OuterRef("patient"), status=EpisodeStatus.ACTIVE).filter(
-        Q(started_on__gt=OuterRef("started_on"))
-        | Q(started_on=OuterRef("started_on"), pk__gt=OuterRef("pk"))
-    )
-    return (
-        Episode.objects.filter(
-            status=EpisodeStatus.ACTIVE, patient__is_archived=False, recall__isnull=True
-        )
+def due_recalls(*, now: dt.datetime) -> list[DueRecall]:
+    """Who is due a recall now, oldest due first: at most three queries, none correlated
+    per row, so the time grows with the open episodes, not with the whole diary. The open
+    episodes (the newest per patient counts); the last completed session of each patient
+    with one (a window function); which of the patients due have something booked."""
+    recalled = Recall.objects.filter(episode=OuterRef("pk"))
+    newest: dict[int, Episode] = {}
+    for candidate in (
+        Episode.objects.filter(status=EpisodeStatus.ACTIVE, patient__is_archived=False)
+        .annotate(recalled=Exists(recalled))
+        .select_related("patient")
+        .order_by("patient_id", "-started_on", "-pk")
+    ):
+        newest.setdefault(candidate.patient_id, candidate)
+    open_episodes = {pk: e for pk, e in newest.items() if not e.recalled}  # type: ignore[attr-defined]
+    if not open_episodes:
+        return []
+    open_episode = Episode.objects.filter(patient=OuterRef("patient"), status=EpisodeStatus.ACTIVE)
+    last_sessions = (
+        Appointment.objects.filter(Exists(open_episode), status=AppointmentStatus.COMPLETED)
         .annotate(
-            last_visit_id=_last_completed("pk"),
-            last_start=_last_completed("start"),
-            recall_days=_last_completed("service__recall_after_days"),
-            recall_service_id=_last_completed("service_id"),
-            recall_service=_last_completed("service__name"),
-        )
-        .filter(recall_days__isnull=False, last_start__date__gte=F("started_on"))
-        .annotate(
-            due_at=ExpressionWrapper(
-                F("last_start") + Days(F("recall_days")), output_field=DateTimeField()
+            latest=Window(
+                RowNumber(),
+                partition_by=[F("patient_id")],
+                order_by=[F("start").desc(), F("pk").desc()],
             )
         )
-        .filter(due_at__lte=now)
-        .exclude(Exists(booked))
-        .exclude(Exists(newer))
-        .select_related("patient")
-        .order_by("due_at", "pk")
+        .filter(latest=1)
+        .select_related("service")
     )
+    due = []
+    for session in last_sessions:
+        episode = open_episodes.get(session.patient_id)
+        days = session.service.recall_after_days
+        if episode is None or days is None:
+            continue
+        if timezone.localdate(session.start) < episode.started_on:
+            continue  # the last session belongs to an earlier episode
+        if (due_at := session.start + dt.timedelta(days=days)) <= now:
+            due.append(DueRecall(episode=episode, last_visit=session, due_at=due_at))
+    if not due:
+        return []
+    booked = set(
+        Appointment.objects.filter(
+            patient_id__in=[d.episode.patient_id for d in due], status__in=BOOKED, end__gt=now
+        ).values_list("patient_id", flat=True)
+    )
+    kept = [d for d in due if d.episode.patient_id not in booked]
+    return sorted(kept, key=lambda d: (d.due_at, d.episode.pk))
 
 
 def recent_recalls(*, now: dt.datetime, days: int = 90) -> QuerySet[Recall]:

@@ -22,14 +22,14 @@ def recalls_queue(*, now: dt.datetime) -> list[Recall]:
     """A queued Recall for each episode due one now; the ones this run created (a worker
     running at the same time may have created the others)."""
     created: list[Recall] = []
-    for episode in due_recalls(now=now):
+    for due in due_recalls(now=now):
         with transaction.atomic():
             recall, is_new = Recall.objects.get_or_create(
-                episode_id=episode.pk,
+                episode_id=due.episode.pk,
                 defaults={
-                    "patient_id": episode.patient_id,
-                    "service_id": episode.recall_service_id,  # type: ignore[attr-defined]
-                    "last_visit_id": episode.last_visit_id,  # type: ignore[attr-defined]
+                    "patient_id": due.episode.patient_id,
+                    "service_id": due.last_visit.service_id,
+                    "last_visit_id": due.last_visit.pk,
                     "state": RecallState.QUEUED,
                     "created_at": now,
                 },

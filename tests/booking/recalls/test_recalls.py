@@ -36,15 +36,15 @@ def recalled(clinic, patient):
 
 
 def due_ids(now=NOW) -> list[int]:
-    return [episode.pk for episode in due_recalls(now=now)]
+    return [due.episode.pk for due in due_recalls(now=now)]
 
 
 def test_a_patient_past_the_period_with_nothing_booked_is_due(recalled, clinic):
     episode, session = recalled
     [due] = due_recalls(now=NOW)
-    assert due.pk == episode.pk
-    assert due.last_visit_id == session.pk
-    assert due.recall_service_id == clinic.follow_up.pk
+    assert due.episode == episode
+    assert due.last_visit == session
+    assert due.service == clinic.follow_up
     assert due.due_at == session.start + dt.timedelta(days=28)
 
 

@@ -71,8 +71,9 @@ def test_the_page_reads_in_fixed_queries(desk, clinic, due_every_month, django_a
             recalls_queue(now=NOW)
         recalled_patient(clinic, n)  # due, after the queue ran
         # session, user, the second factor's device, the user's and the group's
-        # permissions (5); due: count and page (2); recent recalls: count and page (2)
-        with django_assert_num_queries(5 + 2 + 2):
+        # permissions (5); due: open episodes, last sessions, what is booked (3); recent
+        # recalls: count and page (2)
+        with django_assert_num_queries(5 + 3 + 2):
             page = desk.get(PAGE)
         assert page.status_code == 200
 
