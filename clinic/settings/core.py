@@ -1,7 +1,5 @@
-"""Settings for the clinic, all read from the environment (see README, "Configuration").
-
-One file; values are parsed strictly by clinic.env so a typo fails at start-up.
-"""
+"""The core of the settings: Django itself, the database, static files, security,
+sessions and sign-in, the clinic's name and address, logging."""
 
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,18 +9,14 @@ from django.utils.csp import CSP
 from clinic.env import (
     debug_secret_key,
     env_bool,
-    env_currency,
     env_int,
-    env_key,
     env_list,
-    env_locale,
-    env_networks,
     env_str,
     env_timezone,
     parse_database_url,
 )
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", False)
 # In debug, a random key made once per checkout (a git-ignored file), so no two demos share
@@ -154,54 +148,6 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: console in development, SMTP when MAILER=smtp. Django 6.1's MAILERS setting.
-MAILER = env_str("MAILER", "console" if DEBUG else "smtp")
-_MAILER_BACKENDS = {
-    "console": "messaging.console_mail.EmailBackend",
-    "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "locmem": "django.core.mail.backends.locmem.EmailBackend",
-}
-if MAILER not in _MAILER_BACKENDS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(f"MAILER={MAILER!r} must be one of {', '.join(_MAILER_BACKENDS)}.")
-MAILERS: dict[str, dict[str, object]] = {"default": {"BACKEND": _MAILER_BACKENDS[MAILER]}}
-if MAILER == "smtp":
-    MAILERS["default"]["OPTIONS"] = {
-        "host": env_str("SMTP_HOST", "localhost"),
-        "port": env_int("SMTP_PORT", 587, minimum=1, maximum=65535),
-        "username": env_str("SMTP_USER", ""),
-        "password": env_str("SMTP_PASSWORD", ""),
-        "use_tls": env_bool("SMTP_TLS", True),
-        "timeout": 10,
-    }
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "appointments@clinic.example")
-
-# Background tasks (Django's tasks framework). "database" queues them in the database for
-# `manage.py db_worker` (django-tasks-db); "immediate" runs them at once, for tests. The
-# immediate backend cannot run a task later, so there reminders go to a recording backend
-# ("deferred") and the tests play the worker's part.
-TASKS_BACKEND = env_str("TASKS_BACKEND", "database")
-_TASK_BACKENDS = {
-    "database": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
-    "immediate": {
-        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
-        "deferred": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
-    },
-}
-if TASKS_BACKEND not in _TASK_BACKENDS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"TASKS_BACKEND={TASKS_BACKEND!r} must be one of {', '.join(_TASK_BACKENDS)}."
-    )
-if TASKS_BACKEND == "immediate" and not DEBUG:
-    from django.core.exceptions import ImproperlyConfigured
-
-    # Immediate tasks send every email inside the request and never send a reminder.
-    raise ImproperlyConfigured("TASKS_BACKEND=immediate is for development only, not production.")
-TASKS = _TASK_BACKENDS[TASKS_BACKEND]
-DEFERRED_TASK_BACKEND = "deferred" if "deferred" in TASKS else "default"
 
 # Content Security Policy: everything from this origin, no inline script.
 SECURE_CSP = {
@@ -268,34 +214,10 @@ if not DEBUG:
 CLINIC_BEHIND_PROXY = not DEBUG and env_bool("BEHIND_TLS_PROXY", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Clinic-wide facts and the defaults the booking policy starts from (editable in the admin).
+# The clinic's name and phone, in emails, texts, pages and documents.
 CLINIC_NAME = env_str("CLINIC_NAME", "Riverside Dry Needling Clinic")
 CLINIC_PHONE = env_str("CLINIC_PHONE", "020 7946 0000")
-# Money: an ISO 4217 code, shown in the clinic's locale (clinic.money, decision 0090).
-CLINIC_CURRENCY = env_currency("CLINIC_CURRENCY", "GBP")
-CLINIC_LOCALE = env_locale("CLINIC_LOCALE", "en_GB")
-# Invoices and credit notes: the prefix of their gap-free numbers, and when an invoice is due.
-CLINIC_INVOICE_PREFIX = env_str("CLINIC_INVOICE_PREFIX", "INV-")
-CLINIC_CREDIT_NOTE_PREFIX = env_str("CLINIC_CREDIT_NOTE_PREFIX", "CN-")
-CLINIC_INVOICE_DUE_DAYS = env_int("CLINIC_INVOICE_DUE_DAYS", 14, minimum=0, maximum=365)
-# Gift vouchers (decision 0106): how many codes one address (or one code's first
-# characters) may try in an hour. Validity and amounts are the manager's, in the admin
-# (billing.VoucherTerms), not the server's.
-CLINIC_VOUCHER_TRIES_PER_IP = env_int("CLINIC_VOUCHER_TRIES_PER_IP", 10, minimum=1)
-# Printed on invoices, receipts and credit notes: the business's legal name (the trading
-# name when unset), its company or charity registration and its VAT number (both optional:
-# a clinic whose treatments are all exempt often has none).
-CLINIC_LEGAL_NAME = env_str("CLINIC_LEGAL_NAME", CLINIC_NAME)
-CLINIC_REGISTRATION = env_str("CLINIC_REGISTRATION", "")
-CLINIC_VAT_NUMBER = env_str("CLINIC_VAT_NUMBER", "")
 PHONENUMBER_DEFAULT_REGION = env_str("CLINIC_PHONE_REGION", "GB")
-CLINIC_BOOKING_DEFAULTS = {
-    "min_notice_minutes": env_int("CLINIC_MIN_NOTICE_MINUTES", 120),
-    "horizon_days": env_int("CLINIC_HORIZON_DAYS", 60, minimum=1, maximum=366),
-    "slot_interval_minutes": env_int("CLINIC_SLOT_INTERVAL_MINUTES", 15, minimum=5, maximum=120),
-    "cancellation_window_hours": env_int("CLINIC_CANCELLATION_WINDOW_HOURS", 24),
-    "max_upcoming_online": env_int("CLINIC_MAX_UPCOMING_ONLINE", 3, minimum=1),
-}
 
 # Patient self-service.
 # Links in emails are absolute: the site's address as patients reach it.
@@ -319,121 +241,11 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = [
 ]
 # A second factor only: the password, and its limiter, stay the first.
 OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
-CLINIC_REMINDER_HOURS = env_int("CLINIC_REMINDER_HOURS", 24, minimum=1, maximum=24 * 14)
-CLINIC_HOLD_MINUTES = env_int("CLINIC_HOLD_MINUTES", 7, minimum=1, maximum=60)
-CLINIC_MANAGE_LINK_DAYS = env_int("CLINIC_MANAGE_LINK_DAYS", 90, minimum=1, maximum=400)
-CLINIC_SIGN_IN_LINK_MINUTES = env_int("CLINIC_SIGN_IN_LINK_MINUTES", 30, minimum=5, maximum=1440)
-# Sign-in emails: at most this many requests per address, and per IP address, an hour.
-CLINIC_SIGN_IN_PER_EMAIL = env_int("CLINIC_SIGN_IN_PER_EMAIL", 5, minimum=1)
-CLINIC_SIGN_IN_PER_IP = env_int("CLINIC_SIGN_IN_PER_IP", 20, minimum=1)
 # Failed staff sign-ins allowed per 15 minutes: for one account from one address (wrong
 # passwords and wrong second-factor codes), and per address for usernames that do not
 # exist (docs/decisions/0043).
 CLINIC_LOGIN_FAILURES_PER_USER = env_int("CLINIC_LOGIN_FAILURES_PER_USER", 5, minimum=1)
 CLINIC_LOGIN_FAILURES_PER_IP = env_int("CLINIC_LOGIN_FAILURES_PER_IP", 20, minimum=1)
-# Public writes allowed per hour: picking a time (a slot hold), booking, joining the
-# waitlist; per address, and per email where there is one.
-CLINIC_HOLDS_PER_IP = env_int("CLINIC_HOLDS_PER_IP", 30, minimum=1)
-CLINIC_BOOKINGS_PER_IP = env_int("CLINIC_BOOKINGS_PER_IP", 10, minimum=1)
-CLINIC_BOOKINGS_PER_EMAIL = env_int("CLINIC_BOOKINGS_PER_EMAIL", 5, minimum=1)
-CLINIC_WAITLIST_PER_IP = env_int("CLINIC_WAITLIST_PER_IP", 10, minimum=1)
-CLINIC_WAITLIST_PER_EMAIL = env_int("CLINIC_WAITLIST_PER_EMAIL", 3, minimum=1)
-# Slot holds live at once from one address (each visitor holds one), and the most of a
-# day's free times one address may hold, in percent (at least one time) (decision 0082).
-CLINIC_LIVE_HOLDS_PER_IP = env_int("CLINIC_LIVE_HOLDS_PER_IP", 3, minimum=1)
-CLINIC_HOLDS_DAY_SHARE = env_int("CLINIC_HOLDS_DAY_SHARE", 25, minimum=1, maximum=100)
-CLINIC_WAITLIST_OFFERS = env_int("CLINIC_WAITLIST_OFFERS", 3, minimum=1, maximum=50)
-# The clinic's own inbox for alerts (an intake needing review; significant and serious
-# adverse events), not its sender address. No clinical details in these emails.
-CLINIC_NOTIFY_EMAIL = env_str("CLINIC_NOTIFY_EMAIL", DEFAULT_FROM_EMAIL)
-# JSON API requests allowed per key per minute.
-CLINIC_API_PER_MINUTE = env_int("CLINIC_API_PER_MINUTE", 120, minimum=1)
-# Webhook deliveries: attempts before giving up, and the first retry's delay in seconds
-# (doubling each time).
-CLINIC_WEBHOOK_ATTEMPTS = env_int("CLINIC_WEBHOOK_ATTEMPTS", 5, minimum=1, maximum=20)
-CLINIC_WEBHOOK_BACKOFF_SECONDS = env_int("CLINIC_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
-# One attempt's whole time budget (connect, TLS, send, answer), in seconds.
-CLINIC_WEBHOOK_TIMEOUT_SECONDS = env_int(
-    "CLINIC_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60
-)
-# Webhooks go to public addresses only (clinic/outbound.py, decision 0075): https:// in
-# production, and never loopback, private, link-local or reserved networks unless the
-# operator opens one here, e.g. for a receiver on the clinic's own network.
-CLINIC_WEBHOOK_HTTPS_ONLY = env_bool("CLINIC_WEBHOOK_HTTPS_ONLY", not DEBUG)
-CLINIC_WEBHOOK_ALLOWED_NETWORKS = env_networks("CLINIC_WEBHOOK_ALLOWED_NETWORKS")
-
-# Online payments through Stripe-hosted Checkout (clinic.stripe_client, docs/decisions/0095).
-# Checkout needs the secret key only (no Stripe.js on our pages); the webhook secret
-# verifies the events that record payments. On by default once either is set, so a
-# half-configured clinic refuses to start instead of quietly offering no payments.
-STRIPE_SECRET_KEY = env_key("STRIPE_SECRET_KEY", prefixes=("sk_", "rk_"))
-STRIPE_WEBHOOK_SECRET = env_key("STRIPE_WEBHOOK_SECRET", prefixes=("whsec_",))
-CLINIC_ONLINE_PAYMENTS = env_bool(
-    "CLINIC_ONLINE_PAYMENTS", bool(STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET)
-)
-# The local stand-in's address (bin/stripe_standin.py), for the demo; never production's.
-STRIPE_API_BASE = env_str("STRIPE_API_BASE", "").rstrip("/")
-if CLINIC_ONLINE_PAYMENTS or STRIPE_API_BASE:
-    from django.core.exceptions import ImproperlyConfigured
-
-    for _name, _value, _where in (
-        ("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY, "Stripe's dashboard, Developers, API keys"),
-        ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET, "the clinic's webhook endpoint there"),
-    ):
-        if CLINIC_ONLINE_PAYMENTS and not _value:
-            raise ImproperlyConfigured(
-                f"CLINIC_ONLINE_PAYMENTS is on: the environment variable {_name} must be set "
-                f"({_where})."
-            )
-    if STRIPE_API_BASE and not DEBUG:
-        raise ImproperlyConfigured(
-            "STRIPE_API_BASE sends Stripe calls to a local stand-in: for development "
-            "(DEBUG=true) only, never production."
-        )
-    if STRIPE_API_BASE and "_live_" in STRIPE_SECRET_KEY:
-        raise ImproperlyConfigured("A live Stripe key never goes to STRIPE_API_BASE's stand-in.")
-
-# Texts (SMS) to patients (messaging/, decisions 0107-0108): a channel shaped like
-# MAILERS. Console in development, local memory in tests, Twilio in production once its
-# keys are set ("off" sends none). TWILIO_API_BASE points the real client at a local
-# stand-in (bin/sms_standin.py): for development and tests only.
-TEXTER = env_str("TEXTER", "console" if DEBUG else "off")
-_TEXTER_BACKENDS = {
-    "console": "messaging.backends.console.TextBackend",
-    "locmem": "messaging.backends.locmem.TextBackend",
-    "twilio": "messaging.backends.twilio.TextBackend",
-}
-if TEXTER != "off" and TEXTER not in _TEXTER_BACKENDS:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        f"TEXTER={TEXTER!r} must be one of {', '.join(_TEXTER_BACKENDS)} or off."
-    )
-TEXTERS: dict[str, dict[str, object]] = (
-    {} if TEXTER == "off" else {"default": {"BACKEND": _TEXTER_BACKENDS[TEXTER]}}
-)
-TWILIO_ACCOUNT_SID = env_key("TWILIO_ACCOUNT_SID", prefixes=("AC",))
-TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
-# The clinic's sending number (E.164) or a Twilio messaging service (MG...).
-TWILIO_FROM = env_str("TWILIO_FROM", "")
-TWILIO_API_BASE = env_str("TWILIO_API_BASE", "").rstrip("/")
-if TEXTER == "twilio":
-    from django.core.exceptions import ImproperlyConfigured
-
-    for _name, _value in (
-        ("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID),
-        ("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN),
-        ("TWILIO_FROM", TWILIO_FROM),
-    ):
-        if not _value:
-            raise ImproperlyConfigured(
-                f"TEXTER=twilio: the environment variable {_name} must be set (Twilio's "
-                "console, Account info and Phone numbers)."
-            )
-    if TWILIO_API_BASE and not DEBUG:
-        raise ImproperlyConfigured(
-            "TWILIO_API_BASE sends texts to a local stand-in: for development and tests only."
-        )
 
 # Patients' link tokens never reach a log line: clinic.logs redacts every record as it is
 # made (any logger, any handler), and the filter guards the handlers besides.
