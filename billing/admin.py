@@ -374,11 +374,12 @@ class PaymentPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingCheckout)
-class BookingCheckoutAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class BookingCheckoutAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
     """The payment pages opened at online booking and what became of each: booked (with
     its appointment), refunded (and why), expired or abandoned. The visitor's details are
     not shown here: the appointment's patient page has them."""
 
+    access_record = "booking checkout"
     list_display = ["created_at", "kind", "amount", "currency", "status", "start", "location"]
     list_filter = ["status", "kind", "location"]
     list_select_related = ["location"]

@@ -42,7 +42,7 @@ class AccessLoggedAdmin(admin.ModelAdmin):
     patient_field = "patient"
     intake_field: str | None = None
 
-    def patient_of(self, obj: Model) -> Patient:
+    def patient_of(self, obj: Model) -> Patient | None:
         return _follow(obj, self.patient_field)
 
     def intake_of(self, obj: Model) -> Intake | None:
@@ -54,8 +54,8 @@ class AccessLoggedAdmin(admin.ModelAdmin):
 
     def _log_object(self, request: HttpRequest, object_id: str, record: str) -> None:
         obj = self.get_object(request, object_id)
-        if obj is not None:
-            patient = self.patient_of(obj)
+        # A row may name no patient yet (a payment page a new visitor left): no one to log.
+        if obj is not None and (patient := self.patient_of(obj)) is not None:
             services.access_log_record(
                 user=request.user,
                 patient=patient,

@@ -316,13 +316,13 @@ def access_log_record(
 def access_log_record_listed(
     *,
     user: "StaffUser | AnonymousUser",
-    patient_ids: Iterable[int],
+    patient_ids: Iterable[int | None],
     record: str,
     via: str = AccessVia.ADMIN,
 ) -> None:
     """Log a list page: one row per patient shown on it (each once), in one insert, so
     "who viewed this patient" finds the lists they were on as well as their pages."""
-    shown = sorted(set(patient_ids))
+    shown = sorted({pk for pk in patient_ids if pk is not None})
     if not shown or not user.is_authenticated:
         return
     PatientAccessLog.objects.bulk_create(

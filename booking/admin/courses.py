@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from booking.models import Appointment, Course
 from clinic.admin_mixins import ReadOnlyAdmin
+from patients.admin import AccessLoggedAdmin
 
 
 class CourseAppointmentInline(ReadOnlyAdmin, admin.TabularInline):
@@ -15,10 +16,11 @@ class CourseAppointmentInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CourseAdmin(ReadOnlyAdmin, AccessLoggedAdmin):
     """Read-only: a course is booked, and its rest cancelled, from the front-desk pages,
     where the booking checks and locks apply."""
 
+    access_record = "course"
     list_display = ["__str__", "service", "location", "every_days", "source", "created_at"]
     list_select_related = ["service", "location"]
     fields = readonly_fields = (

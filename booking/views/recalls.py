@@ -11,8 +11,10 @@ from booking import links
 from booking.selectors.recalls import due_recalls, recent_recalls
 from booking.services.recalls import recall_decline
 from clinic import ratelimit
-from clinic.access import staff_required
+from clinic.access import staff_required, staff_user
 from clinic.headers import client_ip
+from patients.models import AccessVia
+from patients.services import access_log_record_listed
 
 PER_PAGE = 50
 # Declines per visitor's address per hour: far above one household's.
@@ -23,10 +25,16 @@ DECLINES_PER_IP = 20
 @require_GET
 def recalls(request: HttpRequest) -> HttpResponse:
     """Due recalls (the nightly job sends them) and those queued in the last 90 days,
-    each list paged on its own."""
+    each list paged on its own; each patient shown is logged as seen (their messages)."""
     now = timezone.now()
     due = Paginator(due_recalls(now=now), PER_PAGE).get_page(request.GET.get("due"))
     sent = Paginator(recent_recalls(now=now), PER_PAGE).get_page(request.GET.get("sent"))
+    access_log_record_listed(
+        user=staff_user(request),
+        patient_ids=[d.episode.patient_id for d in due] + [r.patient_id for r in sent],
+        record="recalls",
+        via=AccessVia.STAFF,
+    )
     return render(request, "staff/booking/recalls.html", {"due": due, "sent": sent})
 
 

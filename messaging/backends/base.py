@@ -1,6 +1,7 @@
 """The interface every text backend offers, shaped like Django's mail backends: built from
 settings.TEXTERS["default"], one ``send`` per text, the provider's id back."""
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ class ProviderUnreachable(Exception):
     is unknown."""
 
 
-class BaseTextBackend:
+class BaseTextBackend(ABC):
     """Subclasses implement ``send``. ``max_length`` is the longest body the provider
     takes (Twilio: 1,600 characters)."""
 
@@ -39,7 +40,7 @@ class BaseTextBackend:
     def __init__(self, **options: Any) -> None:
         self.options = options
 
+    @abstractmethod
     def send(self, text: Text) -> str:
         """Send one text; the provider's id for it. Raises TextRefused or
         ProviderUnreachable."""
-        raise NotImplementedError

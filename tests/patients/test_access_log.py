@@ -34,6 +34,61 @@ def entries(**filters):
     return list(PatientAccessLog.objects.filter(**filters).values_list("record", "via"))
 
 
+# The access log's own records: reading them is what the access-log page is for.
+THE_LOG_ITSELF = {"patients.PatientAccessLog", "patients.BreakGlassAccess"}
+
+
+def test_every_admin_of_rows_naming_a_patient_logs_who_looked():
+    from django.contrib import admin
+
+    from patients.admin import AccessLoggedAdmin
+    from patients.models import Episode, Patient
+
+    unlogged = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if (
+            model is Patient
+            or any(
+                field.concrete and field.is_relation and field.related_model in (Patient, Episode)
+                for field in model._meta.get_fields()
+            )
+        )
+        and not isinstance(model_admin, AccessLoggedAdmin)
+        and model._meta.label not in THE_LOG_ITSELF
+    ]
+    assert unlogged == []
+
+
+def test_a_list_logs_the_patients_its_rows_name_and_skips_rows_naming_none(
+    admin_client, clinic, patient
+):
+    from decimal import Decimal
+
+    from billing.models import BookingCheckout, CheckoutKind
+
+    for n, person in enumerate([patient, None]):
+        BookingCheckout.objects.create(
+            session_id=f"cs_{n}",
+            url=f"http://stripe.test/pay/{n}",
+            kind=CheckoutKind.DEPOSIT,
+            amount=Decimal("20.00"),
+            details={"first_name": "Sam"},
+            hold_token=f"hold-{n}",
+            service=clinic.initial,
+            location=clinic.location,
+            start=at(10),
+            patient=person,
+            idempotency_key=f"key-{n}",
+            created_at=NOW,
+            expires_at=NOW + dt.timedelta(minutes=30),
+        )
+    page = admin_client.get(reverse("admin:billing_bookingcheckout_changelist"))
+    assert page.status_code == 200
+    logged = PatientAccessLog.objects.filter(record="booking checkout list")
+    assert list(logged.values_list("patient", flat=True)) == [patient.pk]
+
+
 def test_admin_change_pages_of_patient_data_are_logged(admin_client, admin_user, patient):
     intake = submitted_intake(patient)
     pages = {

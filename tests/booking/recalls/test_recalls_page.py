@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from booking.models import RecallState
 from booking.services.recalls import recall_decline, recalls_queue
-from patients.models import Patient
+from patients.models import Patient, PatientAccessLog
 from tests import factories
 from tests.factories import NOW
 
@@ -51,6 +51,8 @@ def test_the_desk_sees_who_is_due_and_what_was_sent(desk, clinic, due_every_mont
     assert first.full_name in text
     assert second.full_name in text
     assert "Queued" in text
+    logged = PatientAccessLog.objects.filter(record="recalls").values_list("patient", flat=True)
+    assert sorted(logged) == sorted([first.pk, second.pk])
 
 
 def test_the_page_shows_due_patients_before_the_nightly_job(desk, clinic, due_every_month):
@@ -72,8 +74,8 @@ def test_the_page_reads_in_fixed_queries(desk, clinic, due_every_month, django_a
         recalled_patient(clinic, n)  # due, after the queue ran
         # session, user, the second factor's device, the user's and the group's
         # permissions (5); due: open episodes, last sessions, what is booked (3); recent
-        # recalls: count and page (2)
-        with django_assert_num_queries(5 + 3 + 2):
+        # recalls: count and page (2); the access log of the patients shown (1)
+        with django_assert_num_queries(5 + 3 + 2 + 1):
             page = desk.get(PAGE)
         assert page.status_code == 200
 
